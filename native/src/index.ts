@@ -1,0 +1,2 @@
+// @moe/native: nothing is exported until it is implemented (see the open issues).
+export {};

@@ -1,0 +1,8 @@
+import type { Command } from 'commander';
+import type { CliIo } from '../io';
+
+/** One command group: adds its subcommands to the program. One file per command group. */
+export type CommandModule = (program: Command, io: CliIo) => void;
+
+// Each command group registers itself here, one line each.
+export const commandModules: CommandModule[] = [];

@@ -1,0 +1,3 @@
+export { main, buildProgram } from './main';
+export { type CliIo, processIo, memoryIo } from './io';
+export { EXIT, ExitCode, isUserError } from './exit';

@@ -1,0 +1,2 @@
+// @moe/model-shapes: nothing is exported until it is implemented (see the open issues).
+export {};

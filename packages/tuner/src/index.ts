@@ -1,0 +1,2 @@
+// @moe/tuner: nothing is exported until it is implemented (see the open issues).
+export {};
