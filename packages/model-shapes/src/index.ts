@@ -1,2 +1,30 @@
-// @moe/model-shapes: nothing is exported until it is implemented (see the open issues).
-export {};
+export type {
+  DtypeOption,
+  Engine,
+  EngineDtype,
+  KernelShape,
+  KernelShapeOptions,
+  LoadModelConfigOptions,
+  LoadedModelConfig,
+  MoeQuant,
+  MoeShape,
+  MoeShapeOverrides,
+  MoeShapeSources,
+} from './types';
+export { loadModelConfig, parseModelConfig } from './load-model-config';
+export { hubCacheDir, cachedModelFile } from './hf-cache';
+export { resolveMoeShape, type ResolveOptions, EXPERT_KEYS, TOPK_KEYS, EXPERT_WIDTH_KEYS, HIDDEN_KEYS } from './resolve-moe-shape';
+export { kernelShapes, ENGINES, DTYPE_OPTIONS } from './kernel-shapes';
+export { engineDeviceName, DEVICE_PLACEHOLDER } from './engine-device-name';
+export { configFileName, type ConfigFileNameParts } from './config-file-name';
+export { parseQuantization } from './quantization';
+export { MOE_FAMILIES, findFamily, type MoeFamily } from './moe-families';
+export { MODEL_CATALOG, findCatalogEntry, type CatalogEntry } from './catalog';
+export { ModelNotFoundError } from './errors/model-not-found-error';
+export { InvalidModelConfigError } from './errors/invalid-model-config-error';
+export { NotMoeModelError } from './errors/not-moe-model-error';
+export { UnresolvedMoeFieldError } from './errors/unresolved-moe-field-error';
+export { IndivisibleShapeError } from './errors/indivisible-shape-error';
+export { InvalidShapeOptionError } from './errors/invalid-shape-option-error';
+export { HubUnreachableError } from './errors/hub-unreachable-error';
+export { HubAccessDeniedError } from './errors/hub-access-denied-error';

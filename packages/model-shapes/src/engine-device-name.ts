@@ -1,0 +1,16 @@
+import type { Engine } from './types';
+
+/**
+ * The device name as an engine writes it into config file names, from the name the GPU reports.
+ * Both engines replace spaces with underscores ('NVIDIA H100 80GB HBM3' -> 'NVIDIA_H100_80GB_HBM3').
+ * vLLM also folds every H200 variant into one name ('NVIDIA H200 NVL' -> 'NVIDIA_H200'), SGLang
+ * does not.
+ */
+export function engineDeviceName(engine: Engine, rawName: string): string {
+  const name = rawName.trim().replace(/ /g, '_');
+  if (engine === 'vllm' && name.includes('H200')) return 'NVIDIA_H200';
+  return name;
+}
+
+/** What names carry in place of the device when none is known. */
+export const DEVICE_PLACEHOLDER = '{device}';

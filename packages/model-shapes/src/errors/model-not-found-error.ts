@@ -1,0 +1,8 @@
+/** A model source (path, hub id, catalog name) that leads to no config.json. */
+export class ModelNotFoundError extends Error {
+  readonly code = 'MOE_MODEL_NOT_FOUND';
+  constructor(message: string) {
+    super(message);
+    this.name = 'ModelNotFoundError';
+  }
+}

@@ -1,0 +1,38 @@
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { homedir } from 'node:os';
+import path from 'node:path';
+
+/**
+ * The local Hugging Face hub cache folder, as huggingface_hub finds it: HF_HUB_CACHE, else
+ * HF_HOME/hub, else $XDG_CACHE_HOME/huggingface/hub, else ~/.cache/huggingface/hub.
+ */
+export function hubCacheDir(env: NodeJS.ProcessEnv, home: string = homedir()): string {
+  if (env.HF_HUB_CACHE) return env.HF_HUB_CACHE;
+  if (env.HF_HOME) return path.join(env.HF_HOME, 'hub');
+  return path.join(env.XDG_CACHE_HOME || path.join(home, '.cache'), 'huggingface', 'hub');
+}
+
+const COMMIT = /^[0-9a-f]{40}$/;
+
+/**
+ * The path of `file` of model `repoId` at `revision` in the hub cache, or null when it isn't
+ * there: models--{org}--{name}/refs/{revision} holds the commit, snapshots/{commit}/{file} the
+ * file (a commit hash as revision goes to its snapshot directly). Reads only; never writes.
+ */
+export function cachedModelFile(cacheDir: string, repoId: string, revision = 'main', file = 'config.json'): string | null {
+  const repoDir = path.join(cacheDir, `models--${repoId.split('/').join('--')}`);
+  let commit: string | null = null;
+  if (COMMIT.test(revision)) commit = revision;
+  else {
+    const ref = path.join(repoDir, 'refs', ...revision.split('/'));
+    if (!existsSync(ref)) return null;
+    commit = readFileSync(ref, 'utf8').trim();
+    if (!commit) return null;
+  }
+  const candidate = path.join(repoDir, 'snapshots', commit, file);
+  try {
+    return statSync(candidate).isFile() ? candidate : null;
+  } catch {
+    return null;
+  }
+}

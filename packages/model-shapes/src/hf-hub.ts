@@ -1,0 +1,68 @@
+import { downloadFile } from '@huggingface/hub';
+import { HubAccessDeniedError } from './errors/hub-access-denied-error';
+import { HubUnreachableError } from './errors/hub-unreachable-error';
+import { ModelNotFoundError } from './errors/model-not-found-error';
+
+export const DEFAULT_HUB_URL = 'https://huggingface.co';
+const DEFAULT_TIMEOUT_MS = 20_000;
+
+export interface HubFetchOptions {
+  revision?: string;
+  /** HF_ENDPOINT (default https://huggingface.co). */
+  hubUrl?: string;
+  /** HF_TOKEN. */
+  accessToken?: string;
+  fetch?: typeof fetch;
+  timeoutMs?: number;
+}
+
+function causeText(err: unknown): string {
+  if (!(err instanceof Error)) return String(err);
+  const cause = (err as Error & { cause?: unknown }).cause;
+  if (cause instanceof Error) return `${err.message}: ${cause.message}`;
+  return err.message;
+}
+
+/** Downloads a model's file (config.json) from the hub through @huggingface/hub. */
+export async function fetchHubFile(repoId: string, file: string, options: HubFetchOptions = {}): Promise<{ text: string; url: string }> {
+  const hubUrl = (options.hubUrl || DEFAULT_HUB_URL).replace(/\/+$/, '');
+  const revision = options.revision ?? 'main';
+  const baseFetch = options.fetch ?? fetch;
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const timedFetch: typeof fetch = (input, init) => baseFetch(input, { ...init, signal: AbortSignal.timeout(timeoutMs) });
+  const url = `${hubUrl}/${repoId}/resolve/${encodeURIComponent(revision)}/${file}`;
+  let text: string;
+  try {
+    const blob = await downloadFile({
+      repo: { type: 'model', name: repoId },
+      path: file,
+      revision,
+      hubUrl,
+      fetch: timedFetch,
+      xet: false,
+      ...(options.accessToken ? { accessToken: options.accessToken } : {}),
+    });
+    if (!blob) {
+      throw new ModelNotFoundError(`${repoId}: the hub has no ${file} at revision ${revision} (${url}); check the model id and --revision`);
+    }
+    text = await blob.text();
+  } catch (err) {
+    if (err instanceof ModelNotFoundError) throw err;
+    const status = (err as { statusCode?: unknown }).statusCode;
+    if (status === 401 || status === 403) {
+      throw new HubAccessDeniedError(
+        `${repoId}: the hub at ${hubUrl} answered HTTP ${status}: the repository does not exist or is gated/private; check the id, or set HF_TOKEN to a token with access`,
+      );
+    }
+    if (status === 404) {
+      throw new ModelNotFoundError(`${repoId}: not found on the hub at ${hubUrl} (revision ${revision}); check the model id (org/name) and --revision`);
+    }
+    if (typeof status === 'number') {
+      throw new HubUnreachableError(`${repoId}: the hub at ${hubUrl} answered HTTP ${status}; retry later, or pass a local config.json`);
+    }
+    throw new HubUnreachableError(
+      `${repoId}: cannot reach the Hugging Face hub at ${hubUrl} (${causeText(err)}); check the network or HF_ENDPOINT, or pass a local config.json (HF_HUB_OFFLINE=1 uses only the local cache)`,
+    );
+  }
+  return { text, url };
+}

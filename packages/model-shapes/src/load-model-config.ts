@@ -1,0 +1,116 @@
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { homedir } from 'node:os';
+import path from 'node:path';
+import { z } from 'zod';
+import { findCatalogEntry } from './catalog';
+import { InvalidModelConfigError } from './errors/invalid-model-config-error';
+import { ModelNotFoundError } from './errors/model-not-found-error';
+import { cachedModelFile, hubCacheDir } from './hf-cache';
+import { fetchHubFile } from './hf-hub';
+import type { LoadModelConfigOptions, LoadedModelConfig } from './types';
+
+const configSchema = z.record(z.string(), z.unknown());
+const REPO_ID = /^[A-Za-z0-9][\w.-]*(\/[\w.-]+)?$/;
+
+function truthy(value: string | undefined): boolean {
+  return value !== undefined && ['1', 'true', 'yes', 'on'].includes(value.trim().toLowerCase());
+}
+
+/** Parses config.json text once, at the edge: valid JSON holding an object. */
+export function parseModelConfig(text: string, label: string): Record<string, unknown> {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    const why = err instanceof Error ? err.message : String(err);
+    throw new InvalidModelConfigError(`${label}: not valid JSON (${why}); pass a Hugging Face config.json`);
+  }
+  const parsed = configSchema.safeParse(json);
+  if (!parsed.success) {
+    const got = Array.isArray(json) ? 'an array' : json === null ? 'null' : typeof json;
+    throw new InvalidModelConfigError(`${label}: expected a JSON object, got ${got}; pass a Hugging Face config.json`);
+  }
+  return parsed.data;
+}
+
+function readConfigFile(file: string, label: string): Record<string, unknown> {
+  return parseModelConfig(readFileSync(file, 'utf8'), label);
+}
+
+function looksLikePath(source: string): boolean {
+  return /^(\.{1,2}([/\\]|$)|[/\\~])/.test(source) || source.endsWith('.json') || source.includes('\\');
+}
+
+/**
+ * Loads a model's config.json from, in this order:
+ * 1. an existing path (a config.json or a model folder holding one);
+ * 2. the local Hugging Face cache (HF_HUB_CACHE / HF_HOME / ~/.cache/huggingface/hub) at the
+ *    revision (default main): the real file the user already has beats a summary;
+ * 3. the embedded catalog (not when a revision is given: catalog entries have no revision);
+ * 4. the hub, through @huggingface/hub (HF_ENDPOINT, HF_TOKEN), unless offline
+ *    (options.offline or HF_HUB_OFFLINE=1), in which case it never touches the network.
+ */
+export async function loadModelConfig(source: string, options: LoadModelConfigOptions = {}): Promise<LoadedModelConfig> {
+  const env = options.env ?? process.env;
+  const cwd = options.cwd ?? process.cwd();
+  const name = source.trim();
+  if (!name) {
+    throw new ModelNotFoundError('model: empty name; pass a config.json, a model folder, a hub id (org/name) or a catalog name');
+  }
+
+  // 1. A path.
+  const expanded = name === '~' || name.startsWith('~/') ? path.join(homedir(), name.slice(1)) : name;
+  const candidate = path.resolve(cwd, expanded);
+  if (existsSync(candidate)) {
+    if (statSync(candidate).isDirectory()) {
+      const file = path.join(candidate, 'config.json');
+      if (!existsSync(file)) {
+        throw new ModelNotFoundError(`${name}: the folder has no config.json; pass a Hugging Face model folder or its config.json`);
+      }
+      return { config: readConfigFile(file, file), origin: 'file', location: file };
+    }
+    return { config: readConfigFile(candidate, name), origin: 'file', location: candidate };
+  }
+  if (looksLikePath(name) || !REPO_ID.test(name)) {
+    throw new ModelNotFoundError(
+      `${name}: no such file or folder; pass an existing config.json or model folder, a hub id (org/name) or a catalog name`,
+    );
+  }
+
+  // 2. The local hub cache.
+  const cacheDir = hubCacheDir(env);
+  const revision = options.revision;
+  const cached = cachedModelFile(cacheDir, name, revision ?? 'main');
+  if (cached) return { config: readConfigFile(cached, cached), origin: 'hub-cache', location: cached };
+
+  // 3. The catalog.
+  if (revision === undefined && options.catalog !== false) {
+    const entry = findCatalogEntry(name);
+    if (entry) {
+      return {
+        config: structuredClone(entry.config),
+        origin: 'catalog',
+        location: `catalog:${entry.id}`,
+        ...(entry.unconfirmed.length > 0 ? { unconfirmed: [...entry.unconfirmed] } : {}),
+      };
+    }
+  }
+
+  // 4. The hub.
+  const offline = options.offline === true || truthy(env.HF_HUB_OFFLINE);
+  if (offline) {
+    throw new ModelNotFoundError(
+      `${name}: not in the local Hugging Face cache (${cacheDir}${revision ? `, revision ${revision}` : ''}) nor in the catalog, and offline mode (HF_HUB_OFFLINE=1) forbids the network; download its config.json first or unset HF_HUB_OFFLINE`,
+    );
+  }
+  if (!name.includes('/')) {
+    throw new ModelNotFoundError(`${name}: not a catalog name and not in the local cache; pass a hub id as org/name, a config.json or a model folder`);
+  }
+  const { text, url } = await fetchHubFile(name, 'config.json', {
+    ...(revision ? { revision } : {}),
+    ...(env.HF_ENDPOINT ? { hubUrl: env.HF_ENDPOINT } : {}),
+    ...(env.HF_TOKEN ? { accessToken: env.HF_TOKEN } : {}),
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+  });
+  return { config: parseModelConfig(text, url), origin: 'hub', location: url };
+}
