@@ -1,0 +1,149 @@
+#include "graph.h"
+
+#include <vector>
+
+#include "stream.h"
+
+namespace moe {
+
+Napi::Function Graph::Init(Napi::Env env) {
+  return DefineClass(env, "Graph",
+                     {
+                         InstanceMethod<&Graph::Launch>("launch"),
+                         InstanceMethod<&Graph::ReplayTimes>("replayTimes"),
+                         InstanceMethod<&Graph::Destroy>("destroy"),
+                     });
+}
+
+Graph::Graph(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Graph>(info) {}
+
+Graph::~Graph() {
+  if (st_ && !destroyed_ && !st_->closed && !st_->dead && st_->MakeCurrent() == kSuccess) Release();
+}
+
+void Graph::Release() {
+  st_->drv->graphExecDestroy.fn(exec_);
+  st_->drv->graphDestroy.fn(graph_);
+}
+
+void Graph::Set(StatePtr st, CUgraph graph, CUgraphExec exec) {
+  st_ = std::move(st);
+  graph_ = graph;
+  exec_ = exec;
+}
+
+void Graph::Usable(Napi::Env env) {
+  if (destroyed_) throw CodedError(env, "MOE_RESOURCE_RELEASED", "the graph was destroyed");
+  EnsureUsable(env, st_.get());
+}
+
+// launch(stream | null)
+Napi::Value Graph::Launch(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Usable(env);
+  CUstream s = StreamArg(env, info[0]);
+  CU_TRY(env, st_.get(), graphLaunch, exec_, s);
+  return env.Undefined();
+}
+
+namespace {
+// warmup untimed replays, then `repeats` replays each between two events. With a flush buffer,
+// a memset larger than L2 runs before every replay, outside the timed region.
+class ReplayWorker : public DriverWorker {
+ public:
+  ReplayWorker(Napi::Env env, StatePtr st, Napi::Object owner, CUgraphExec exec, CUstream s,
+               int warmup, int repeats, CUdeviceptr flush, std::size_t flushBytes)
+      : DriverWorker(env, std::move(st)),
+        owner_(Napi::Persistent(owner)),
+        exec_(exec),
+        s_(s),
+        warmup_(warmup),
+        repeats_(repeats),
+        flush_(flush),
+        flushBytes_(flushBytes) {}
+
+ protected:
+  void Run() override {
+    const Driver& d = *st_->drv;
+    std::vector<CUevent> events;
+    auto cleanup = [&] {
+      for (CUevent e : events) d.eventDestroy.fn(e);
+    };
+    for (int i = 0; i < 2 * repeats_; ++i) {
+      CUevent e = nullptr;
+      if (!Try(d.eventCreate.name, d.eventCreate.fn(&e, kEventDefault))) return cleanup();
+      events.push_back(e);
+    }
+    auto flush = [&](int i) {
+      if (flushBytes_ == 0) return true;
+      return Try(d.memsetD8Async.name,
+                 d.memsetD8Async.fn(flush_, static_cast<unsigned char>(i & 0xff), flushBytes_, s_));
+    };
+    for (int i = 0; i < warmup_; ++i) {
+      if (!flush(i) || !Try(d.graphLaunch.name, d.graphLaunch.fn(exec_, s_))) return cleanup();
+    }
+    for (int i = 0; i < repeats_; ++i) {
+      if (!flush(i) || !Try(d.eventRecord.name, d.eventRecord.fn(events[2 * i], s_)) ||
+          !Try(d.graphLaunch.name, d.graphLaunch.fn(exec_, s_)) ||
+          !Try(d.eventRecord.name, d.eventRecord.fn(events[2 * i + 1], s_))) {
+        return cleanup();
+      }
+    }
+    if (!Try(d.streamSynchronize.name, d.streamSynchronize.fn(s_))) return cleanup();
+    micros_.resize(repeats_);
+    for (int i = 0; i < repeats_; ++i) {
+      float ms = 0;
+      if (!Try(d.eventElapsedTime.name, d.eventElapsedTime.fn(&ms, events[2 * i], events[2 * i + 1]))) {
+        return cleanup();
+      }
+      micros_[i] = static_cast<double>(ms) * 1000.0;
+    }
+    cleanup();
+  }
+
+  Napi::Value Result(Napi::Env env) override {
+    auto out = Napi::Float64Array::New(env, micros_.size());
+    for (std::size_t i = 0; i < micros_.size(); ++i) out[i] = micros_[i];
+    return out;
+  }
+
+ private:
+  Napi::ObjectReference owner_;
+  CUgraphExec exec_;
+  CUstream s_;
+  int warmup_, repeats_;
+  CUdeviceptr flush_;
+  std::size_t flushBytes_;
+  std::vector<double> micros_;
+};
+}  // namespace
+
+// replayTimes(stream | null, warmup, repeats, flushPtr: bigint, flushBytes: number):
+//   Promise<Float64Array> of µs per timed replay
+Napi::Value Graph::ReplayTimes(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Usable(env);
+  CUstream s = StreamArg(env, info[0]);
+  int warmup = info[1].As<Napi::Number>().Int32Value();
+  int repeats = info[2].As<Napi::Number>().Int32Value();
+  bool lossless = true;
+  auto flush = static_cast<CUdeviceptr>(info[3].As<Napi::BigInt>().Uint64Value(&lossless));
+  auto flushBytes = static_cast<std::size_t>(info[4].As<Napi::Number>().Int64Value());
+  auto* w = new ReplayWorker(env, st_, info.This().As<Napi::Object>(), exec_, s, warmup, repeats,
+                             flush, flushBytes);
+  Napi::Promise p = w->Promise();
+  w->Queue();
+  return p;
+}
+
+Napi::Value Graph::Destroy(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (destroyed_ || !st_) return env.Undefined();
+  destroyed_ = true;
+  if (st_->closed || st_->dead) return env.Undefined();
+  CU_TRY(env, st_.get(), ctxSetCurrent, st_->ctx);
+  Release();
+  return env.Undefined();
+}
+
+}  // namespace moe

@@ -1,0 +1,76 @@
+// What every wrapped resource shares: the context it lives in, the CU_TRY error path and the
+// base of the workers that run long driver calls off the JS thread.
+#pragma once
+
+#include <napi.h>
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "driver.h"
+
+namespace moe {
+
+struct ContextState {
+  Driver* drv = nullptr;
+  int ordinal = 0;
+  CUdevice dev = 0;
+  CUcontext ctx = nullptr;  // the device's primary context, retained while open
+  std::atomic<bool> dead{false};
+  bool closed = false;
+
+  ~ContextState();
+  CUresult MakeCurrent() const { return drv->ctxSetCurrent.fn(ctx); }
+  void MarkDead(const std::string& why);
+  std::string DeadReason();
+  void Release();  // releases the primary context (idempotent)
+
+ private:
+  std::mutex mu_;
+  std::string deadReason_;
+  bool released_ = false;
+};
+using StatePtr = std::shared_ptr<ContextState>;
+
+// A JS Error for a failed driver call: code MOE_DRIVER_ERROR, call, status, errorName, errorText,
+// sticky, backend. A sticky status marks the context dead.
+Napi::Error DriverError(Napi::Env env, ContextState* st, const char* call, CUresult status);
+// A JS Error with a MOE_ code and a message.
+Napi::Error CodedError(Napi::Env env, const char* code, const std::string& message);
+
+// Throws DriverError when status is not success.
+void Check(Napi::Env env, ContextState* st, const char* call, CUresult status);
+
+// Throws when the context is closed or dead, else makes it current on this thread.
+void EnsureUsable(Napi::Env env, ContextState* st);
+
+// CU_TRY(env, st, memAlloc, &ptr, bytes): calls the driver entry `memAlloc` and turns a failure
+// into a JS exception naming the call ("cuMemAlloc"), the driver's error name and its text.
+#define CU_TRY(env, st, entry, ...) \
+  ::moe::Check((env), (st), (st)->drv->entry.name, (st)->drv->entry.fn(__VA_ARGS__))
+
+// Runs Run() on a libuv worker thread with the context current; settles a promise.
+class DriverWorker : public Napi::AsyncWorker {
+ public:
+  DriverWorker(Napi::Env env, StatePtr st);
+  Napi::Promise Promise() { return deferred_.Promise(); }
+
+ protected:
+  // In Run(): `if (!Try(st_->drv->x.name, st_->drv->x.fn(...))) return;`
+  bool Try(const char* call, CUresult status);
+  virtual void Run() = 0;
+  virtual Napi::Value Result(Napi::Env env) { return env.Undefined(); }
+  StatePtr st_;
+
+ private:
+  void Execute() override;
+  void OnOK() override;
+  void OnError(const Napi::Error& e) override;
+  Napi::Promise::Deferred deferred_;
+  const char* failedCall_ = "";
+  CUresult status_ = kSuccess;
+};
+
+}  // namespace moe

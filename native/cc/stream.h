@@ -1,0 +1,35 @@
+// Stream: a driver stream (blocking: ordered with the legacy default stream that buffer copies
+// use). Synchronisation off the JS thread; graph capture begins and ends here.
+#pragma once
+
+#include <napi.h>
+
+#include "state.h"
+
+namespace moe {
+
+class Stream : public Napi::ObjectWrap<Stream> {
+ public:
+  static Napi::Function Init(Napi::Env env);
+  explicit Stream(const Napi::CallbackInfo& info);
+  ~Stream() override;
+  void Set(StatePtr st, CUstream s);
+  CUstream handle() const { return s_; }
+
+ private:
+  void Usable(Napi::Env env);
+  Napi::Value Synchronize(const Napi::CallbackInfo& info);
+  Napi::Value BeginCapture(const Napi::CallbackInfo& info);
+  Napi::Value EndCapture(const Napi::CallbackInfo& info);
+  Napi::Value Destroy(const Napi::CallbackInfo& info);
+
+  friend CUstream StreamArg(Napi::Env env, const Napi::Value& v);
+  StatePtr st_;
+  CUstream s_ = nullptr;
+  bool destroyed_ = false;
+};
+
+// A stream argument: null/undefined is the legacy default stream.
+CUstream StreamArg(Napi::Env env, const Napi::Value& v);
+
+}  // namespace moe
