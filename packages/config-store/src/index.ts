@@ -1,2 +1,50 @@
-// @moe/config-store: nothing is exported until it is implemented (see the open issues).
-export {};
+// @moe/config-store: fused-MoE kernel config files for SGLang and vLLM.
+export type { Engine } from './engine';
+export { ENGINES, isEngine } from './engine';
+export type { Severity, Finding, Issue } from './finding';
+export type { KernelConfig, KernelConfigField, FieldRule } from './kernel-config';
+export {
+  KERNEL_CONFIG_FIELDS,
+  REQUIRED_FIELDS,
+  FIELD_RULES,
+  engineFields,
+  checkFieldValue,
+  isPowerOfTwo,
+  tritonLaunchDefaults,
+  orderKernelConfig,
+  sameKernelConfig,
+} from './kernel-config';
+export type { ConfigTable, TableDifference } from './config-table';
+export { configTableFrom, nearestBatchKey, diffConfigTables } from './config-table';
+export type { ConfigKey } from './config-key';
+export { sameConfigKey } from './config-key';
+export type { GpuInfo } from './gpu-info';
+export { gpuInfo, platformOf } from './gpu-info';
+export type { SharedMemoryContext } from './shared-memory';
+export { estimateSharedMemory, effectiveBlockK } from './shared-memory';
+export { ENGINE_DTYPES, BLOCK_QUANT_DTYPES, isEngineDtype, operandBytes } from './dtype';
+export { deviceNameForEngine, neverRequestedDevice, VLLM_ROCM_DEVICE_IDS } from './device-name';
+export type { ParsedFileName, BlockShapeSpelling } from './file-name';
+export { parseFileName, formatFileName, unsafeNameReason } from './file-name';
+export type { ConfigFileContent, ContentEntry, AnalyzedContent, ContentContext, ParsedConfigFile } from './config-content';
+export {
+  analyzeConfigText,
+  formatConfigContent,
+  formatConfigTable,
+  tableToContent,
+  parseConfigFile,
+  decodeConfigBytes,
+  pythonIntKey,
+} from './config-content';
+export type { EngineCodec } from './codec';
+export { sglangCodec, vllmCodec, codecFor } from './codec';
+export { BadArgumentError } from './errors/bad-argument-error';
+export { BadFileNameError } from './errors/bad-file-name-error';
+export { BadConfigFileError } from './errors/bad-config-file-error';
+export { FileTooLargeError } from './errors/file-too-large-error';
+export { UnsafePathError } from './errors/unsafe-path-error';
+export { TreeNotFoundError } from './errors/tree-not-found-error';
+export { EngineNotFoundError } from './errors/engine-not-found-error';
+export { InstallConflictError } from './errors/install-conflict-error';
+export { MergeConflictError } from './errors/merge-conflict-error';
+export { BadPackError } from './errors/bad-pack-error';

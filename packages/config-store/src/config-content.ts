@@ -1,0 +1,455 @@
+import type { ConfigKey } from './config-key';
+import type { ConfigTable } from './config-table';
+import type { Engine } from './engine';
+import { BadConfigFileError } from './errors/bad-config-file-error';
+import type { Issue } from './finding';
+import { issue } from './finding';
+import { gpuInfo, platformOf } from './gpu-info';
+import type { JsonNode, JsonOut } from './json-text';
+import { formatPythonJson, JsonSyntaxError, MAX_JSON_DEPTH, nodeToOut, parseJsonText } from './json-text';
+import type { KernelConfig, KernelConfigField } from './kernel-config';
+import {
+  checkFieldValue,
+  engineFields,
+  KERNEL_CONFIG_FIELDS,
+  LAUNCH_DEFAULT_FIELDS,
+  REQUIRED_FIELDS,
+  ROCM_ONLY_FIELDS,
+  tritonLaunchDefaults,
+} from './kernel-config';
+import { effectiveBlockK, estimateSharedMemory } from './shared-memory';
+
+/** A config file's content as written: entries in file order, fields as JSON values. */
+export interface ConfigFileContent {
+  /** vLLM's leading `"triton_version"` entry, when present. */
+  tritonVersion: string | null;
+  entries: ContentEntry[];
+}
+
+export interface ContentEntry {
+  /** The batch key exactly as written ("64"). */
+  key: string;
+  /** Fields in file order; values as Python would re-emit them. */
+  fields: [string, JsonOut][];
+}
+
+/** Everything known about a file's content, for one engine. */
+export interface AnalyzedContent {
+  /** null when the text is not a JSON object. */
+  content: ConfigFileContent | null;
+  /** What the engine loads: batch key -> config (Triton's launch defaults filled in for missing warps/stages). */
+  table: ConfigTable;
+  /** Batch keys the engine loads whose entry fails when the engine picks it (missing fields, wrong types). */
+  brokenKeys: number[];
+  /** False when the engine fails while loading the file. */
+  loadable: boolean;
+  /** True when the bytes are exactly what the engine's tuner would write for this content. */
+  canonical: boolean;
+  /** Why the bytes differ from the tuner's output (empty when canonical). */
+  noncanonicalReasons: string[];
+  issues: Issue[];
+}
+
+export interface ContentContext {
+  engine: Engine;
+  /** The key parsed from the file name, when known: enables dtype, block and GPU checks. */
+  key?: ConfigKey | null;
+}
+
+const FIX_RETUNE = 'regenerate the file with the engine tuner or `moe tune`';
+
+/** Python's int() on a string key: optional whitespace and sign, digits with single underscores. */
+export function pythonIntKey(key: string): number | null {
+  const m = /^[ \t\n\r\f\v]*([+-]?\d+(?:_\d+)*)[ \t\n\r\f\v]*$/.exec(key);
+  if (!m) return null;
+  const n = Number((m[1] as string).replace(/_/g, ''));
+  return Number.isSafeInteger(n) ? n : null;
+}
+
+/** Whether `engine` keeps this top-level key as a batch size, and as which number. */
+function engineBatchKey(engine: Engine, key: string): number | null {
+  if (engine === 'vllm') return /^\d+$/.test(key) && Number.isSafeInteger(Number(key)) ? Number(key) : null;
+  return pythonIntKey(key);
+}
+
+/** Decodes file bytes as strict UTF-8 (as Python's open() does), or throws BadConfigFileError. */
+export function decodeConfigBytes(bytes: Uint8Array, label = 'config file'): string {
+  try {
+    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
+  } catch {
+    throw new BadConfigFileError(`${label} is not valid UTF-8 text; the engines read config files as UTF-8, so rewrite it as UTF-8 JSON`);
+  }
+}
+
+class Grouped {
+  private groups = new Map<string, { severity: Issue['severity']; code: string; text: string; fix: string; keys: string[] }>();
+  add(severity: Issue['severity'], code: string, text: string, fix: string, key: string): void {
+    const id = `${severity}|${code}|${text}`;
+    const g = this.groups.get(id);
+    if (g) g.keys.push(key);
+    else this.groups.set(id, { severity, code, text, fix, keys: [key] });
+  }
+  issues(): Issue[] {
+    return [...this.groups.values()].map((g) => {
+      const shown = g.keys.slice(0, 6).join(', ');
+      const more = g.keys.length > 6 ? ` and ${g.keys.length - 6} more` : '';
+      const where = g.keys.length === 1 ? `entry ${shown}` : `entries ${shown}${more}`;
+      return issue(g.severity, g.code, `${where}: ${g.text}`, g.fix);
+    });
+  }
+}
+
+/** Reads a config file's text the way `ctx.engine` loads it and checks everything MoE Kit can. */
+export function analyzeConfigText(text: string, ctx: ContentContext): AnalyzedContent {
+  const { engine } = ctx;
+  const out: AnalyzedContent = {
+    content: null,
+    table: new Map(),
+    brokenKeys: [],
+    loadable: false,
+    canonical: false,
+    noncanonicalReasons: [],
+    issues: [],
+  };
+  let root: JsonNode;
+  try {
+    root = parseJsonText(text);
+  } catch (err) {
+    if (!(err instanceof JsonSyntaxError)) throw err;
+    const deep = err.reason.startsWith('nesting deeper');
+    out.issues.push(
+      deep
+        ? issue('error', 'too-deep', `JSON nests deeper than ${MAX_JSON_DEPTH} levels (${err.message}); a config file nests 2`, FIX_RETUNE)
+        : issue('error', 'invalid-json', `not valid JSON: ${err.message}`, 'fix the JSON syntax or regenerate the file'),
+    );
+    return out;
+  }
+  if (root.kind !== 'object') {
+    out.issues.push(
+      issue('error', 'not-object', `the top level is a JSON ${root.kind}, not an object of batch sizes`, FIX_RETUNE),
+    );
+    return out;
+  }
+
+  const key = ctx.key ?? null;
+  const platform = key ? platformOf(key.deviceName) : 'cuda';
+  const launch = tritonLaunchDefaults(platform);
+  const limit = key ? gpuInfo(key.deviceName)?.sharedMemoryPerBlock ?? null : null;
+  const known = new Set<string>(engineFields(engine));
+  const grouped = new Grouped();
+  const content: ConfigFileContent = { tritonVersion: null, entries: [] };
+  let loadable = true;
+  const seenKeys = new Map<number, string>();
+  const broken = new Set<number>();
+
+  for (const member of root.members) {
+    if (member.key === 'triton_version') {
+      if (engine === 'sglang') {
+        loadable = false;
+        out.issues.push(
+          issue(
+            'error',
+            'triton-version-key',
+            `has a "triton_version" entry: SGLang converts every key with int() and fails to load the file`,
+            'remove the "triton_version" entry (install with `moe configs install --engine sglang` does it)',
+          ),
+        );
+      } else if (member.value.kind === 'string') content.tritonVersion = member.value.value;
+      continue;
+    }
+    const m = engineBatchKey(engine, member.key);
+    const fields: [string, JsonOut][] =
+      member.value.kind === 'object' ? member.value.members.map((f) => [f.key, nodeToOut(f.value)]) : [];
+    content.entries.push({ key: member.key, fields });
+    if (m === null) {
+      if (engine === 'sglang') {
+        loadable = false;
+        out.issues.push(
+          issue(
+            'error',
+            'bad-batch-key',
+            `key ${JSON.stringify(member.key)} is not an integer: SGLang converts every key with int() and fails to load the file`,
+            'use batch sizes as keys ("1", "2", ...) and nothing else',
+          ),
+        );
+      } else {
+        out.issues.push(
+          issue(
+            'warning',
+            'bad-batch-key',
+            `key ${JSON.stringify(member.key)} is not a batch size: vLLM skips it`,
+            'remove the entry or give it a batch-size key',
+          ),
+        );
+      }
+      continue;
+    }
+    const keyText = JSON.stringify(member.key);
+    if (seenKeys.has(m)) {
+      grouped.add(
+        'warning',
+        'duplicate-key',
+        `batch size ${m} appears more than once; the engine keeps the last value at the first position`,
+        'keep one entry per batch size',
+        keyText,
+      );
+    }
+    seenKeys.set(m, member.key);
+    if (member.value.kind !== 'object') {
+      broken.add(m);
+      grouped.add('error', 'entry-not-object', `value is a JSON ${member.value.kind}, not a config object`, FIX_RETUNE, keyText);
+      continue;
+    }
+    const values = new Map<string, JsonNode>();
+    for (const f of member.value.members) {
+      if (values.has(f.key)) {
+        grouped.add('warning', 'duplicate-key', `field ${f.key} appears more than once; the engine keeps the last`, 'keep one of each field', keyText);
+      }
+      values.set(f.key, f.value);
+    }
+    let entryOk = true;
+    const config: Record<string, number | boolean> = {};
+    for (const field of REQUIRED_FIELDS) {
+      if (!values.has(field)) {
+        entryOk = false;
+        grouped.add('error', 'missing-key', `${field} is missing; the engine fails when it picks this entry`, FIX_RETUNE, keyText);
+      }
+    }
+    for (const field of LAUNCH_DEFAULT_FIELDS) {
+      if (!values.has(field)) {
+        grouped.add(
+          'warning',
+          'missing-key',
+          `${field} is missing; Triton's launch default (${launch[field as 'num_warps' | 'num_stages']}) is used`,
+          `write ${field} explicitly (regenerate the file)`,
+          keyText,
+        );
+      }
+    }
+    for (const [field, node] of values) {
+      if (!known.has(field)) {
+        entryOk = false;
+        const other = (KERNEL_CONFIG_FIELDS as readonly string[]).includes(field)
+          ? ` (${field} is a ${engine === 'sglang' ? 'vLLM' : 'SGLang'} field)`
+          : '';
+        grouped.add(
+          'error',
+          'unknown-key',
+          `unknown field ${field}${other}; the engine passes every field to the kernel launch, which rejects it`,
+          `remove ${field}`,
+          keyText,
+        );
+        continue;
+      }
+      const value: unknown = node.kind === 'number' || node.kind === 'bool' ? node.value : describeNode(node);
+      const problem =
+        node.kind === 'number' && !node.integer
+          ? `${field} must be an integer, got ${node.raw}`
+          : checkFieldValue(field as KernelConfigField, value);
+      if (problem) {
+        const code = /must be an integer|must be true or false/.test(problem)
+          ? 'not-integer'
+          : /power of two/.test(problem)
+            ? 'not-power-of-two'
+            : 'out-of-range';
+        if (code === 'not-integer') entryOk = false;
+        grouped.add('error', code, problem, FIX_RETUNE, keyText);
+        if (code !== 'not-integer') config[field] = value as number;
+        continue;
+      }
+      config[field] = value as number | boolean;
+      if ((ROCM_ONLY_FIELDS as readonly string[]).includes(field) && platform === 'cuda' && key) {
+        grouped.add(
+          'warning',
+          'rocm-key-on-cuda',
+          `${field} is an AMD-only launch option in a file for ${key.deviceName}`,
+          `remove ${field} or check the device name`,
+          keyText,
+        );
+      }
+    }
+    if (!entryOk) {
+      broken.add(m);
+      continue;
+    }
+    broken.delete(m);
+    for (const field of LAUNCH_DEFAULT_FIELDS) if (config[field] === undefined) config[field] = launch[field as 'num_warps' | 'num_stages'];
+    const kc = config as unknown as KernelConfig;
+    out.table.set(m, kc);
+    if (key?.blockShape && key.blockShape[0] > 0 && key.blockShape[1] > 0 && Number.isInteger(kc.BLOCK_SIZE_K) && kc.BLOCK_SIZE_K > 0) {
+      const eff = effectiveBlockK(kc.BLOCK_SIZE_K, key.blockShape);
+      if (key.blockShape[1] % eff !== 0) {
+        grouped.add(
+          'error',
+          'block-k-mismatch',
+          `BLOCK_SIZE_K ${kc.BLOCK_SIZE_K} does not divide block_k ${key.blockShape[1]}: scales are applied per BLOCK_SIZE_K step, so results are wrong`,
+          `use a BLOCK_SIZE_K that divides ${key.blockShape[1]}`,
+          keyText,
+        );
+      }
+    }
+    if (limit !== null && key) {
+      const est = estimateSharedMemory(kc, { dtype: key.dtype, blockShape: key.blockShape });
+      if (est !== null && est > limit) {
+        grouped.add(
+          'error',
+          'shared-memory',
+          `needs about ${Math.ceil(est / 1024)} KB of shared memory (estimate), over the ${limit / 1024} KB ${key.deviceName} allows per block; the launch fails with OutOfResources`,
+          'lower num_stages or the block sizes, or retune on this GPU',
+          keyText,
+        );
+      }
+    }
+  }
+  // A key whose last occurrence is broken is broken; the table holds only usable entries.
+  for (const m of broken) out.table.delete(m);
+  out.brokenKeys = [...broken];
+  out.issues.push(...grouped.issues());
+  out.content = content;
+  out.loadable = loadable;
+  if (loadable && out.table.size === 0 && broken.size === 0) {
+    out.issues.push(
+      issue('warning', 'empty-table', 'has no batch-size entries: the engine treats it as missing and uses its default config', FIX_RETUNE),
+    );
+  }
+  const canonicalText = formatConfigContent(engine, content);
+  out.canonical = canonicalText === text;
+  if (!out.canonical) {
+    out.noncanonicalReasons = noncanonicalReasons(engine, text, root, canonicalText);
+    out.issues.push(
+      issue(
+        'info',
+        'noncanonical',
+        `not formatted as the ${engine === 'sglang' ? 'SGLang' : 'vLLM'} tuner writes it: ${out.noncanonicalReasons.join('; ')}`,
+        `rewrite it with \`moe configs install\` or the engine's tuner (content is unaffected)`,
+      ),
+    );
+  }
+  return out;
+}
+
+function describeNode(node: JsonNode): unknown {
+  switch (node.kind) {
+    case 'string':
+      return node.value;
+    case 'null':
+      return 'null';
+    default:
+      return `a JSON ${node.kind}`;
+  }
+}
+
+function noncanonicalReasons(engine: Engine, text: string, root: Extract<JsonNode, { kind: 'object' }>, canonical: string): string[] {
+  const reasons: string[] = [];
+  if (text.includes('\r\n')) reasons.push('CRLF line endings');
+  if (!text.endsWith('\n')) reasons.push('no newline at the end');
+  else if (/\n[ \t\r\n]*\n$/.test(text) || /[ \t]+\n$/.test(text)) reasons.push('extra blank lines or spaces at the end');
+  const topKeys = root.members.map((m) => m.key).filter((k) => k !== 'triton_version');
+  const topSet = new Set(topKeys.map((k) => pythonIntKey(k) ?? k));
+  if (topSet.size !== topKeys.length) reasons.push('duplicate batch keys');
+  const nums = topKeys.map((k) => pythonIntKey(k));
+  if (nums.every((n) => n !== null)) {
+    for (let i = 1; i < nums.length; i += 1) {
+      if ((nums[i] as number) < (nums[i - 1] as number)) {
+        reasons.push('batch keys not in ascending order');
+        break;
+      }
+    }
+    if (topKeys.some((k) => String(pythonIntKey(k)) !== k)) reasons.push('batch keys not written as plain integers');
+  }
+  const tv = root.members.findIndex((m) => m.key === 'triton_version');
+  if (tv >= 0 && engine === 'sglang') reasons.push('a "triton_version" entry (the SGLang tuner writes none)');
+  if (tv > 0 && engine === 'vllm') reasons.push('"triton_version" is not the first entry');
+  let fieldOrder = false;
+  let fieldDup = false;
+  for (const m of root.members) {
+    if (m.value.kind !== 'object') continue;
+    const names = m.value.members.map((f) => f.key);
+    if (new Set(names).size !== names.length) fieldDup = true;
+    const ranks = names.map((n) => (KERNEL_CONFIG_FIELDS as readonly string[]).indexOf(n)).map((r) => (r < 0 ? 1000 : r));
+    for (let i = 1; i < ranks.length; i += 1) if ((ranks[i] as number) < (ranks[i - 1] as number)) fieldOrder = true;
+  }
+  if (fieldDup) reasons.push('duplicate fields');
+  if (fieldOrder) reasons.push("fields not in the tuner's order");
+  // Whitespace: the same members in file order, dumped with indent=4.
+  const sameOrder = formatPythonJson(nodeToOut(root), 4);
+  const body = text.replace(/\r\n/g, '\n').replace(/\s+$/, '');
+  if (sameOrder !== body) {
+    const firstIndented = /\n( +)"/.exec(body);
+    const indent = firstIndented ? (firstIndented[1] as string).length : 0;
+    if (indent !== 4) reasons.push(indent === 0 ? 'not indented' : `indented with ${indent} spaces instead of 4`);
+    else if (formatPythonJson(nodeToOut(root), 4).replace(/\s/g, '') === body.replace(/\s/g, '')) reasons.push('indentation or spacing differs from indent=4');
+    else reasons.push('numbers or strings written differently from Python json');
+  }
+  if (reasons.length === 0 && canonical !== text) reasons.push('differs from the tuner output');
+  return reasons;
+}
+
+/**
+ * The bytes the engine's tuner writes for this content: `json.dumps(..., indent=4)` and a
+ * newline; batch keys ascending; fields in the tuners' order (unknown fields after, as found);
+ * vLLM keeps a leading "triton_version", SGLang has none.
+ */
+export function formatConfigContent(engine: Engine, content: ConfigFileContent): string {
+  const members: [string, JsonOut][] = [];
+  if (engine === 'vllm' && content.tritonVersion !== null) members.push(['triton_version', { kind: 'string', value: content.tritonVersion }]);
+  const entries = content.entries.map((e, i) => ({ e, i, n: pythonIntKey(e.key) }));
+  entries.sort((a, b) => {
+    if (a.n !== null && b.n !== null && a.n !== b.n) return a.n - b.n;
+    if (a.n === null && b.n !== null) return 1;
+    if (a.n !== null && b.n === null) return -1;
+    return a.i - b.i;
+  });
+  for (const { e } of entries) {
+    const rank = (name: string) => {
+      const r = (KERNEL_CONFIG_FIELDS as readonly string[]).indexOf(name);
+      return r < 0 ? KERNEL_CONFIG_FIELDS.length : r;
+    };
+    const fields = e.fields.map((f, i) => ({ f, i })).sort((a, b) => rank(a.f[0]) - rank(b.f[0]) || a.i - b.i);
+    members.push([e.key, { kind: 'object', members: fields.map((x) => x.f) }]);
+  }
+  return `${formatPythonJson({ kind: 'object', members }, 4)}\n`;
+}
+
+/** The content of a table (keys ascending, fields in the tuners' order). */
+export function tableToContent(table: ConfigTable, tritonVersion: string | null = null): ConfigFileContent {
+  const entries = [...table.entries()]
+    .sort((a, b) => a[0] - b[0])
+    .map(([m, config]): ContentEntry => ({
+      key: String(m),
+      fields: KERNEL_CONFIG_FIELDS.filter((f) => config[f] !== undefined).map((f): [string, JsonOut] => {
+        const v = config[f] as number | boolean;
+        return [f, typeof v === 'boolean' ? { kind: 'bool', value: v } : { kind: 'int', value: v }];
+      }),
+    }));
+  return { tritonVersion, entries };
+}
+
+/** Writes a table exactly as the engine's tuner writes a file. */
+export function formatConfigTable(engine: Engine, table: ConfigTable, options: { tritonVersion?: string | null } = {}): string {
+  return formatConfigContent(engine, tableToContent(table, options.tritonVersion ?? null));
+}
+
+export interface ParsedConfigFile {
+  content: ConfigFileContent;
+  table: ConfigTable;
+  tritonVersion: string | null;
+  canonical: boolean;
+  issues: Issue[];
+}
+
+/**
+ * Parses a config file for `engine`; throws BadConfigFileError when the engine could not load it
+ * (not UTF-8, not JSON, not an object, keys the engine fails on, entries with missing fields).
+ */
+export function parseConfigFile(engine: Engine, data: string | Uint8Array, options: { key?: ConfigKey | null; label?: string } = {}): ParsedConfigFile {
+  const label = options.label ?? 'config file';
+  const text = typeof data === 'string' ? data : decodeConfigBytes(data, label);
+  const a = analyzeConfigText(text, { engine, key: options.key ?? null });
+  const fatal = a.issues.filter((i) => i.severity === 'error' && ['invalid-json', 'too-deep', 'not-object', 'triton-version-key', 'bad-batch-key', 'entry-not-object', 'missing-key', 'unknown-key', 'not-integer'].includes(i.code));
+  if (!a.content || !a.loadable || fatal.length > 0) {
+    const first = fatal[0] ?? a.issues[0];
+    throw new BadConfigFileError(`${label}: ${first ? first.message : 'cannot be loaded'}; fix: ${first ? first.fix : FIX_RETUNE} (run \`moe configs doctor\` for all problems)`);
+  }
+  return { content: a.content, table: a.table, tritonVersion: a.content.tritonVersion, canonical: a.canonical, issues: a.issues };
+}

@@ -1,0 +1,37 @@
+import type { Engine } from './engine';
+
+/**
+ * The dtype part of file names each engine can ask for. bf16 and fp16 have none: they share the
+ * file without `,dtype=`. `int8_w8a8` is SGLang only; `fp8_w8a16` is vLLM only.
+ */
+export const ENGINE_DTYPES: Readonly<Record<Engine, readonly string[]>> = {
+  sglang: ['fp8_w8a8', 'int8_w8a8', 'int8_w8a16', 'int4_w4a16', 'float32'],
+  vllm: ['fp8_w8a8', 'int8_w8a16', 'int4_w4a16', 'fp8_w8a16', 'float32'],
+};
+
+/** Dtypes that come with a `[block_n, block_k]` block quantization in the name. */
+export const BLOCK_QUANT_DTYPES: readonly string[] = ['fp8_w8a8', 'int8_w8a8'];
+
+export function isEngineDtype(engine: Engine, dtype: string | null): boolean {
+  return dtype === null || ENGINE_DTYPES[engine].includes(dtype);
+}
+
+/** Bytes per element of the activation (A) and weight (B) tiles the kernel stages, per dtype. */
+export function operandBytes(dtype: string | null): { a: number; b: number } | null {
+  switch (dtype) {
+    case null:
+      return { a: 2, b: 2 };
+    case 'float32':
+      return { a: 4, b: 4 };
+    case 'fp8_w8a8':
+    case 'int8_w8a8':
+      return { a: 1, b: 1 };
+    case 'int8_w8a16':
+    case 'fp8_w8a16':
+      return { a: 2, b: 1 };
+    case 'int4_w4a16':
+      return { a: 2, b: 0.5 };
+    default:
+      return null;
+  }
+}
