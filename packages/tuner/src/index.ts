@@ -1,2 +1,22 @@
-// @moe/tuner: nothing is exported until it is implemented (see the open issues).
-export {};
+export * from './kernel-config';
+export * from './element-bytes';
+export * from './gpu-limits';
+export * from './shared-memory';
+export * from './search-space';
+export * from './measured-table';
+export * from './random-source';
+export * from './oracle';
+export * from './timing-protocol';
+export * from './simulation-oracle';
+export * from './strategy';
+export * from './batch-session';
+export * from './search-session';
+export * from './candidate-grid';
+export * from './exhaustive-strategy';
+export * from './random-strategy';
+export * from './auto-strategy';
+export * from './simulate';
+export * from './goal';
+export * from './synthetic-tables';
+export * from './errors/invalid-table-error';
+export * from './errors/invalid-search-option-error';

@@ -1,0 +1,86 @@
+import { CONFIG_PARAMS, configKey, type ConfigParam, type KernelConfig } from './kernel-config';
+
+/** The tile parameters that define a config's family; the rest tune within a family. */
+export const FAMILY_PARAMS = ['BLOCK_SIZE_M', 'BLOCK_SIZE_N', 'BLOCK_SIZE_K'] as const satisfies readonly ConfigParam[];
+/** The parameters that tune within a tile family. */
+export const WITHIN_FAMILY_PARAMS = ['GROUP_SIZE_M', 'num_warps', 'num_stages'] as const satisfies readonly ConfigParam[];
+
+/** The family of a config: its tile shape ("64x128x64"). */
+export function familyKey(config: KernelConfig): string {
+  return `${config.BLOCK_SIZE_M}x${config.BLOCK_SIZE_N}x${config.BLOCK_SIZE_K}`;
+}
+
+/**
+ * The candidates seen as a lattice: the values each parameter takes, tile families, and the
+ * neighbours of a config (the candidates that differ from it in exactly one parameter).
+ */
+export class CandidateGrid {
+  readonly values: Record<ConfigParam, number[]>;
+  readonly families = new Map<string, KernelConfig[]>();
+  private readonly byKey = new Map<string, KernelConfig>();
+
+  constructor(readonly candidates: readonly KernelConfig[]) {
+    const values = {} as Record<ConfigParam, number[]>;
+    for (const p of CONFIG_PARAMS) values[p] = [...new Set(candidates.map((c) => c[p]))].sort((a, b) => a - b);
+    this.values = values;
+    for (const c of candidates) {
+      this.byKey.set(configKey(c), c);
+      const f = familyKey(c);
+      const list = this.families.get(f);
+      if (list) list.push(c);
+      else this.families.set(f, [c]);
+    }
+  }
+
+  has(config: KernelConfig): boolean {
+    return this.byKey.has(configKey(config));
+  }
+
+  /** Candidates that differ from `config` in one of `params` (every other value of it). */
+  neighbours(config: KernelConfig, params: readonly ConfigParam[] = CONFIG_PARAMS): KernelConfig[] {
+    const out: KernelConfig[] = [];
+    for (const p of params) {
+      for (const v of this.values[p]) {
+        if (v === config[p]) continue;
+        const c = this.byKey.get(configKey({ ...config, [p]: v }));
+        if (c) out.push(c);
+      }
+    }
+    return out;
+  }
+
+  /** Families one step away in one tile dimension (the next smaller or larger value). */
+  adjacentFamilies(family: string): string[] {
+    const [m, n, k] = family.split('x').map(Number) as [number, number, number];
+    const tile = { BLOCK_SIZE_M: m, BLOCK_SIZE_N: n, BLOCK_SIZE_K: k };
+    const out: string[] = [];
+    for (const p of FAMILY_PARAMS) {
+      const vs = this.values[p];
+      const i = vs.indexOf(tile[p]);
+      for (const j of [i - 1, i + 1]) {
+        const v = vs[j];
+        if (v === undefined) continue;
+        const f = familyKey({ ...tile, [p]: v } as KernelConfig);
+        if (this.families.has(f)) out.push(f);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * A family's starting config: enough warps that the fp32 accumulator takes at most 128
+   * registers per thread (BLOCK_M x BLOCK_N / (32 x warps) <= 128), 3 stages (or the nearest
+   * that fits), the smallest GROUP_SIZE_M; the nearest candidate of the family to that.
+   */
+  familyStart(family: string): KernelConfig | undefined {
+    const members = this.families.get(family);
+    if (!members || members.length === 0) return undefined;
+    const first = members[0]!;
+    const warpsWanted = (first.BLOCK_SIZE_M * first.BLOCK_SIZE_N) / (32 * 128);
+    const warps = this.values.num_warps.find((w) => w >= warpsWanted) ?? this.values.num_warps.at(-1)!;
+    const groups = this.values.GROUP_SIZE_M[0]!;
+    const distance = (c: KernelConfig): number =>
+      Math.abs(Math.log2(c.num_warps / warps)) * 4 + Math.abs(c.num_stages - 3) * 2 + (c.num_stages > 3 ? 1 : 0) + Math.abs(Math.log2(c.GROUP_SIZE_M / groups)) * 0.1;
+    return members.reduce((best, c) => (distance(c) < distance(best) ? c : best));
+  }
+}

@@ -1,0 +1,41 @@
+import { BatchSession } from './batch-session';
+import { configKey, type KernelConfig } from './kernel-config';
+import type { Oracle } from './oracle';
+import type { CompileRecord } from './strategy';
+
+/** One search run: compiles each config at most once, and hands out a BatchSession per M. */
+export class SearchSession {
+  private readonly compiledByKey = new Map<string, Promise<boolean>>();
+  private readonly failedKeys = new Set<string>();
+  readonly compiled: CompileRecord[] = [];
+
+  constructor(private readonly oracle: Oracle) {}
+
+  /** Compiles once per search; true when it compiled. */
+  compile(config: KernelConfig): Promise<boolean> {
+    const key = configKey(config);
+    let done = this.compiledByKey.get(key);
+    if (!done) {
+      done = this.oracle.compile(config).then((outcome) => {
+        this.compiled.push(outcome.ok ? { config, ok: true } : { config, ok: false, reason: outcome.reason });
+        if (!outcome.ok) this.failedKeys.add(key);
+        return outcome.ok;
+      });
+      this.compiledByKey.set(key, done);
+    }
+    return done;
+  }
+
+  /** Whether the config was compiled already and failed. */
+  knownFailure(config: KernelConfig): boolean {
+    return this.failedKeys.has(configKey(config));
+  }
+
+  get compileFailures(): number {
+    return this.failedKeys.size;
+  }
+
+  batch(M: number): BatchSession {
+    return new BatchSession(M, this.oracle, (config) => this.compile(config));
+  }
+}

@@ -1,0 +1,83 @@
+import { elementBytesFor } from './element-bytes';
+import type { GpuLimits } from './gpu-limits';
+import { CONFIG_PARAMS, type ConfigParam, type KernelConfig } from './kernel-config';
+import { estimateSharedMemory } from './shared-memory';
+
+/** The values the engines' tuners (SGLang, vLLM) search, per parameter (ENGINES.md). */
+export const ENGINE_GRID_VALUES: Readonly<Record<ConfigParam, readonly number[]>> = {
+  BLOCK_SIZE_M: [16, 32, 64, 128, 256],
+  BLOCK_SIZE_N: [32, 64, 128, 256],
+  BLOCK_SIZE_K: [64, 128, 256],
+  GROUP_SIZE_M: [1, 16, 32, 64],
+  num_warps: [4, 8],
+  num_stages: [2, 3, 4, 5],
+};
+
+/** The 1,920 grid configs in the engines' order (BLOCK_SIZE_M outermost, num_stages innermost). */
+export function engineGrid(values: Readonly<Record<ConfigParam, readonly number[]>> = ENGINE_GRID_VALUES): KernelConfig[] {
+  let out: Partial<KernelConfig>[] = [{}];
+  for (const param of CONFIG_PARAMS) {
+    out = out.flatMap((partial) => values[param].map((v) => ({ ...partial, [param]: v })));
+  }
+  return out as KernelConfig[];
+}
+
+export type Engine = 'sglang' | 'vllm';
+
+export interface SearchSpaceOptions {
+  /** Prune configs whose estimated shared memory exceeds this GPU's limit; none when absent. */
+  gpu?: GpuLimits;
+  /** The engine dtype string (`fp8_w8a8`, `int8_w8a16`, ...); bf16/fp16 when absent. */
+  dtype?: string | null;
+  /** Block-wise quantization [block_n, block_k] (fp8 block [128, 128]); none when absent. */
+  blockShape?: readonly [number, number] | null;
+  /** Whose dtype rules apply: vLLM also keeps BLOCK_SIZE_N a multiple of block_n. */
+  engine?: Engine;
+}
+
+export type PruneReason = 'shared-memory' | 'block-quant';
+
+export interface PrunedConfig {
+  config: KernelConfig;
+  reason: PruneReason;
+  /** Estimated shared-memory bytes (for shared-memory pruning). */
+  sharedMemoryBytes?: number;
+}
+
+/** The configs a search may try, and those ruled out before compiling (with why). */
+export interface SearchSpace {
+  candidates: KernelConfig[];
+  pruned: PrunedConfig[];
+}
+
+/**
+ * The search space: the given configs (the engines' grid by default) less those that cannot run.
+ * Block-wise fp8 keeps BLOCK_SIZE_K a multiple of block_k (and, in vLLM, BLOCK_SIZE_N a multiple
+ * of block_n); with a GPU, configs whose shared memory would exceed its limit are dropped.
+ */
+export function buildSearchSpace(configs: readonly KernelConfig[] = engineGrid(), options: SearchSpaceOptions = {}): SearchSpace {
+  const bytes = elementBytesFor(options.dtype);
+  const block = options.blockShape && options.blockShape[0] > 0 && options.blockShape[1] > 0 ? options.blockShape : null;
+  const candidates: KernelConfig[] = [];
+  const pruned: PrunedConfig[] = [];
+  for (const config of configs) {
+    if (block) {
+      const [bn, bk] = block;
+      const badK = config.BLOCK_SIZE_K % bk !== 0;
+      const badN = options.engine === 'vllm' && config.BLOCK_SIZE_N % bn !== 0;
+      if (badK || badN) {
+        pruned.push({ config, reason: 'block-quant' });
+        continue;
+      }
+    }
+    if (options.gpu) {
+      const need = estimateSharedMemory(config, options.gpu, bytes);
+      if (need > options.gpu.sharedMemoryBytes) {
+        pruned.push({ config, reason: 'shared-memory', sharedMemoryBytes: need });
+        continue;
+      }
+    }
+    candidates.push(config);
+  }
+  return { candidates, pruned };
+}
