@@ -1,4 +1,3 @@
-import { downloadFile } from '@huggingface/hub';
 import { HubAccessDeniedError } from './errors/hub-access-denied-error';
 import { HubUnreachableError } from './errors/hub-unreachable-error';
 import { ModelNotFoundError } from './errors/model-not-found-error';
@@ -29,10 +28,20 @@ export async function fetchHubFile(repoId: string, file: string, options: HubFet
   const revision = options.revision ?? 'main';
   const baseFetch = options.fetch ?? fetch;
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const timedFetch: typeof fetch = (input, init) => baseFetch(input, { ...init, signal: AbortSignal.timeout(timeoutMs) });
+  const hubOrigin = new URL(hubUrl).origin;
+  // The token goes in our own header (only to the hub's origin): @huggingface/hub would refuse
+  // tokens that don't start with hf_, which mirrors behind HF_ENDPOINT may hand out.
+  const timedFetch: typeof fetch = (input, init) => {
+    const target = new URL(input instanceof Request ? input.url : String(input));
+    const headers = new Headers(init?.headers);
+    if (options.accessToken && target.origin === hubOrigin) headers.set('Authorization', `Bearer ${options.accessToken}`);
+    return baseFetch(input, { ...init, headers, signal: AbortSignal.timeout(timeoutMs) });
+  };
   const url = `${hubUrl}/${repoId}/resolve/${encodeURIComponent(revision)}/${file}`;
   let text: string;
   try {
+    // Loaded on first use: commands that never reach the hub don't pay for it.
+    const { downloadFile } = await import('@huggingface/hub');
     const blob = await downloadFile({
       repo: { type: 'model', name: repoId },
       path: file,
@@ -40,7 +49,6 @@ export async function fetchHubFile(repoId: string, file: string, options: HubFet
       hubUrl,
       fetch: timedFetch,
       xet: false,
-      ...(options.accessToken ? { accessToken: options.accessToken } : {}),
     });
     if (!blob) {
       throw new ModelNotFoundError(`${repoId}: the hub has no ${file} at revision ${revision} (${url}); check the model id and --revision`);

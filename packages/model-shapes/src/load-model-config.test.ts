@@ -200,6 +200,12 @@ describe('loadModelConfig from the hub (a local stand-in at HF_ENDPOINT)', () =>
     expect(loaded).toEqual({ config: MIXTRAL_LIKE, origin: 'hub', location: `${hub.url}/acme/new-moe/resolve/main/config.json` });
     expect(hub.requests.length).toBeGreaterThan(0);
     expect(hub.requests.every((r) => r.authorization === 'Bearer hf_secret')).toBe(true);
+    hub.requests.length = 0;
+    await loadModelConfig('acme/new-moe', { env: { ...env, HF_TOKEN: 'mirror-token' } });
+    expect(hub.requests.every((r) => r.authorization === 'Bearer mirror-token')).toBe(true);
+    hub.requests.length = 0;
+    await loadModelConfig('acme/new-moe', { env });
+    expect(hub.requests.every((r) => r.authorization === undefined)).toBe(true);
   });
 
   it('a revision skips the catalog and goes to that revision', async () => {
