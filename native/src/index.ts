@@ -1,2 +1,3 @@
 // @moe/native: nothing is exported until it is implemented (see the open issues).
-export {};
+export * from './compile';
+export * from './addon';

@@ -1,9 +1,13 @@
 /**
  * The name of the local GPU as its driver reports it ("NVIDIA H100 80GB HBM3"), or null when
  * there is none. Commands use it when --device-name is not given.
- * Owned by @moe/native's integration: it must never throw (no driver, no addon -> null).
+ * It never throws: no driver, no GPU or no native addon all give null.
  */
 export async function localDeviceName(): Promise<string | null> {
-  // Filled in when @moe/native exposes device probing.
-  return null;
+  try {
+    const { probeDevices } = await import('@moe/native');
+    return probeDevices().devices[0]?.name ?? null;
+  } catch {
+    return null;
+  }
 }

@@ -1,0 +1,78 @@
+import type { NativeFunction, NativeModule } from './binding';
+import type { ContextGuard } from './device-buffer';
+import { NativeArgumentError } from './errors/native-argument-error';
+import { ResourceReleasedError } from './errors/resource-released-error';
+import { nativeCall } from './native-call';
+import type { FunctionAttributes, KernelFunction, Module } from './types';
+import { checkInteger, describe } from './validate';
+
+/** What a kernel function needs from its context beyond the guard: the device's limits. */
+export interface FunctionOwner extends ContextGuard {
+  readonly sharedMemoryLimit: number;
+}
+
+export class KernelFunctionImpl implements KernelFunction {
+  /** The dynamic shared memory limit raised so far (the driver's default until raised). */
+  private raisedTo = 0;
+
+  /** @internal */
+  constructor(
+    readonly native: NativeFunction,
+    readonly module: ModuleImpl,
+    readonly owner: FunctionOwner,
+  ) {}
+
+  get name(): string {
+    return this.native.name;
+  }
+
+  /** @internal */
+  live(operation: string): void {
+    if (this.module.unloaded) throw new ResourceReleasedError(operation, 'module');
+    this.owner.guard(operation);
+  }
+
+  get attributes(): FunctionAttributes {
+    this.live('KernelFunction.attributes');
+    return nativeCall('KernelFunction.attributes', () => this.native.attributes());
+  }
+
+  setMaxDynamicSharedMemory(bytes: number): void {
+    const op = 'KernelFunction.setMaxDynamicSharedMemory';
+    checkInteger(`${op}(bytes)`, bytes, 0, this.owner.sharedMemoryLimit);
+    this.live(op);
+    nativeCall(op, () => this.native.setMaxDynamicSharedMemory(bytes));
+    this.raisedTo = bytes;
+  }
+
+  /** @internal Raises the limit when a launch needs more than 48 KiB of dynamic shared memory. */
+  ensureDynamicShared(bytes: number): void {
+    if (bytes > 48 * 1024 && bytes > this.raisedTo) this.setMaxDynamicSharedMemory(bytes);
+  }
+}
+
+export class ModuleImpl implements Module {
+  unloaded = false;
+
+  /** @internal */
+  constructor(
+    readonly native: NativeModule,
+    readonly owner: FunctionOwner,
+  ) {}
+
+  getFunction(name: string): KernelFunction {
+    const op = 'Module.getFunction';
+    if (typeof name !== 'string' || name.length === 0 || name.includes('\0')) {
+      throw new NativeArgumentError(`${op}(name)`, `${describe(name)} is not a kernel name`, 'pass the kernel\'s name (Triton: metadata.name)');
+    }
+    if (this.unloaded) throw new ResourceReleasedError(op, 'module');
+    this.owner.guard(op);
+    const fn = nativeCall(op, () => this.native.getFunction(name));
+    return new KernelFunctionImpl(fn, this, this.owner);
+  }
+
+  unload(): void {
+    this.unloaded = true;
+    nativeCall('Module.unload', () => this.native.unload());
+  }
+}
