@@ -41,6 +41,8 @@ export interface AnalyzedContent {
   table: ConfigTable;
   /** Batch keys the engine loads whose entry fails when the engine picks it (missing fields, wrong types). */
   brokenKeys: number[];
+  /** Every batch key the engine's dict holds, in its order (a repeated key keeps its first place). */
+  engineKeys: number[];
   /** False when the engine fails while loading the file. */
   loadable: boolean;
   /** True when the bytes are exactly what the engine's tuner would write for this content. */
@@ -106,6 +108,7 @@ export function analyzeConfigText(text: string, ctx: ContentContext): AnalyzedCo
     content: null,
     table: new Map(),
     brokenKeys: [],
+    engineKeys: [],
     loadable: false,
     canonical: false,
     noncanonicalReasons: [],
@@ -194,6 +197,7 @@ export function analyzeConfigText(text: string, ctx: ContentContext): AnalyzedCo
         keyText,
       );
     }
+    if (!seenKeys.has(m)) out.engineKeys.push(m);
     seenKeys.set(m, member.key);
     if (member.value.kind !== 'object') {
       broken.add(m);
