@@ -125,18 +125,34 @@ export interface RandomInputOptions {
   readonly down?: boolean;
 }
 
+/** The weights of a layer: W1 [E, 2N, K] and W2 [E, K, N] (scaled by 1/sqrt(fan-in)). */
+export interface MoeWeights {
+  readonly w1: HostTensor;
+  readonly w2?: HostTensor;
+}
+
 /**
- * Random inputs for a problem: A has magnitudes in [1/16, 1); W1 and W2 are scaled by
- * 1/sqrt(fan-in) so every stage's outputs stay near 1 (no fp16 overflow, no underflow).
+ * Random weights, independent of M (one set serves every batch size). W1 and W2 are scaled
+ * by 1/sqrt(fan-in) so every stage's outputs stay near 1 (no fp16 overflow, no underflow).
  */
-export function makeRandomInputs(problem: MoeProblem, routing: Routing, options: RandomInputOptions): MoeInputs {
-  checkProblem(problem);
-  const { M, E, N, K } = problem;
+export function makeRandomWeights(problem: Omit<MoeProblem, 'M'>, options: RandomInputOptions): MoeWeights {
+  checkProblem({ ...problem, M: 1 });
+  const { E, N, K } = problem;
   const rng = createRng(options.seed ^ 0x5eed);
-  const a = randomOperand(problem, 'act', 1, M, K, 1, rng);
-  const w1 = randomOperand(problem, 'weight', E, 2 * N, K, 1 / Math.sqrt(K), rng);
-  const w2 = options.down === false ? undefined : randomOperand(problem, 'weight', E, K, N, 4 / Math.sqrt(N), rng);
-  return { problem, routing, a, w1, ...(w2 ? { w2 } : {}) };
+  const w1 = randomOperand(problem as MoeProblem, 'weight', E, 2 * N, K, 1 / Math.sqrt(K), rng);
+  const w2 = options.down === false ? undefined : randomOperand(problem as MoeProblem, 'weight', E, K, N, 4 / Math.sqrt(N), rng);
+  return { w1, ...(w2 ? { w2 } : {}) };
+}
+
+/** Random hidden states A [M, K], magnitudes in [1/16, 1) (fp8: per its scales). */
+export function makeRandomActivations(problem: MoeProblem, seed: number): HostTensor {
+  checkProblem(problem);
+  return randomOperand(problem, 'act', 1, problem.M, problem.K, 1, createRng(seed ^ 0xac7));
+}
+
+/** Random inputs for a problem: A, W1 and (unless down: false) W2. */
+export function makeRandomInputs(problem: MoeProblem, routing: Routing, options: RandomInputOptions): MoeInputs {
+  return { problem, routing, a: makeRandomActivations(problem, options.seed), ...makeRandomWeights(problem, options) };
 }
 
 export function tensorBytes(t: HostTensor): number {

@@ -1,0 +1,529 @@
+import type { DeviceBuffer, Stream } from '../addon/types';
+import { checkAlign, type AlignResult } from '../reference/align';
+import { decodeElements, roundToElement } from '../reference/element-type';
+import { outputType, paddedLength, type MoeProblem } from '../reference/moe-problem';
+import { referenceLayer, referenceUpGemm, sampleRows, silu } from '../reference/moe-reference';
+import { nonFiniteRows, POISON_BYTE } from '../reference/poison';
+import { scaleForAmax } from '../reference/quant';
+import { makeRandomActivations, type MoeInputs } from '../reference/random-inputs';
+import { expertCounts, type Routing } from '../reference/routing';
+import { compareRows, selectRows, TOLERANCE, type Comparison } from '../reference/tolerance';
+import { RunnerArgumentError } from './errors/runner-argument-error';
+import { gemmConfigKey, type GemmConfig } from './gemm-config';
+import {
+  alignCompileRequests,
+  alignPlan,
+  fp8QuantRequest,
+  gemmCompileRequest,
+  gemmGrid,
+  moeSumRequest,
+  siluAndMulRequest,
+  type AlignLaunch,
+  type AlignPlan,
+  type GemmInts,
+} from '../compile/requests';
+import type { ArgValue, LoadedKernel } from './loaded-kernel';
+import type { MoeLayer, WeightReplica } from './moe-layer';
+import { uploadTensor } from './upload-tensor';
+import { inputSetCount, summarize, type Timing, type TimingOptions } from './timing';
+
+/** Device buffers of the alignment for one BLOCK_SIZE_M. */
+interface AlignState {
+  readonly blockM: number;
+  readonly plan: AlignPlan;
+  readonly launches: { count: AlignLaunch; scan: AlignLaunch; scatter: AlignLaunch };
+  readonly EM: number;
+  readonly numBlocks: number;
+  readonly sorted: DeviceBuffer;
+  readonly expertIds: DeviceBuffer;
+  readonly ntpp: DeviceBuffer;
+  readonly hist: DeviceBuffer;
+  readonly bounds: DeviceBuffer;
+  readonly count: LoadedKernel;
+  readonly scan: LoadedKernel;
+  readonly scatter: LoadedKernel;
+}
+
+/** One rotated input set: activations, a weight replica and the outputs. */
+interface InputSet {
+  readonly a: DeviceBuffer;
+  readonly aScale: DeviceBuffer | null;
+  readonly w: WeightReplica;
+  readonly c1: DeviceBuffer;
+  act?: DeviceBuffer;
+  actQ?: DeviceBuffer;
+  actScale?: DeviceBuffer;
+  c2?: DeviceBuffer;
+  out?: DeviceBuffer;
+}
+
+/** What a correctness check found. */
+export interface CheckReport {
+  readonly ok: boolean;
+  readonly stage: 'up_gemm' | 'layer';
+  readonly config: string;
+  /** Problems in the alignment's outputs (empty when right). */
+  readonly alignProblems: readonly string[];
+  /** Output rows holding NaN/inf after the run (poisoned and never written), first 20. */
+  readonly unwrittenRows: readonly number[];
+  readonly unwrittenCount: number;
+  readonly comparison: Comparison;
+  /** Rows compared with the reference, and whether they were a sample. */
+  readonly rowsChecked: number;
+  readonly sampled: boolean;
+}
+
+/** A prepared launch sequence: compiled and loaded kernels bound to their arguments. */
+export interface PreparedRun {
+  /** Queues the sequence on `stream` (null: the default stream) with input set `set`. */
+  enqueue(stream: Stream | null, set: number): void;
+  readonly needsLayerBuffers: boolean;
+}
+
+function stripScaleStrides(ints: GemmInts): GemmInts {
+  const { stride_asm: _a, stride_ask: _b, stride_bse: _c, stride_bsk: _d, stride_bsn: _e, ...rest } = ints;
+  return rest;
+}
+
+/** Multiply-adds above which checks use sampled rows instead of the whole output. */
+const FULL_CHECK_MACS = 3e8;
+const SAMPLE_ROWS = 96;
+
+/**
+ * A runner for one batch size M: routing and activations on the device, alignment per
+ * BLOCK_SIZE_M, and per config: compile, launch, check against the CPU reference, time by
+ * CUDA-graph replay.
+ */
+export class MoeBatch {
+  readonly layer: MoeLayer;
+  readonly problem: MoeProblem;
+  readonly routing: Routing;
+  readonly inputs: MoeInputs;
+  /** fp8_w8a8 whole layer: the static scale of the intermediate activation. */
+  readonly a2Scale: number | null;
+  private readonly ids: DeviceBuffer;
+  private readonly weights: DeviceBuffer;
+  private readonly a2ScaleBuf: DeviceBuffer | null;
+  private readonly sets: InputSet[] = [];
+  private readonly aligns = new Map<number, Promise<AlignState>>();
+  private readonly owned: DeviceBuffer[] = [];
+  private disposed = false;
+
+  constructor(layer: MoeLayer, M: number, routing: Routing, seed: number) {
+    this.layer = layer;
+    const s = layer.shape;
+    this.problem = { M, E: s.E, N: s.N, K: s.K, topk: s.topk, mode: s.mode, blockShape: s.blockShape ?? null };
+    if (routing.M !== M || routing.topk !== s.topk || routing.E !== s.E) {
+      throw new RunnerArgumentError(
+        `routing of M=${routing.M}, topk=${routing.topk}, E=${routing.E} does not fit the batch M=${M}, topk=${s.topk}, E=${s.E}; make the routing for this batch`,
+      );
+    }
+    this.routing = routing;
+    const a = makeRandomActivations(this.problem, seed);
+    this.inputs = { problem: this.problem, routing, a, ...layer.hostWeights };
+    const ctx = layer.ctx;
+    this.ids = this.own(ctx.alloc(Math.max(routing.ids.byteLength, 16)));
+    this.ids.upload(routing.ids);
+    this.weights = this.own(ctx.alloc(Math.max(routing.weights.byteLength, 16)));
+    this.weights.upload(routing.weights);
+    this.a2Scale = s.mode === 'fp8_w8a8' && layer.hasDown ? this.estimateA2Scale() : null;
+    this.a2ScaleBuf = null;
+    if (this.a2Scale !== null) {
+      this.a2ScaleBuf = this.own(ctx.alloc(16));
+      this.a2ScaleBuf.upload(Float32Array.from([this.a2Scale]));
+    }
+  }
+
+  private own(b: DeviceBuffer): DeviceBuffer {
+    this.owned.push(b);
+    return b;
+  }
+
+  /** A static activation scale for the down GEMM's input: amax over sampled pairs, 25% headroom. */
+  private estimateA2Scale(): number {
+    const { M, topk, N } = this.problem;
+    const pairs = sampleRows(M * topk, 32);
+    const c1 = referenceUpGemm(this.inputs, { pairs });
+    let amax = 0;
+    for (let i = 0; i < pairs.length; i++) {
+      for (let n = 0; n < N; n++) {
+        const g = roundToElement(c1.values[i * 2 * N + n]!, 'bf16');
+        const u = roundToElement(c1.values[i * 2 * N + N + n]!, 'bf16');
+        amax = Math.max(amax, Math.abs(silu(g) * u));
+      }
+    }
+    return scaleForAmax(amax * 1.25);
+  }
+
+  /** Experts with at least one pair. */
+  hitExperts(): number {
+    return [...expertCounts(this.routing)].filter((c) => c > 0).length;
+  }
+
+  /** Bytes one launch must touch at least (hit experts' weights, activations in and out). */
+  setBytes(stage: 'up_gemm' | 'layer'): number {
+    const { M, topk, N, K, mode } = this.problem;
+    const eb = mode === 'bf16' || mode === 'fp16' ? 2 : 1;
+    const hit = this.hitExperts();
+    const up = hit * this.layer.expertBytes('w1') + M * K * eb + M * topk * 2 * N * 2;
+    if (stage === 'up_gemm') return up;
+    return up + hit * this.layer.expertBytes('w2') + M * topk * (N * 2 + N + K * 2) + M * K * 2;
+  }
+
+  private ensureSets(n: number, layerBuffers: boolean): void {
+    const ctx = this.layer.ctx;
+    const { M, topk, N, K, mode, blockShape } = this.problem;
+    const pairs = M * topk;
+    const ob = 2;
+    while (this.sets.length < n) {
+      const i = this.sets.length;
+      let a: DeviceBuffer;
+      let aScale: DeviceBuffer | null;
+      if (i === 0) {
+        const up = uploadTensor(ctx, this.inputs.a);
+        a = up.data;
+        aScale = up.scale;
+      } else {
+        a = ctx.alloc(this.sets[0]!.a.bytes);
+        a.copyFrom(this.sets[0]!.a);
+        aScale = this.sets[0]!.aScale ? ctx.alloc(this.sets[0]!.aScale.bytes) : null;
+        if (aScale) aScale.copyFrom(this.sets[0]!.aScale!);
+      }
+      this.own(a);
+      if (aScale) this.own(aScale);
+      const c1 = this.own(ctx.alloc(pairs * 2 * N * ob));
+      this.sets.push({ a, aScale, w: this.layer.replica(i), c1 });
+    }
+    if (!layerBuffers) return;
+    for (const s of this.sets.slice(0, n)) {
+      if (s.out) continue;
+      s.act = this.own(ctx.alloc(pairs * N * ob));
+      if (mode === 'fp8_w8a8' || mode === 'fp8_w8a8_block') {
+        s.actQ = this.own(ctx.alloc(Math.max(pairs * N, 16)));
+        if (mode === 'fp8_w8a8_block') s.actScale = this.own(ctx.alloc(Math.max(pairs * Math.ceil(N / blockShape![1]) * 4, 16)));
+      }
+      s.c2 = this.own(ctx.alloc(pairs * K * ob));
+      s.out = this.own(ctx.alloc(M * K * ob));
+    }
+  }
+
+  /** Compiles and loads the alignment kernels for BLOCK_SIZE_M and allocates their buffers. */
+  private align(blockM: number): Promise<AlignState> {
+    let p = this.aligns.get(blockM);
+    if (!p) {
+      p = (async () => {
+        const { M, topk, E } = this.problem;
+        const numel = M * topk;
+        const worst = alignPlan(numel, E, blockM);
+        // 'tight': with fewer pairs than experts, at most numel experts are hit, each padded to
+        // <= BLOCK_SIZE_M, so EM = min(worst case, numel * BLOCK_SIZE_M) is enough (fewer idle programs).
+        const EM = this.layer.paddedLengthRule === 'tight' ? paddedLength(M, topk, E, blockM) : worst.EM;
+        const plan: AlignPlan = { ...worst, EM, numBlocks: Math.ceil(EM / blockM) };
+        const launches = alignCompileRequests(plan, this.layer.target);
+        const [count, scan, scatter] = await Promise.all(
+          [launches.count, launches.scan, launches.scatter].map((l) => this.layer.compile(l.request)),
+        );
+        const L = this.layer.loader;
+        const ctx = this.layer.ctx;
+        return {
+          blockM,
+          plan,
+          launches,
+          EM,
+          numBlocks: plan.numBlocks,
+          sorted: this.own(ctx.alloc(EM * 4)),
+          expertIds: this.own(ctx.alloc(Math.max(plan.numBlocks * 4, 16))),
+          ntpp: this.own(ctx.alloc(16)),
+          hist: this.own(ctx.alloc(plan.histInts * 4)),
+          bounds: this.own(ctx.alloc(plan.boundsInts * 4)),
+          count: L.load('moe_align_count', count!),
+          scan: L.load('moe_align_scan', scan!),
+          scatter: L.load('moe_align_scatter', scatter!),
+        };
+      })();
+      this.aligns.set(blockM, p);
+    }
+    return p;
+  }
+
+  private enqueueAlign(al: AlignState, stream: Stream | null): void {
+    const { count, scan, scatter } = al.launches;
+    const bufs = {
+      topk_ids_ptr: this.ids,
+      hist_ptr: al.hist,
+      bounds_ptr: al.bounds,
+      sorted_token_ids_ptr: al.sorted,
+      num_tokens_post_padded_ptr: al.ntpp,
+      expert_ids_ptr: al.expertIds,
+      expert_map_ptr: null,
+    };
+    al.count.launch(count.grid, { ...bufs, ...count.ints }, stream);
+    al.scan.launch(scan.grid, { ...bufs, ...scan.ints }, stream);
+    al.scatter.launch(scatter.grid, { ...bufs, ...scatter.ints }, stream);
+  }
+
+  private gemmInts(which: 'up' | 'down', EM: number): GemmInts {
+    const { M, topk, N, K, blockShape } = this.problem;
+    const outN = which === 'up' ? 2 * N : K;
+    const inK = which === 'up' ? K : N;
+    const [bn, bk] = blockShape ?? [128, 128];
+    const tk = Math.ceil(inK / bk);
+    return {
+      N: outN,
+      K: inK,
+      EM,
+      num_valid_tokens: M * topk,
+      stride_am: inK,
+      stride_ak: 1,
+      stride_be: outN * inK,
+      stride_bk: 1,
+      stride_bn: inK,
+      stride_cm: outN,
+      stride_cn: 1,
+      stride_asm: tk,
+      stride_ask: 1,
+      stride_bse: Math.ceil(outN / bn) * tk,
+      stride_bsk: 1,
+      stride_bsn: tk,
+    };
+  }
+
+  private async gemm(which: 'up' | 'down', config: GemmConfig, EM: number): Promise<{ kernel: LoadedKernel; ints: GemmInts; grid: [number, number, number] }> {
+    const ints = this.gemmInts(which, EM);
+    const { mode, blockShape } = this.problem;
+    const req = gemmCompileRequest({
+      mode,
+      config,
+      mulRoutedWeight: which === 'down',
+      topK: which === 'up' ? this.problem.topk : 1,
+      ints: mode === 'fp8_w8a8_block' ? ints : stripScaleStrides(ints),
+      target: this.layer.target,
+      ...(blockShape ? { blockShape: [blockShape[0], blockShape[1]] as [number, number] } : {}),
+    });
+    const result = await this.layer.compile(req);
+    const kernel = this.layer.loader.load(`fused_moe_gemm ${which} ${gemmConfigKey(config)}`, result);
+    return { kernel, ints, grid: gemmGrid(config, EM, ints.N) };
+  }
+
+  private gemmArgs(
+    which: 'up' | 'down',
+    ints: GemmInts,
+    al: AlignState,
+    set: InputSet,
+  ): Record<string, ArgValue> {
+    const { mode } = this.problem;
+    const fp8 = mode === 'fp8_w8a8' || mode === 'fp8_w8a8_block';
+    const base: Record<string, ArgValue> = {
+      topk_weights_ptr: this.weights,
+      sorted_token_ids_ptr: al.sorted,
+      expert_ids_ptr: al.expertIds,
+      num_tokens_post_padded_ptr: al.ntpp,
+      ...(ints as unknown as Record<string, number>),
+    };
+    if (which === 'up') {
+      return { ...base, a_ptr: set.a, b_ptr: set.w.w1, c_ptr: set.c1, a_scale_ptr: set.aScale, b_scale_ptr: set.w.w1Scale };
+    }
+    return {
+      ...base,
+      a_ptr: fp8 ? set.actQ! : set.act!,
+      b_ptr: set.w.w2!,
+      c_ptr: set.c2!,
+      a_scale_ptr: mode === 'fp8_w8a8' ? this.a2ScaleBuf : mode === 'fp8_w8a8_block' ? set.actScale! : null,
+      b_scale_ptr: set.w.w2Scale,
+    };
+  }
+
+  /** Compiles and loads the up GEMM (with the alignment before it) for a config. */
+  async prepareUpGemm(config: GemmConfig, options: { withAlign?: boolean } = {}): Promise<PreparedRun> {
+    const al = await this.align(config.BLOCK_SIZE_M);
+    const g = await this.gemm('up', config, al.EM);
+    return {
+      needsLayerBuffers: false,
+      enqueue: (stream, set) => {
+        if (options.withAlign) this.enqueueAlign(al, stream);
+        g.kernel.launch(g.grid, this.gemmArgs('up', g.ints, al, this.sets[set]!), stream);
+      },
+    };
+  }
+
+  /** Compiles and loads the whole layer: align, up GEMM, silu_and_mul, (fp8 quant), down GEMM, sum. */
+  async prepareLayer(up: GemmConfig, down: GemmConfig = up): Promise<PreparedRun> {
+    if (!this.layer.hasDown) throw new RunnerArgumentError('the layer was made with down: false; create it with down: true to run the whole layer');
+    if (down.BLOCK_SIZE_M !== up.BLOCK_SIZE_M) {
+      throw new RunnerArgumentError(
+        `down config BLOCK_SIZE_M=${down.BLOCK_SIZE_M} differs from the up config's ${up.BLOCK_SIZE_M}; both GEMMs share one alignment: use the same BLOCK_SIZE_M`,
+      );
+    }
+    const { M, topk, N, K, mode, blockShape } = this.problem;
+    const t = this.layer.target;
+    const al = await this.align(up.BLOCK_SIZE_M);
+    const group = blockShape?.[1] ?? 128;
+    const pairs = M * topk;
+    const dtype = mode === 'fp16' ? 'fp16' : 'bf16';
+    const siluL = siluAndMulRequest({ rows: pairs, N, strideXRow: 2 * N, strideOutRow: N, target: t, dtype });
+    const sumL = moeSumRequest({ M, K, topK: topk, strideXRow: K, strideOutRow: K, target: t, dtype });
+    const quantL =
+      mode === 'fp8_w8a8' || mode === 'fp8_w8a8_block'
+        ? fp8QuantRequest({
+            kind: mode === 'fp8_w8a8' ? 'per_tensor' : 'per_token_group',
+            rows: pairs,
+            K: N,
+            strideXRow: N,
+            strideQRow: N,
+            strideSRow: Math.ceil(N / group),
+            group,
+            target: t,
+          })
+        : null;
+    const [g1, g2, siluR, sumR, quantR] = await Promise.all([
+      this.gemm('up', up, al.EM),
+      this.gemm('down', down, al.EM),
+      this.layer.compile(siluL.request),
+      this.layer.compile(sumL.request),
+      quantL ? this.layer.compile(quantL.request) : Promise.resolve(null),
+    ]);
+    const L = this.layer.loader;
+    const siluK = L.load('silu_and_mul', siluR);
+    const sumK = L.load('moe_sum', sumR);
+    const quantK = quantR && quantL ? L.load(quantL.request.kernel, quantR) : null;
+    return {
+      needsLayerBuffers: true,
+      enqueue: (stream, i) => {
+        const s = this.sets[i]!;
+        this.enqueueAlign(al, stream);
+        g1.kernel.launch(g1.grid, this.gemmArgs('up', g1.ints, al, s), stream);
+        siluK.launch(siluL.grid, { x_ptr: s.c1, out_ptr: s.act!, ...siluL.ints }, stream);
+        if (quantK && quantL) {
+          const scale = mode === 'fp8_w8a8' ? this.a2ScaleBuf : s.actScale!;
+          quantK.launch(quantL.grid, { x_ptr: s.act!, q_ptr: s.actQ!, scale_ptr: scale, ...quantL.ints }, stream);
+        }
+        g2.kernel.launch(g2.grid, this.gemmArgs('down', g2.ints, al, s), stream);
+        sumK.launch(sumL.grid, { x_ptr: s.c2!, out_ptr: s.out!, ...sumL.ints }, stream);
+      },
+    };
+  }
+
+  private async downloadAlign(al: AlignState): Promise<AlignResult> {
+    const [sorted, expertIds, ntpp] = await Promise.all([al.sorted.download(), al.expertIds.download(), al.ntpp.download({ bytes: 4 })]);
+    const i32 = (b: Uint8Array) => new Int32Array(b.slice().buffer);
+    return { blockM: al.blockM, sortedIds: i32(sorted), expertIds: i32(expertIds).subarray(0, al.numBlocks), numPostPadded: i32(ntpp)[0]! };
+  }
+
+  /**
+   * Runs the alignment and the up GEMM once on poisoned outputs and checks them: the
+   * alignment by meaning, every output row written, values against the float64 reference
+   * (all rows, or a spread sample of rows for large shapes) within the dtype's tolerance.
+   */
+  async checkUpGemm(config: GemmConfig): Promise<CheckReport> {
+    this.ensureSets(1, false);
+    const run = await this.prepareUpGemm(config, { withAlign: true });
+    const al = await this.align(config.BLOCK_SIZE_M);
+    const s = this.sets[0]!;
+    for (const b of [al.sorted, al.expertIds, al.ntpp, s.c1]) b.fill(POISON_BYTE, 1);
+    run.enqueue(null, 0);
+    await this.layer.ctx.synchronize();
+    const alignProblems = checkAlign(this.routing, await this.downloadAlign(al));
+    const { M, topk, N, K, mode } = this.problem;
+    const width = 2 * N;
+    const bytes = await s.c1.download();
+    const bad = nonFiniteRows(bytes, outputType(mode) as 'bf16' | 'fp16', width);
+    const total = M * topk;
+    const sampled = total * width * K > FULL_CHECK_MACS;
+    const rows = sampled ? sampleRows(total, SAMPLE_ROWS) : sampleRows(total, total);
+    const ref = referenceUpGemm(this.inputs, { pairs: rows });
+    const got = selectRows(decodeElements(bytes, outputType(mode)), width, rows);
+    const comparison = compareRows(got, ref.values, width, rows, TOLERANCE[mode].gemm);
+    return {
+      ok: alignProblems.length === 0 && bad.length === 0 && comparison.ok,
+      stage: 'up_gemm',
+      config: gemmConfigKey(config),
+      alignProblems,
+      unwrittenRows: bad.slice(0, 20),
+      unwrittenCount: bad.length,
+      comparison,
+      rowsChecked: rows.length,
+      sampled,
+    };
+  }
+
+  /** Runs the whole layer once on poisoned outputs and checks the [M, K] output against the reference. */
+  async checkLayer(up: GemmConfig, down: GemmConfig = up): Promise<CheckReport> {
+    this.ensureSets(1, true);
+    const run = await this.prepareLayer(up, down);
+    const al = await this.align(up.BLOCK_SIZE_M);
+    const s = this.sets[0]!;
+    for (const b of [al.sorted, al.expertIds, al.ntpp, s.c1, s.act!, s.c2!, s.out!]) b.fill(POISON_BYTE, 1);
+    run.enqueue(null, 0);
+    await this.layer.ctx.synchronize();
+    const alignProblems = checkAlign(this.routing, await this.downloadAlign(al));
+    const { M, topk, N, K, mode } = this.problem;
+    const bytes = await s.out!.download();
+    const bad = nonFiniteRows(bytes, outputType(mode) as 'bf16' | 'fp16', K);
+    const sampled = M * topk * 3 * N * K > FULL_CHECK_MACS;
+    const tokens = sampled ? sampleRows(M, Math.max(1, Math.floor(SAMPLE_ROWS / topk))) : sampleRows(M, M);
+    const ref = referenceLayer(this.inputs, { tokens, ...(this.a2Scale !== null ? { a2Scale: this.a2Scale } : {}) });
+    const got = selectRows(decodeElements(bytes, outputType(mode)), K, tokens);
+    const comparison = compareRows(got, ref.values, K, tokens, TOLERANCE[mode].layer);
+    return {
+      ok: alignProblems.length === 0 && bad.length === 0 && comparison.ok,
+      stage: 'layer',
+      config: `${gemmConfigKey(up)} | ${gemmConfigKey(down)}`,
+      alignProblems,
+      unwrittenRows: bad.slice(0, 20),
+      unwrittenCount: bad.length,
+      comparison,
+      rowsChecked: tokens.length,
+      sampled,
+    };
+  }
+
+  private async time(stage: 'up_gemm' | 'layer', run: PreparedRun, al: AlignState, o: TimingOptions): Promise<Timing> {
+    const opts = {
+      launchesPerGraph: o.launchesPerGraph ?? 10,
+      warmup: o.warmup ?? 5,
+      repeats: o.repeats ?? 20,
+      l2Flush: o.l2Flush ?? false,
+    };
+    const ctx = this.layer.ctx;
+    const l2 = ctx.device.l2CacheBytes;
+    let sets = o.rotateInputs === false ? 1 : inputSetCount(this.setBytes(stage), l2, Number.POSITIVE_INFINITY);
+    if (sets > 1) sets = Math.min(sets, 1 + Math.floor(this.layer.replicaBudgetBytes / Math.max(1, this.layer.replicaBytes())));
+    this.ensureSets(sets, run.needsLayerBuffers);
+    // The alignment's outputs are shared by every set (same routing): compute them once.
+    this.enqueueAlign(al, null);
+    // One eager pass per set: loads modules, allocates scratch, catches launch errors outside capture.
+    for (let i = 0; i < sets; i++) run.enqueue(null, i);
+    await ctx.synchronize();
+    const graph = ctx.captureGraph((stream) => {
+      for (let i = 0; i < opts.launchesPerGraph; i++) run.enqueue(stream, i % sets);
+    });
+    try {
+      const us = await ctx.replayTimes(graph, { warmup: opts.warmup, repeats: opts.repeats, l2Flush: opts.l2Flush });
+      return summarize(us, opts, sets);
+    } finally {
+      graph.destroy();
+    }
+  }
+
+  /** Times the up GEMM alone (alignment done once, outside the graph). */
+  async timeUpGemm(config: GemmConfig, options: TimingOptions = {}): Promise<Timing> {
+    this.ensureSets(1, false);
+    const run = await this.prepareUpGemm(config);
+    return this.time('up_gemm', run, await this.align(config.BLOCK_SIZE_M), options);
+  }
+
+  /** Times the whole layer (align, up GEMM, activation, down GEMM, sum) per launch. */
+  async timeLayer(up: GemmConfig, down: GemmConfig = up, options: TimingOptions = {}): Promise<Timing> {
+    this.ensureSets(1, true);
+    const run = await this.prepareLayer(up, down);
+    return this.time('layer', run, await this.align(up.BLOCK_SIZE_M), options);
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    for (const b of this.owned) if (!b.freed) b.free();
+    this.owned.length = 0;
+    this.layer.forget(this);
+  }
+}

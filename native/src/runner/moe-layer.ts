@@ -1,0 +1,162 @@
+import type { Context, DeviceBuffer } from '../addon/types';
+import type { CompileRequest, CompileResult, CompileTarget } from '../compile/types';
+import { ELEMENT_BYTES } from '../reference/element-type';
+import { checkProblem, type DtypeMode } from '../reference/moe-problem';
+import { makeRandomWeights, type MoeWeights } from '../reference/random-inputs';
+import { makeRouting, type Routing, type RoutingSpec } from '../reference/routing';
+import type { KernelCompiler } from './kernel-compiler';
+import { KernelLoader } from './loaded-kernel';
+import { MoeBatch } from './moe-batch';
+import { uploadTensor } from './upload-tensor';
+
+/** The layer a runner serves: a KernelShape (E, N, K, top-k) and its dtype mode. */
+export interface MoeLayerShape {
+  readonly E: number;
+  /** Per-rank intermediate size: the up GEMM is 2N wide. */
+  readonly N: number;
+  readonly K: number;
+  readonly topk: number;
+  readonly mode: DtypeMode;
+  readonly blockShape?: readonly [number, number] | null;
+}
+
+export interface MoeLayerOptions {
+  readonly ctx: Context;
+  readonly compiler: KernelCompiler;
+  readonly shape: MoeLayerShape;
+  /** Seed of the random weights (and of batches' activations unless they give their own). Default 0. */
+  readonly seed?: number;
+  /** Make W2 too, so the whole layer can run. Default true. */
+  readonly down?: boolean;
+  /** Device bytes the runner may spend on rotated input replicas. Default: a quarter of free memory. */
+  readonly replicaBudgetBytes?: number;
+  /**
+   * Length of the aligned pair list (EM): 'worst_case' = M*topk + E*(BLOCK_SIZE_M-1) (KERNEL.md);
+   * 'tight' also caps it at M*topk*BLOCK_SIZE_M when fewer pairs than experts (fewer idle
+   * programs at tiny M). Default 'worst_case'.
+   */
+  readonly paddedLengthRule?: 'worst_case' | 'tight';
+}
+
+/** One device copy of the weights (the first is the upload; others are device copies for rotation). */
+export interface WeightReplica {
+  readonly w1: DeviceBuffer;
+  readonly w1Scale: DeviceBuffer | null;
+  readonly w2: DeviceBuffer | null;
+  readonly w2Scale: DeviceBuffer | null;
+}
+
+function copyBuffer(ctx: Context, src: DeviceBuffer | null): DeviceBuffer | null {
+  if (!src) return null;
+  const b = ctx.alloc(src.bytes);
+  b.copyFrom(src);
+  return b;
+}
+
+/**
+ * A MoE layer's weights on one device, with the compile service and a kernel loader: the part
+ * of a runner that does not depend on the batch size. `batch(M, routing)` gives a runner for M.
+ */
+export class MoeLayer {
+  readonly ctx: Context;
+  readonly compiler: KernelCompiler;
+  readonly shape: MoeLayerShape;
+  readonly seed: number;
+  readonly hostWeights: MoeWeights;
+  readonly target: CompileTarget;
+  readonly loader: KernelLoader;
+  readonly replicaBudgetBytes: number;
+  readonly paddedLengthRule: 'worst_case' | 'tight';
+  private readonly replicas: WeightReplica[] = [];
+  private readonly compiled = new Map<string, Promise<CompileResult>>();
+  private readonly batches = new Set<MoeBatch>();
+
+  private constructor(o: MoeLayerOptions, weights: MoeWeights) {
+    this.ctx = o.ctx;
+    this.compiler = o.compiler;
+    this.shape = o.shape;
+    this.seed = o.seed ?? 0;
+    this.hostWeights = weights;
+    const d = o.ctx.device;
+    this.target = { backend: d.backend, arch: d.arch, warpSize: d.warpSize };
+    this.loader = new KernelLoader(o.ctx);
+    this.replicaBudgetBytes = o.replicaBudgetBytes ?? Math.floor(o.ctx.memoryInfo().freeBytes / 4);
+    this.paddedLengthRule = o.paddedLengthRule ?? 'worst_case';
+    const w1 = uploadTensor(o.ctx, weights.w1);
+    const w2 = weights.w2 ? uploadTensor(o.ctx, weights.w2) : null;
+    this.replicas.push({ w1: w1.data, w1Scale: w1.scale, w2: w2?.data ?? null, w2Scale: w2?.scale ?? null });
+  }
+
+  /** Makes random weights for the shape (seeded) and uploads them. */
+  static create(o: MoeLayerOptions): MoeLayer {
+    checkProblem({ ...o.shape, M: 1 });
+    const weights = makeRandomWeights(o.shape, { seed: o.seed ?? 0, down: o.down ?? true });
+    return new MoeLayer(o, weights);
+  }
+
+  get hasDown(): boolean {
+    return this.hostWeights.w2 !== undefined;
+  }
+
+  /** Bytes of one expert's W1 (and W2) as stored. */
+  expertBytes(which: 'w1' | 'w2'): number {
+    const { N, K, mode } = this.shape;
+    const eb = mode === 'bf16' || mode === 'fp16' ? 2 : 1;
+    return (which === 'w1' ? 2 * N * K : K * N) * eb;
+  }
+
+  /** Weight replica i (0 is the upload; later ones are device copies made on first use). */
+  replica(i: number): WeightReplica {
+    while (this.replicas.length <= i) {
+      const r = this.replicas[0]!;
+      this.replicas.push({
+        w1: copyBuffer(this.ctx, r.w1)!,
+        w1Scale: copyBuffer(this.ctx, r.w1Scale),
+        w2: copyBuffer(this.ctx, r.w2),
+        w2Scale: copyBuffer(this.ctx, r.w2Scale),
+      });
+    }
+    return this.replicas[i]!;
+  }
+
+  /** Bytes of one whole weight replica. */
+  replicaBytes(): number {
+    const r = this.replicas[0]!;
+    return r.w1.bytes + (r.w1Scale?.bytes ?? 0) + (r.w2?.bytes ?? 0) + (r.w2Scale?.bytes ?? 0);
+  }
+
+  /** Compiles through the service, once per distinct request for this layer. */
+  compile(request: CompileRequest): Promise<CompileResult> {
+    const key = JSON.stringify(request);
+    let p = this.compiled.get(key);
+    if (!p) {
+      p = this.compiler.compile(request);
+      this.compiled.set(key, p);
+    }
+    return p;
+  }
+
+  /** A runner for M tokens with this routing (a spec is drawn now, seeded). */
+  batch(M: number, routing: RoutingSpec | Routing, options: { seed?: number } = {}): MoeBatch {
+    const r = 'ids' in routing && routing.ids instanceof Int32Array ? (routing as Routing) : makeRouting(routing as RoutingSpec, M, this.shape.topk, this.shape.E);
+    const b = new MoeBatch(this, M, r, options.seed ?? this.seed + M);
+    this.batches.add(b);
+    return b;
+  }
+
+  /** @internal */
+  forget(b: MoeBatch): void {
+    this.batches.delete(b);
+  }
+
+  dispose(): void {
+    for (const b of [...this.batches]) b.dispose();
+    for (const r of this.replicas) for (const buf of [r.w1, r.w1Scale, r.w2, r.w2Scale]) if (buf && !buf.freed) buf.free();
+    this.replicas.length = 0;
+    this.loader.dispose();
+  }
+}
+
+export function elementBytesOfMode(mode: DtypeMode): number {
+  return mode === 'bf16' || mode === 'fp16' ? ELEMENT_BYTES.bf16 : ELEMENT_BYTES.fp8e4m3;
+}
