@@ -244,7 +244,7 @@ export function resolveMoeShape(config: unknown, overrides: MoeShapeOverrides = 
     hidden = ov.hidden;
     hiddenSource = 'override (--hidden)';
   } else {
-    const field = find(HIDDEN_KEYS);
+    const field = find(unique([...(fam?.hidden ?? []), ...HIDDEN_KEYS]));
     if (field === undefined || isDivergent(field)) {
       throw new InvalidModelConfigError(
         `${label}: no hidden size found, looked for ${HIDDEN_KEYS.map((k) => joinPath(scope, k)).join(', ')}; pass a complete config.json`,
@@ -303,8 +303,14 @@ export function resolveMoeShape(config: unknown, overrides: MoeShapeOverrides = 
     );
   }
 
-  const sglangFusesSharedExpert =
-    !!fam?.sglangFusesSharedExpert && sharedExperts !== null && sharedExperts.count === 1 && sharedExperts.intermediate === intermediate;
+  const singleShared = sharedExperts !== null && sharedExperts.count === 1 && sharedExperts.intermediate === intermediate;
+  const fusion = fam?.sglangFusion ?? 'never';
+  const sglangFusesSharedExpert = fusion === 'always' || (fusion === 'single-shared' && singleShared);
+  if (fusion === 'single-shared' && !singleShared) {
+    notes.push(
+      `SGLang fuses a shared expert for ${architecture} only when there is exactly one as wide as a routed expert; this config has ${sharedExperts ? `${sharedExperts.count} x ${sharedExperts.intermediate}` : 'none'}, so E has no fused expert`,
+    );
+  }
 
   return {
     architecture,
