@@ -34,14 +34,17 @@ def moe_align_count(
     CHUNK: tl.constexpr,
     E_PAD: tl.constexpr,
     FILL_BLOCK: tl.constexpr,
+    E_BLOCK: tl.constexpr,
 ):
     pid = tl.program_id(0)
     programs = tl.num_programs(0)
     offs = pid * CHUNK + tl.arange(0, CHUNK)
     ids = tl.load(topk_ids_ptr + offs, mask=offs < numel, other=-1)
-    experts = tl.arange(0, E_PAD)
-    hits = (ids[:, None] == experts[None, :]).to(tl.int32)
-    tl.store(hist_ptr + pid * E_PAD + experts, tl.sum(hits, axis=0))
+    # Counted E_BLOCK experts at a time to keep the one-hot tile small.
+    for e0 in range(0, E_PAD, E_BLOCK):
+        experts = e0 + tl.arange(0, E_BLOCK)
+        hits = (ids[:, None] == experts[None, :]).to(tl.int32)
+        tl.store(hist_ptr + pid * E_PAD + experts, tl.sum(hits, axis=0))
 
     share = tl.cdiv(EM, programs)
     first = pid * share

@@ -1,0 +1,229 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { CompilePool } from './compile-pool';
+import { CompilePoolClosedError } from './errors/compile-pool-closed-error';
+import { TritonUnavailableError } from './errors/triton-unavailable-error';
+import { WorkerStartError } from './errors/worker-start-error';
+import type { CompilePoolOptions, CompileRequest } from './types';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const fakeWorker = path.join(here, '__fixtures__', 'fake_worker.py');
+const target = { backend: 'cuda', arch: 'sm_90', warpSize: 32 } as const;
+
+/** Actions understood by the fake worker (TOP_K). */
+const OK = 0;
+const CRASH = 1;
+const COMPILE_ERROR = 2;
+const OUT_OF_RESOURCES = 3;
+const HANG = 4;
+
+function req(action: number, sleepMs: number, extra: Record<string, number> = {}): CompileRequest {
+  return {
+    kernel: 'moe_sum',
+    constexprs: { TOP_K: action, BLOCK_K: sleepMs, ...extra },
+    num_warps: 4,
+    num_stages: 1,
+    target,
+  };
+}
+
+interface LogLine {
+  pid: number;
+  seq: number;
+  start: number;
+  end: number;
+}
+
+let dir: string;
+let logFile: string;
+const pools: CompilePool[] = [];
+
+function readLog(): LogLine[] {
+  if (!existsSync(logFile)) return [];
+  return readFileSync(logFile, 'utf8')
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => {
+      const [pid, seq, start, end] = line.split(' ');
+      return { pid: Number(pid), seq: Number(seq), start: Number(start), end: Number(end) };
+    });
+}
+
+async function startFake(options: CompilePoolOptions = {}, mode = ''): Promise<CompilePool> {
+  const pool = await CompilePool.start({
+    python: 'python3',
+    workerArgs: ['-u', fakeWorker],
+    cacheDir: path.join(dir, 'cache'),
+    env: { FAKE_WORKER_LOG: logFile, FAKE_WORKER_MODE: mode },
+    ...options,
+  });
+  pools.push(pool);
+  return pool;
+}
+
+beforeEach(() => {
+  dir = mkdtempSync(path.join(os.tmpdir(), 'moe-pool-'));
+  logFile = path.join(dir, 'requests.log');
+});
+
+afterEach(async () => {
+  await Promise.all(pools.splice(0).map((p) => p.close(1000)));
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('CompilePool with a fake worker', () => {
+  it('reports the worker hello and starts further workers only when the queue needs them', async () => {
+    const pool = await startFake({ workers: 4 });
+    expect(pool.hello.triton).toBe('3.6.0-fake');
+    expect(pool.stats().workers).toBe(1);
+    const result = await pool.compile(req(OK, 0));
+    expect(result.ok).toBe(true);
+    expect(pool.stats().workers).toBe(1);
+  });
+
+  it('runs a queue on at most `workers` processes at once and answers each request with its own result', async () => {
+    const pool = await startFake({ workers: 3, cacheDir: null });
+    const requests = Array.from({ length: 9 }, (_, i) => req(OK, 300, { K: 1000 + i }));
+    const results = await Promise.all(requests.map((r) => pool.compile(r)));
+    for (const [i, result] of results.entries()) {
+      expect(result.ok).toBe(true);
+      if (result.ok) {
+        // The fake reports the constexpr K as metadata.shared: each promise got its own answer.
+        expect(result.metadata.shared).toBe(1000 + i);
+        expect(new TextDecoder().decode(result.binary)).toContain(`"K": ${1000 + i}`);
+      }
+    }
+    const log = readLog();
+    expect(log).toHaveLength(9);
+    expect(new Set(log.map((l) => l.pid)).size).toBe(3);
+    // Never more than 3 compiles at once: count the compiles running when each one starts.
+    for (const a of log) {
+      const running = log.filter((b) => b.start <= a.start && a.start < b.end);
+      expect(running.length).toBeLessThanOrEqual(3);
+    }
+    // 9 jobs of 300 ms on 3 workers run in parallel: far less than 9 * 300 ms end to end.
+    const span = Math.max(...log.map((l) => l.end)) - Math.min(...log.map((l) => l.start));
+    expect(span).toBeLessThan(2.4);
+  });
+
+  it('serves a queue in submission order (one worker)', async () => {
+    const pool = await startFake({ workers: 1, cacheDir: null });
+    const results = await Promise.all([0, 1, 2, 3, 4].map((i) => pool.compile(req(OK, 20, { K: i }))));
+    const order = results.map((r) => (r.ok ? (r.metadata as Record<string, unknown>).seq : -1));
+    expect(order).toEqual([1, 2, 3, 4, 5]);
+    expect(results.map((r) => (r.ok ? r.metadata.shared : -1))).toEqual([0, 1, 2, 3, 4]);
+  });
+
+  it('reports a worker that dies mid-request as worker_crash and replaces it', async () => {
+    const pool = await startFake({ workers: 1, cacheDir: null });
+    const crashed = await pool.compile(req(CRASH, 0));
+    expect(crashed.ok).toBe(false);
+    if (!crashed.ok) {
+      expect(crashed.kind).toBe('worker_crash');
+      expect(crashed.message).toContain('exited with status 3');
+      expect(crashed.message).toContain('crashing on purpose');
+    }
+    const after = await pool.compile(req(OK, 0, { K: 7 }));
+    expect(after.ok).toBe(true);
+    expect(pool.stats().crashes).toBe(1);
+    expect(pool.stats().workers).toBe(1);
+  });
+
+  it('kills a worker past the timeout, reports timeout, and keeps serving', async () => {
+    const pool = await startFake({ workers: 1, timeoutMs: 500, cacheDir: null });
+    const started = Date.now();
+    const hung = await pool.compile(req(HANG, 0));
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(hung.ok).toBe(false);
+    if (!hung.ok) expect(hung.kind).toBe('timeout');
+    const after = await pool.compile(req(OK, 0));
+    expect(after.ok).toBe(true);
+    expect(pool.stats().timeouts).toBe(1);
+  });
+
+  it('passes compiler failures through as results and caches them, but not crashes or timeouts', async () => {
+    const pool = await startFake({ workers: 2, timeoutMs: 500 });
+    const oor = await pool.compile(req(OUT_OF_RESOURCES, 0));
+    expect(oor).toMatchObject({ ok: false, kind: 'out_of_resources', required: 294912, limit: 232448, fromCache: false });
+    const err = await pool.compile(req(COMPILE_ERROR, 0));
+    expect(err).toMatchObject({ ok: false, kind: 'compile_error', message: 'fake: MLIR pass failed' });
+    const requestsSoFar = readLog().length;
+    expect(await pool.compile(req(OUT_OF_RESOURCES, 0))).toMatchObject({ ok: false, kind: 'out_of_resources', fromCache: true });
+    expect(await pool.compile(req(COMPILE_ERROR, 0))).toMatchObject({ ok: false, kind: 'compile_error', fromCache: true });
+    expect(readLog().length).toBe(requestsSoFar);
+
+    expect(await pool.compile(req(CRASH, 0))).toMatchObject({ ok: false, kind: 'worker_crash' });
+    expect(await pool.compile(req(CRASH, 0))).toMatchObject({ ok: false, kind: 'worker_crash', fromCache: false });
+    expect(await pool.compile(req(HANG, 0))).toMatchObject({ ok: false, kind: 'timeout', fromCache: false });
+  });
+
+  it('caches successes on disk: a second pool answers from the cache without compiling', async () => {
+    const first = await startFake({ workers: 1 });
+    const a = await first.compile(req(OK, 0, { K: 5 }));
+    expect(a.ok && a.fromCache).toBe(false);
+    await first.close();
+    const second = await startFake({ workers: 1 });
+    const b = await second.compile(req(OK, 0, { K: 5 }));
+    expect(b.ok).toBe(true);
+    if (a.ok && b.ok) {
+      expect(b.fromCache).toBe(true);
+      expect(b.cacheKey).toBe(a.cacheKey);
+      expect(Buffer.from(b.binary).equals(Buffer.from(a.binary))).toBe(true);
+      expect(b.binaryPath && existsSync(b.binaryPath)).toBe(true);
+      expect(b.params).toEqual(a.params);
+    }
+    expect(readLog()).toHaveLength(1);
+  });
+
+  it('compiles two identical concurrent requests once', async () => {
+    const pool = await startFake({ workers: 2, cacheDir: null });
+    const [a, b] = await Promise.all([pool.compile(req(OK, 200, { K: 9 })), pool.compile(req(OK, 200, { K: 9 }))]);
+    expect(a.ok && b.ok).toBe(true);
+    expect(readLog()).toHaveLength(1);
+  });
+
+  it('answers a bad request without a worker', async () => {
+    const pool = await startFake({ cacheDir: null });
+    const bad = await pool.compile({ ...req(OK, 0), constexprs: { TOP_K: 0, BLOCK_K: 0, NOPE: 1 } });
+    expect(bad).toMatchObject({ ok: false, kind: 'bad_request', cacheKey: null });
+    if (!bad.ok) expect(bad.message).toContain('NOPE');
+    expect(readLog()).toHaveLength(0);
+  });
+
+  it('fails a binary whose shared memory exceeds maxSharedBytes as out_of_resources', async () => {
+    const pool = await startFake({ maxSharedBytes: 232448, cacheDir: null });
+    const big = await pool.compile(req(OK, 0, { K: 262144 }));
+    expect(big).toMatchObject({ ok: false, kind: 'out_of_resources', required: 262144, limit: 232448, resource: 'shared memory' });
+    const fits = await pool.compile(req(OK, 0, { K: 232448 }));
+    expect(fits.ok).toBe(true);
+  });
+
+  it('close() rejects queued requests, lets the running one finish and stops every worker', async () => {
+    const pool = await startFake({ workers: 1, cacheDir: null });
+    const running = pool.compile(req(OK, 300, { K: 1 }));
+    const queued = pool.compile(req(OK, 0, { K: 2 }));
+    await new Promise((r) => setTimeout(r, 50));
+    const closing = pool.close();
+    await expect(queued).rejects.toBeInstanceOf(CompilePoolClosedError);
+    expect((await running).ok).toBe(true);
+    await closing;
+    await expect(pool.compile(req(OK, 0))).rejects.toMatchObject({ code: 'MOE_COMPILE_POOL_CLOSED' });
+    const pids = readLog().map((l) => l.pid);
+    for (const pid of pids) expect(() => process.kill(pid, 0)).toThrow();
+  });
+
+  it('turns a hello without triton into TritonUnavailableError', async () => {
+    await expect(startFake({}, 'no-triton')).rejects.toBeInstanceOf(TritonUnavailableError);
+  });
+
+  it('turns a worker that dies or misspeaks before its hello into WorkerStartError with its stderr', async () => {
+    const died = startFake({}, 'die-before-hello');
+    await expect(died).rejects.toBeInstanceOf(WorkerStartError);
+    await expect(died).rejects.toThrow(/dying before hello/);
+    await expect(startFake({}, 'garbage')).rejects.toThrow(/not a JSON line/);
+  });
+});

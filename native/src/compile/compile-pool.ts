@@ -1,0 +1,377 @@
+import os from 'node:os';
+import path from 'node:path';
+import { CompileCache, CACHED_FAILURE_KINDS, defaultCacheDir } from './compile-cache';
+import { cacheKey } from './cache-key';
+import { CompilePoolClosedError } from './errors/compile-pool-closed-error';
+import { InvalidCompileRequestError } from './errors/invalid-compile-request-error';
+import { PythonNotFoundError } from './errors/python-not-found-error';
+import { TritonUnavailableError } from './errors/triton-unavailable-error';
+import { WorkerStartError } from './errors/worker-start-error';
+import { findKernelsDir, kernelSourceHash, KERNELS_PACKAGE } from './kernels-dir';
+import { resolveRequest, type ResolvedRequest } from './resolve-request';
+import type {
+  CompileFailure,
+  CompilePoolOptions,
+  CompilePoolStats,
+  CompileRequest,
+  CompileResult,
+  CompileSuccess,
+  KernelMetadata,
+  KernelName,
+  KernelParam,
+  Specialization,
+  WorkerHello,
+} from './types';
+import { WorkerProcess, type RawResult, type StartFailure, type WorkerLoss } from './worker-process';
+
+const DEFAULT_TIMEOUT_MS = 180_000;
+const HELLO_TIMEOUT_MS = 120_000;
+
+interface Job {
+  id: string;
+  key: string;
+  resolved: ResolvedRequest;
+  resolve: (result: CompileResult) => void;
+  reject: (error: Error) => void;
+}
+
+function describeStartFailure(python: string, failure: StartFailure): Error {
+  if (failure.kind === 'spawn') {
+    return new PythonNotFoundError(
+      `compile worker: could not start '${python}' (${failure.code ?? failure.message}); install Python 3 with Triton there, or pass --python / set MOE_PYTHON to an interpreter that has it`,
+    );
+  }
+  const tail = failure.stderr.trim();
+  return new WorkerStartError(
+    `compile worker: '${python} -m ${KERNELS_PACKAGE}.worker' ${failure.message} before its hello${tail ? `; stderr ends with:\n${tail}` : ''}; check that this interpreter runs Python 3 and that ${KERNELS_PACKAGE} is intact`,
+  );
+}
+
+function toFailure(kernel: KernelName, key: string | null, raw: Record<string, unknown>): CompileFailure {
+  const kind = raw.kind;
+  const known = ['out_of_resources', 'compile_error', 'bad_request'] as const;
+  const failure: CompileFailure = {
+    ok: false,
+    cacheKey: key,
+    fromCache: false,
+    kernel,
+    kind: (known as readonly unknown[]).includes(kind) ? (kind as CompileFailure['kind']) : 'compile_error',
+    message: String(raw.message ?? 'the worker gave no message'),
+  };
+  if (typeof raw.required === 'number') failure.required = raw.required;
+  if (typeof raw.limit === 'number') failure.limit = raw.limit;
+  if (typeof raw.resource === 'string') failure.resource = raw.resource;
+  return failure;
+}
+
+function toSuccess(kernel: KernelName, key: string, raw: RawResult): CompileSuccess {
+  const binary = new Uint8Array(Buffer.from(String(raw.binary_b64 ?? ''), 'base64'));
+  const params = (raw.params as Array<Record<string, unknown>>).map(
+    (p): KernelParam => ({
+      name: String(p.name),
+      type: p.type as KernelParam['type'],
+      tritonType: String(p.triton_type),
+      specialization: p.specialization as Specialization,
+    }),
+  );
+  return {
+    ok: true,
+    cacheKey: key,
+    fromCache: false,
+    kernel,
+    binary,
+    binaryPath: null,
+    binaryFormat: raw.binary_format === 'hsaco' ? 'hsaco' : 'cubin',
+    metadata: raw.metadata as KernelMetadata,
+    params,
+    specialization: raw.specialization as Record<string, Specialization>,
+    compileSeconds: Number(raw.seconds ?? 0),
+  };
+}
+
+/**
+ * A pool of persistent compile workers (PROTOCOL.md) behind a FIFO queue, with an on-disk
+ * content-addressed cache. Compile failures of any kind are results; the promise of
+ * compile() rejects only for a closed pool.
+ */
+export class CompilePool {
+  readonly hello: WorkerHello;
+  readonly python: string;
+  readonly maxWorkers: number;
+  readonly kernelsDir: string;
+  readonly sourceHash: string;
+  readonly cache: CompileCache | null;
+  private readonly timeoutMs: number;
+  private readonly maxSharedBytes: number | undefined;
+  private readonly spawnOptions: ConstructorParameters<typeof WorkerProcess>[0];
+  private readonly idle: WorkerProcess[] = [];
+  private readonly all = new Set<WorkerProcess>();
+  private starting = 0;
+  private readonly queue: Job[] = [];
+  private readonly inFlight = new Map<string, Promise<CompileResult>>();
+  private nextId = 0;
+  private closed = false;
+  private counters = { compiled: 0, cacheHits: 0, failures: 0, crashes: 0, timeouts: 0 };
+
+  private constructor(init: {
+    first: WorkerProcess;
+    hello: WorkerHello;
+    python: string;
+    maxWorkers: number;
+    kernelsDir: string;
+    sourceHash: string;
+    cache: CompileCache | null;
+    timeoutMs: number;
+    maxSharedBytes: number | undefined;
+    spawnOptions: ConstructorParameters<typeof WorkerProcess>[0];
+  }) {
+    this.hello = init.hello;
+    this.python = init.python;
+    this.maxWorkers = init.maxWorkers;
+    this.kernelsDir = init.kernelsDir;
+    this.sourceHash = init.sourceHash;
+    this.cache = init.cache;
+    this.timeoutMs = init.timeoutMs;
+    this.maxSharedBytes = init.maxSharedBytes;
+    this.spawnOptions = init.spawnOptions;
+    this.all.add(init.first);
+    this.idle.push(init.first);
+  }
+
+  /**
+   * Starts the first worker and waits for its hello. Rejects with PythonNotFoundError when the
+   * interpreter can't be started, TritonUnavailableError when it lacks Triton, and
+   * WorkerStartError when the worker dies or misspeaks before its hello. More workers start
+   * on demand, up to options.workers.
+   */
+  static async start(options: CompilePoolOptions = {}): Promise<CompilePool> {
+    const python = options.python ?? process.env.MOE_PYTHON ?? 'python3';
+    const kernelsDir = findKernelsDir(options.kernelsDir);
+    const maxWorkers = Math.max(1, Math.floor(options.workers ?? os.availableParallelism()));
+    const pythonPath = [kernelsDir, process.env.PYTHONPATH].filter(Boolean).join(path.delimiter);
+    const spawnOptions = {
+      command: python,
+      args: options.workerArgs ?? ['-u', '-m', `${KERNELS_PACKAGE}.worker`],
+      env: {
+        ...process.env,
+        ...options.env,
+        PYTHONPATH: pythonPath,
+        PYTHONUNBUFFERED: '1',
+        PYTHONDONTWRITEBYTECODE: '1',
+      },
+      helloTimeoutMs: HELLO_TIMEOUT_MS,
+    };
+    const first = new WorkerProcess(spawnOptions);
+    let hello: WorkerHello;
+    try {
+      hello = await first.started();
+    } catch (failure) {
+      first.kill();
+      throw describeStartFailure(python, failure as StartFailure);
+    }
+    if (hello.triton === null) {
+      await first.shutdown(1000);
+      throw new TritonUnavailableError(
+        `compile worker: ${hello.error ?? `triton not importable in ${hello.pythonExecutable}`}`,
+      );
+    }
+    const cacheDir = options.cacheDir === undefined ? defaultCacheDir() : options.cacheDir;
+    return new CompilePool({
+      first,
+      hello,
+      python,
+      maxWorkers,
+      kernelsDir,
+      sourceHash: kernelSourceHash(kernelsDir),
+      cache: cacheDir === null ? null : new CompileCache(cacheDir),
+      timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+      maxSharedBytes: options.maxSharedBytes,
+      spawnOptions,
+    });
+  }
+
+  /** The cache key of a request, or throws InvalidCompileRequestError. */
+  keyOf(request: CompileRequest): string {
+    return cacheKey(resolveRequest(request), { sourceHash: this.sourceHash, tritonVersion: this.hello.triton! });
+  }
+
+  /**
+   * Compiles one request (or takes it from the cache). Never rejects for the request's
+   * content: a bad request, a compiler error, a crash or a timeout is a CompileFailure.
+   * Rejects with CompilePoolClosedError after close().
+   */
+  async compile(request: CompileRequest): Promise<CompileResult> {
+    if (this.closed) throw new CompilePoolClosedError('compile: the compile pool is closed; start a new one with CompilePool.start()');
+    let resolved: ResolvedRequest;
+    let key: string;
+    try {
+      resolved = resolveRequest(request);
+      key = cacheKey(resolved, { sourceHash: this.sourceHash, tritonVersion: this.hello.triton! });
+    } catch (error) {
+      if (error instanceof InvalidCompileRequestError) {
+        this.counters.failures += 1;
+        return { ok: false, cacheKey: null, fromCache: false, kernel: request.kernel, kind: 'bad_request', message: error.message };
+      }
+      throw error;
+    }
+    const running = this.inFlight.get(key);
+    if (running) return running;
+    const promise = this.lookupOrCompile(key, resolved);
+    this.inFlight.set(key, promise);
+    try {
+      return await promise;
+    } finally {
+      this.inFlight.delete(key);
+    }
+  }
+
+  private async lookupOrCompile(key: string, resolved: ResolvedRequest): Promise<CompileResult> {
+    if (this.cache) {
+      const hit = await this.cache.get(key);
+      if (hit) {
+        this.counters.cacheHits += 1;
+        return this.applyLimits(hit);
+      }
+    }
+    const result = await new Promise<CompileResult>((resolve, reject) => {
+      this.queue.push({ id: String(++this.nextId), key, resolved, resolve, reject });
+      this.pump();
+    });
+    if (result.ok) this.counters.compiled += 1;
+    if (this.cache && (result.ok || CACHED_FAILURE_KINDS.has(result.kind))) {
+      try {
+        const binaryPath = await this.cache.put(key, result);
+        if (result.ok) result.binaryPath = binaryPath;
+      } catch {
+        // A cache that can't be written (full disk, read-only folder) costs a recompile later, nothing more.
+      }
+    }
+    return this.applyLimits(result);
+  }
+
+  private applyLimits(result: CompileResult): CompileResult {
+    if (result.ok && this.maxSharedBytes !== undefined && result.metadata.shared > this.maxSharedBytes) {
+      this.counters.failures += 1;
+      return {
+        ok: false,
+        cacheKey: result.cacheKey,
+        fromCache: result.fromCache,
+        kernel: result.kernel,
+        kind: 'out_of_resources',
+        resource: 'shared memory',
+        required: result.metadata.shared,
+        limit: this.maxSharedBytes,
+        message: `out of resource: shared memory, Required: ${result.metadata.shared}, Hardware limit: ${this.maxSharedBytes}; use smaller blocks or fewer stages`,
+      };
+    }
+    if (!result.ok) this.counters.failures += 1;
+    return result;
+  }
+
+  private pump(): void {
+    while (this.queue.length > 0 && this.idle.length > 0) {
+      const worker = this.idle.pop()!;
+      if (!worker.alive) {
+        this.all.delete(worker);
+        continue;
+      }
+      this.run(worker, this.queue.shift()!);
+    }
+    const wanted = Math.min(this.queue.length, this.maxWorkers - this.all.size - this.starting);
+    for (let i = 0; i < wanted; i += 1) this.spawnWorker();
+  }
+
+  private spawnWorker(): void {
+    this.starting += 1;
+    const worker = new WorkerProcess(this.spawnOptions);
+    worker.started().then(
+      () => {
+        this.starting -= 1;
+        if (this.closed) {
+          void worker.shutdown(1000);
+          return;
+        }
+        this.all.add(worker);
+        this.idle.push(worker);
+        this.pump();
+      },
+      (failure: StartFailure) => {
+        this.starting -= 1;
+        worker.kill();
+        if (this.all.size === 0 && this.starting === 0) {
+          // Nobody is left to serve the queue: report it rather than wait forever.
+          const error = describeStartFailure(this.python, failure);
+          for (const job of this.queue.splice(0)) {
+            this.counters.crashes += 1;
+            job.resolve({ ok: false, cacheKey: job.key, fromCache: false, kernel: job.resolved.kernel, kind: 'worker_crash', message: error.message });
+          }
+        }
+      },
+    );
+  }
+
+  private run(worker: WorkerProcess, job: Job): void {
+    const { resolved } = job;
+    const message = {
+      kernel: resolved.kernel,
+      constexprs: resolved.constexprs,
+      types: resolved.types,
+      specialization: resolved.specialization,
+      num_warps: resolved.num_warps,
+      num_stages: resolved.num_stages,
+      target: resolved.target,
+      options: resolved.options,
+    };
+    worker.request(job.id, message, this.timeoutMs).then(
+      (raw) => {
+        job.resolve(raw.ok ? toSuccess(resolved.kernel, job.key, raw) : toFailure(resolved.kernel, job.key, raw));
+        if (this.closed) {
+          void worker.shutdown(1000);
+          return;
+        }
+        this.idle.push(worker);
+        this.pump();
+      },
+      (loss: WorkerLoss) => {
+        this.all.delete(worker);
+        worker.kill();
+        if (loss.kind === 'timeout') this.counters.timeouts += 1;
+        else this.counters.crashes += 1;
+        job.resolve({
+          ok: false,
+          cacheKey: job.key,
+          fromCache: false,
+          kernel: resolved.kernel,
+          kind: loss.kind === 'timeout' ? 'timeout' : 'worker_crash',
+          message: loss.message,
+        });
+        // A replacement starts when the queue needs one.
+        if (!this.closed) this.pump();
+      },
+    );
+  }
+
+  stats(): CompilePoolStats {
+    return {
+      workers: this.all.size,
+      busy: this.all.size - this.idle.length,
+      queued: this.queue.length,
+      ...this.counters,
+    };
+  }
+
+  /**
+   * Stops taking requests, rejects the queued ones with CompilePoolClosedError, lets running
+   * compiles finish (up to graceMs) and shuts every worker down.
+   */
+  async close(graceMs = 10_000): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const job of this.queue.splice(0)) {
+      job.reject(new CompilePoolClosedError(`compile: the pool was closed before ${job.resolved.kernel} was compiled`));
+    }
+    await Promise.all([...this.all].map((w) => w.shutdown(graceMs)));
+    this.all.clear();
+    this.idle.length = 0;
+  }
+}
