@@ -69,7 +69,7 @@ export function kernelShapes(shape: MoeShape, options: KernelShapeOptions): Kern
   if (shape.experts % ep !== 0) {
     const valid = [1, 2, 4, 8, 16, 32, 64].filter((e) => shape.experts % e === 0);
     throw new IndivisibleShapeError(
-      `${shape.architecture}: ep ${ep} does not divide its ${shape.experts} routed experts; pass --ep one of ${valid.join(', ')}`,
+      `${shape.label}: ep ${ep} does not divide its ${shape.experts} routed experts; pass --ep one of ${valid.join(', ')}`,
     );
   }
 
@@ -92,7 +92,7 @@ export function kernelShapes(shape: MoeShape, options: KernelShapeOptions): Kern
       : `the per-rank width ${shard} is not a multiple of the ${blockK}-wide quantization block`;
     const valid = validTps(shape.intermediate, ep, blockK);
     throw new IndivisibleShapeError(
-      `${shape.architecture}: tp ${tp}${ep > 1 ? ` with ep ${ep}` : ''}: ${why}; valid tp values: ${valid.length > 0 ? valid.join(', ') : 'none'}`,
+      `${shape.label}: tp ${tp}${ep > 1 ? ` with ep ${ep}` : ''}: ${why}; valid tp values: ${valid.length > 0 ? valid.join(', ') : 'none'}`,
     );
   }
 
@@ -104,7 +104,7 @@ export function kernelShapes(shape: MoeShape, options: KernelShapeOptions): Kern
   let fileN = shard;
   if (dtype === 'int4_w4a16') {
     if (shard % 2 !== 0) {
-      throw new IndivisibleShapeError(`${shape.architecture}: tp ${tp}: int4_w4a16 packs two values per byte but the per-rank width ${shard} is odd; pick a smaller tp`);
+      throw new IndivisibleShapeError(`${shape.label}: tp ${tp}: int4_w4a16 packs two values per byte but the per-rank width ${shard} is odd; pick a smaller tp`);
     }
     fileN = shard / 2;
     notes.push(`int4_w4a16 packs two weights per byte: the name carries N = ${shard} / 2`);

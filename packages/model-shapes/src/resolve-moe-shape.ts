@@ -314,6 +314,7 @@ export function resolveMoeShape(config: unknown, overrides: MoeShapeOverrides = 
 
   return {
     architecture,
+    label: options.label ?? architecture,
     modelType: modelTypes[0] ?? null,
     family: fam?.id ?? null,
     hidden,

@@ -37,6 +37,8 @@ export interface MoeShapeSources {
 export interface MoeShape {
   /** architectures[0] of the config (or of text_config), else the model_type, else 'unknown'. */
   architecture: string;
+  /** How errors name this model: the label given to resolveMoeShape (a path, a model id), else the architecture. */
+  label: string;
   modelType: string | null;
   /** The known family whose rules resolved it, or null when the generic resolver did. */
   family: string | null;

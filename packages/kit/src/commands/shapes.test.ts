@@ -169,7 +169,7 @@ describe('moe shapes on bad input: one line naming the input and the fix, exit 2
   });
 
   it('a tp that does not divide', async () => {
-    await expectUsageError(['LiquidAI/LFM2-8B-A1B', '--tp', '1,3'], /^moe: Lfm2MoeForCausalLM: tp 3: its expert width 1792 does not split over tp\/ep = 3; valid tp values: 1, 2, 4, 8, 16, 32, 64$/);
+    await expectUsageError(['LiquidAI/LFM2-8B-A1B', '--tp', '1,3'], /^moe: LiquidAI\/LFM2-8B-A1B: tp 3: its expert width 1792 does not split over tp\/ep = 3; valid tp values: 1, 2, 4, 8, 16, 32, 64$/);
   });
 
   it('an unknown engine or dtype, a bad --tp list', async () => {
