@@ -262,7 +262,7 @@ export function analyzeConfigText(text: string, ctx: ContentContext): AnalyzedCo
         continue;
       }
       config[field] = value as number | boolean;
-      if ((ROCM_ONLY_FIELDS as readonly string[]).includes(field) && platform === 'cuda' && key) {
+      if ((ROCM_ONLY_FIELDS as readonly string[]).includes(field) && key && gpuInfo(key.deviceName)?.vendor === 'nvidia') {
         grouped.add(
           'warning',
           'rocm-key-on-cuda',

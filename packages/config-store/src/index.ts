@@ -57,3 +57,7 @@ export type { DefaultConfig, DefaultConfigInput } from './default-config';
 export { sglangDefaultConfig, vllmDefaultConfig, defaultConfig } from './default-config';
 export type { ConfigSource, LookupQuery, LookupEntry, LookupReport } from './lookup';
 export { lookupConfig, treeSource, memorySource, sglangSearchOrder } from './lookup';
+export type { DoctorOptions, DoctorReport } from './doctor';
+export { doctor, fileNameIssues } from './doctor';
+export type { InstalledEngine } from './python-engine';
+export { findInstalledEngine } from './python-engine';

@@ -1,0 +1,37 @@
+import { execFileSync } from 'node:child_process';
+import { chmodSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { findInstalledEngine } from './python-engine';
+import { fakeSglangSitePackages, tempDir } from './__fixtures__/fake-engines';
+
+const hasPython = (() => {
+  try {
+    execFileSync('python3', ['-c', 'print(1)']);
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+describe('findInstalledEngine', () => {
+  it('gives a clear error for a missing interpreter', async () => {
+    await expect(findInstalledEngine('sglang', '/no/such/python3')).rejects.toThrow(/no such interpreter/);
+  });
+
+  it('gives a clear error when the interpreter hangs', async () => {
+    const dir = tempDir();
+    const fake = path.join(dir, 'python');
+    writeFileSync(fake, '#!/bin/sh\nsleep 5\n');
+    chmodSync(fake, 0o755);
+    await expect(findInstalledEngine('sglang', fake, { timeoutMs: 300 })).rejects.toThrow(/did not answer/);
+  });
+
+  it.runIf(hasPython)('finds a package on the interpreter path, and says when it is missing', async () => {
+    const site = fakeSglangSitePackages('new');
+    const found = await findInstalledEngine('sglang', 'python3', { env: { ...process.env, PYTHONPATH: site } });
+    expect(found.packageDir).toBe(path.join(site, 'sglang'));
+    expect(found.sitePackages).toBe(site);
+    await expect(findInstalledEngine('vllm', 'python3', { env: { ...process.env, PYTHONPATH: site } })).rejects.toThrow(/vllm is not installed/);
+  });
+});
