@@ -450,3 +450,10 @@ export function findCatalogEntry(name: string): CatalogEntry | undefined {
   const byName = MODEL_CATALOG.filter((e) => ids(e).some((id) => id.split('/')[1] === wanted));
   return byName.length === 1 ? byName[0] : undefined;
 }
+
+/** Catalog ids that contain `name` (case-insensitive), for "did you mean" hints. */
+export function suggestCatalogIds(name: string): string[] {
+  const wanted = name.trim().toLowerCase().split('/').pop() ?? '';
+  if (wanted.length < 3) return [];
+  return MODEL_CATALOG.filter((e) => [e.id, ...e.aliases].some((id) => id.toLowerCase().includes(wanted))).map((e) => e.id);
+}

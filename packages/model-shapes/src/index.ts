@@ -19,7 +19,7 @@ export { engineDeviceName, DEVICE_PLACEHOLDER } from './engine-device-name';
 export { configFileName, type ConfigFileNameParts } from './config-file-name';
 export { parseQuantization } from './quantization';
 export { MOE_FAMILIES, findFamily, type MoeFamily } from './moe-families';
-export { MODEL_CATALOG, findCatalogEntry, type CatalogEntry } from './catalog';
+export { MODEL_CATALOG, findCatalogEntry, suggestCatalogIds, type CatalogEntry } from './catalog';
 export { ModelNotFoundError } from './errors/model-not-found-error';
 export { InvalidModelConfigError } from './errors/invalid-model-config-error';
 export { NotMoeModelError } from './errors/not-moe-model-error';

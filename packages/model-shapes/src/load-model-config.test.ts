@@ -185,6 +185,13 @@ describe('loadModelConfig from the catalog', () => {
     expect(hub.requests).toHaveLength(0);
   });
 
+  it('a bare name that is not in the catalog suggests the ones like it', async () => {
+    await expect(loadModelConfig('mixtral', { env })).rejects.toThrow(
+      /^mixtral: not a catalog name \(catalog names like it: mistralai\/Mixtral-8x7B-v0.1, mistralai\/Mixtral-8x22B-v0.1\) and not in the local cache; pass a hub id as org\/name/,
+    );
+    expect(hub.requests).toHaveLength(0);
+  });
+
   it('marks unconfirmed entries, and hands out a copy', async () => {
     const loaded = await loadModelConfig('MiniMaxAI/MiniMax-M1-40k', { env });
     expect(loaded.unconfirmed).toContain('num_local_experts');

@@ -2,7 +2,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
-import { findCatalogEntry } from './catalog';
+import { findCatalogEntry, suggestCatalogIds } from './catalog';
 import { InvalidModelConfigError } from './errors/invalid-model-config-error';
 import { ModelNotFoundError } from './errors/model-not-found-error';
 import { cachedModelFile, hubCacheDir } from './hf-cache';
@@ -97,14 +97,18 @@ export async function loadModelConfig(source: string, options: LoadModelConfigOp
   }
 
   // 4. The hub.
+  const similar = suggestCatalogIds(name);
+  const hint = similar.length > 0 ? ` (catalog names like it: ${similar.join(', ')})` : '';
   const offline = options.offline === true || truthy(env.HF_HUB_OFFLINE);
   if (offline) {
     throw new ModelNotFoundError(
-      `${name}: not in the local Hugging Face cache (${cacheDir}${revision ? `, revision ${revision}` : ''}) nor in the catalog, and offline mode (HF_HUB_OFFLINE=1) forbids the network; download its config.json first or unset HF_HUB_OFFLINE`,
+      `${name}: not in the local Hugging Face cache (${cacheDir}${revision ? `, revision ${revision}` : ''}) nor in the catalog${hint}, and offline mode (HF_HUB_OFFLINE=1) forbids the network; download its config.json first or unset HF_HUB_OFFLINE`,
     );
   }
   if (!name.includes('/')) {
-    throw new ModelNotFoundError(`${name}: not a catalog name and not in the local cache; pass a hub id as org/name, a config.json or a model folder`);
+    throw new ModelNotFoundError(
+      `${name}: not a catalog name${hint} and not in the local cache; pass a hub id as org/name, a config.json or a model folder`,
+    );
   }
   const { text, url } = await fetchHubFile(name, 'config.json', {
     ...(revision ? { revision } : {}),
