@@ -107,7 +107,7 @@ export function kernelShapes(shape: MoeShape, options: KernelShapeOptions): Kern
       throw new IndivisibleShapeError(`${shape.label}: tp ${tp}: int4_w4a16 packs two values per byte but the per-rank width ${shard} is odd; pick a smaller tp`);
     }
     fileN = shard / 2;
-    notes.push(`int4_w4a16 packs two weights per byte: the name carries N = ${shard} / 2`);
+    notes.push('int4_w4a16 packs two weights per byte: N in the name is half the per-rank expert width');
   }
   const deviceName = options.deviceName ? engineDeviceName(engine, options.deviceName) : null;
   const parts = { experts: localExperts, n: fileN, deviceName, dtype, blockShape, perChannelQuant };
