@@ -1,13 +1,13 @@
 import type { DeviceBuffer, Stream } from '../addon/types';
 import { checkAlign, type AlignResult } from '../reference/align';
-import { decodeElements, roundToElement } from '../reference/element-type';
+import { decodeElements, ELEMENT_BYTES, roundToElement, type ElementType } from '../reference/element-type';
 import { outputType, paddedLength, type MoeProblem } from '../reference/moe-problem';
-import { referenceLayer, referenceUpGemm, sampleRows, silu } from '../reference/moe-reference';
+import { referenceLayer, referenceUpGemm, sampleRows, silu, type ReferenceRows } from '../reference/moe-reference';
 import { nonFiniteRows, POISON_BYTE } from '../reference/poison';
 import { scaleForAmax } from '../reference/quant';
 import { makeRandomActivations, type MoeInputs } from '../reference/random-inputs';
 import { expertCounts, type Routing } from '../reference/routing';
-import { compareRows, selectRows, TOLERANCE, type Comparison } from '../reference/tolerance';
+import { compareRows, TOLERANCE, type Comparison } from '../reference/tolerance';
 import { RunnerArgumentError } from './errors/runner-argument-error';
 import { gemmConfigKey, type GemmConfig } from './gemm-config';
 import {
@@ -80,6 +80,14 @@ export interface PreparedRun {
   readonly needsLayerBuffers: boolean;
 }
 
+/** Decodes only rows `rows` of a row-major [*, width] output of type `type`. */
+function decodeRows(bytes: Uint8Array, type: ElementType, width: number, rows: readonly number[]): Float64Array {
+  const size = ELEMENT_BYTES[type];
+  const out = new Float64Array(rows.length * width);
+  rows.forEach((r, i) => out.set(decodeElements(bytes.subarray(r * width * size, (r + 1) * width * size), type), i * width));
+  return out;
+}
+
 function stripScaleStrides(ints: GemmInts): GemmInts {
   const { stride_asm: _a, stride_ask: _b, stride_bse: _c, stride_bsk: _d, stride_bsn: _e, ...rest } = ints;
   return rest;
@@ -101,16 +109,20 @@ export class MoeBatch {
   readonly inputs: MoeInputs;
   /** fp8_w8a8 whole layer: the static scale of the intermediate activation. */
   readonly a2Scale: number | null;
+  readonly paddedLengthRule: 'worst_case' | 'tight';
   private readonly ids: DeviceBuffer;
   private readonly weights: DeviceBuffer;
   private readonly a2ScaleBuf: DeviceBuffer | null;
   private readonly sets: InputSet[] = [];
   private readonly aligns = new Map<number, Promise<AlignState>>();
   private readonly owned: DeviceBuffer[] = [];
+  /** Reference rows do not depend on the config: computed once per batch and row set. */
+  private readonly refCache = new Map<string, ReferenceRows>();
   private disposed = false;
 
-  constructor(layer: MoeLayer, M: number, routing: Routing, seed: number) {
+  constructor(layer: MoeLayer, M: number, routing: Routing, seed: number, paddedLengthRule: 'worst_case' | 'tight') {
     this.layer = layer;
+    this.paddedLengthRule = paddedLengthRule;
     const s = layer.shape;
     this.problem = { M, E: s.E, N: s.N, K: s.K, topk: s.topk, mode: s.mode, blockShape: s.blockShape ?? null };
     if (routing.M !== M || routing.topk !== s.topk || routing.E !== s.E) {
@@ -153,6 +165,15 @@ export class MoeBatch {
       }
     }
     return scaleForAmax(amax * 1.25);
+  }
+
+  private cachedRef(key: string, make: () => ReferenceRows): ReferenceRows {
+    let r = this.refCache.get(key);
+    if (!r) {
+      r = make();
+      this.refCache.set(key, r);
+    }
+    return r;
   }
 
   /** Experts with at least one pair. */
@@ -217,7 +238,7 @@ export class MoeBatch {
         const worst = alignPlan(numel, E, blockM);
         // 'tight': with fewer pairs than experts, at most numel experts are hit, each padded to
         // <= BLOCK_SIZE_M, so EM = min(worst case, numel * BLOCK_SIZE_M) is enough (fewer idle programs).
-        const EM = this.layer.paddedLengthRule === 'tight' ? paddedLength(M, topk, E, blockM) : worst.EM;
+        const EM = this.paddedLengthRule === 'tight' ? paddedLength(M, topk, E, blockM) : worst.EM;
         const plan: AlignPlan = { ...worst, EM, numBlocks: Math.ceil(EM / blockM) };
         const launches = alignCompileRequests(plan, this.layer.target);
         const [count, scan, scatter] = await Promise.all(
@@ -430,8 +451,8 @@ export class MoeBatch {
     const total = M * topk;
     const sampled = total * width * K > FULL_CHECK_MACS;
     const rows = sampled ? sampleRows(total, SAMPLE_ROWS) : sampleRows(total, total);
-    const ref = referenceUpGemm(this.inputs, { pairs: rows });
-    const got = selectRows(decodeElements(bytes, outputType(mode)), width, rows);
+    const ref = this.cachedRef(`up:${rows.join(',')}`, () => referenceUpGemm(this.inputs, { pairs: rows }));
+    const got = decodeRows(bytes, outputType(mode), width, rows);
     const comparison = compareRows(got, ref.values, width, rows, TOLERANCE[mode].gemm);
     return {
       ok: alignProblems.length === 0 && bad.length === 0 && comparison.ok,
@@ -461,8 +482,10 @@ export class MoeBatch {
     const bad = nonFiniteRows(bytes, outputType(mode) as 'bf16' | 'fp16', K);
     const sampled = M * topk * 3 * N * K > FULL_CHECK_MACS;
     const tokens = sampled ? sampleRows(M, Math.max(1, Math.floor(SAMPLE_ROWS / topk))) : sampleRows(M, M);
-    const ref = referenceLayer(this.inputs, { tokens, ...(this.a2Scale !== null ? { a2Scale: this.a2Scale } : {}) });
-    const got = selectRows(decodeElements(bytes, outputType(mode)), K, tokens);
+    const ref = this.cachedRef(`layer:${tokens.join(',')}`, () =>
+      referenceLayer(this.inputs, { tokens, ...(this.a2Scale !== null ? { a2Scale: this.a2Scale } : {}) }),
+    );
+    const got = decodeRows(bytes, outputType(mode), K, tokens);
     const comparison = compareRows(got, ref.values, K, tokens, TOLERANCE[mode].layer);
     return {
       ok: alignProblems.length === 0 && bad.length === 0 && comparison.ok,

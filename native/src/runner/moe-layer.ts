@@ -137,9 +137,9 @@ export class MoeLayer {
   }
 
   /** A runner for M tokens with this routing (a spec is drawn now, seeded). */
-  batch(M: number, routing: RoutingSpec | Routing, options: { seed?: number } = {}): MoeBatch {
+  batch(M: number, routing: RoutingSpec | Routing, options: { seed?: number; paddedLengthRule?: 'worst_case' | 'tight' } = {}): MoeBatch {
     const r = 'ids' in routing && routing.ids instanceof Int32Array ? (routing as Routing) : makeRouting(routing as RoutingSpec, M, this.shape.topk, this.shape.E);
-    const b = new MoeBatch(this, M, r, options.seed ?? this.seed + M);
+    const b = new MoeBatch(this, M, r, options.seed ?? this.seed + M, options.paddedLengthRule ?? this.paddedLengthRule);
     this.batches.add(b);
     return b;
   }

@@ -1,0 +1,25 @@
+// Bundles the GPU tests and the perf script into test-gpu/dist/ (ignored by git): one file per
+// entry with every import inlined, so the GPU host (Node only, no npm install) runs them as is.
+import { defineConfig } from 'tsup';
+
+export default defineConfig({
+  entry: {
+    'devices.test': 'test-gpu/devices.test.ts',
+    'kernels.test': 'test-gpu/kernels.test.ts',
+    'fault-isolation.test': 'test-gpu/fault-isolation.test.ts',
+    'timing.test': 'test-gpu/timing.test.ts',
+    'oob-child': 'test-gpu/oob-child.ts',
+    perf: 'scripts/perf.ts',
+  },
+  outDir: 'test-gpu/dist',
+  format: ['esm'],
+  platform: 'node',
+  target: 'node20',
+  noExternal: [/.*/],
+  splitting: false,
+  sourcemap: false,
+  dts: false,
+  clean: true,
+  // Keep `node:test` as written: without the prefix Node looks for an npm package named "test".
+  removeNodeProtocol: false,
+});
