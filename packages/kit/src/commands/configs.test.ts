@@ -1,0 +1,130 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { EXIT } from '../exit';
+import { memoryIo } from '../io';
+import { main } from '../main';
+
+const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
+const REFERENCE = path.resolve(REPO, '../shared/reference');
+const SGLANG = path.join(REFERENCE, 'sglang-configs');
+const VLLM = path.join(REFERENCE, 'vllm-configs');
+
+function tree(files: Record<string, string>): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'moe-kit-configs-'));
+  for (const [rel, text] of Object.entries(files)) {
+    mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
+    writeFileSync(path.join(dir, rel), text);
+  }
+  return dir;
+}
+
+const entry = (m: number, n: number) => ({ BLOCK_SIZE_M: m, BLOCK_SIZE_N: n, BLOCK_SIZE_K: 64, GROUP_SIZE_M: 1, num_warps: 4, num_stages: 3 });
+
+async function run(argv: string[]) {
+  const io = memoryIo({});
+  const code = await main(argv, io);
+  return { code, out: io.out, err: io.err };
+}
+
+describe('moe configs lookup', () => {
+  it('prints one JSON object per M with the file, the key and the config (SGLang reference tree)', async () => {
+    // triton_3_5_1/E=8,N=7168,device_name=NVIDIA_H200.json does not exist; triton_3_1_0 has it.
+    const r = await run(['configs', 'lookup', '--engine', 'sglang', '--dir', SGLANG, '--E', '8', '--N', '7168', '--device-name', 'NVIDIA H200', '--triton', '3.5.1', '--m', '1,3,5000', '--json']);
+    expect(r.err).toBe('');
+    expect(r.code).toBe(EXIT.ok);
+    const rows = JSON.parse(r.out);
+    expect(rows.map((x: Record<string, unknown>) => Object.keys(x))).toEqual([
+      ['m', 'source', 'file', 'key', 'config'],
+      ['m', 'source', 'file', 'key', 'config'],
+      ['m', 'source', 'file', 'key', 'config'],
+    ]);
+    expect(rows.map((x: { m: number; file: string; key: number }) => [x.m, x.file, x.key])).toEqual([
+      [1, 'triton_3_1_0/E=8,N=7168,device_name=NVIDIA_H200.json', 1],
+      // 3 is 1 from 2 and 1 from 4: the tie goes to the smaller key.
+      [3, 'triton_3_1_0/E=8,N=7168,device_name=NVIDIA_H200.json', 2],
+      // above the largest key (4096): the largest.
+      [5000, 'triton_3_1_0/E=8,N=7168,device_name=NVIDIA_H200.json', 4096],
+    ]);
+    // The values of entry "1" in that file, read by eye.
+    expect(rows[0].config).toEqual({ BLOCK_SIZE_M: 16, BLOCK_SIZE_N: 128, BLOCK_SIZE_K: 128, GROUP_SIZE_M: 64, num_warps: 4, num_stages: 5 });
+  });
+
+  it('gives the default config when no file exists, in text and JSON', async () => {
+    const dir = tree({ 'E=8,N=14336,device_name=NVIDIA_H100_80GB_HBM3.json': JSON.stringify({ '1': entry(16, 32) }) });
+    const r = await run(['configs', 'lookup', '--engine', 'vllm', '--dir', dir, '--E', '99', '--N', '1', '--device-name', 'NVIDIA H100 80GB HBM3', '--m', '1,600', '--json']);
+    expect(JSON.parse(r.out)).toEqual([
+      { m: 1, source: 'default', file: null, key: null, config: { BLOCK_SIZE_M: 16, BLOCK_SIZE_N: 64, BLOCK_SIZE_K: 128, GROUP_SIZE_M: 1, SPLIT_K: 1, num_warps: 4, num_stages: 4 } },
+      { m: 600, source: 'default', file: null, key: null, config: { BLOCK_SIZE_M: 128, BLOCK_SIZE_N: 128, BLOCK_SIZE_K: 64, GROUP_SIZE_M: 1, SPLIT_K: 1, num_warps: 8, num_stages: 3 } },
+    ]);
+    const t = await run(['configs', 'lookup', '--engine', 'vllm', '--dir', dir, '--E', '8', '--N', '14336', '--device-name', 'NVIDIA H100 80GB HBM3', '--m', '37']);
+    expect(t.code).toBe(EXIT.ok);
+    expect(t.out).toContain('asks for  E=8,N=14336,device_name=NVIDIA_H100_80GB_HBM3.json');
+    expect(t.out).toMatch(/\n37\s+file\s+1\s+16\s+32\s+64\s+1\s+4\s+3/);
+  });
+
+  it('reads the vLLM reference folder with vLLM spellings (H200 family, block shape without a space)', async () => {
+    const r = await run(['configs', 'lookup', '--engine', 'vllm', '--dir', VLLM, '--E', '128', '--N', '384', '--device-name', 'NVIDIA H200 NVL', '--dtype', 'fp8_w8a8', '--block-shape', '128,128', '--m', '64', '--json']);
+    const rows = JSON.parse(r.out);
+    expect(rows[0].file).toBe('E=128,N=384,device_name=NVIDIA_H200,dtype=fp8_w8a8,block_shape=[128,128].json');
+    expect(rows[0].key).toBe(64);
+  });
+
+  it('exits 2 with a clear message on bad input', async () => {
+    const a = await run(['configs', 'lookup', '--engine', 'tgi', '--dir', VLLM, '--E', '8', '--N', '1', '--device-name', 'X']);
+    expect(a.code).toBe(EXIT.usage);
+    expect(a.err).toMatch(/^moe: --engine tgi: unknown engine; pass --engine sglang or --engine vllm/);
+    const b = await run(['configs', 'lookup', '--engine', 'vllm', '--dir', '/no/such/dir', '--E', '8', '--N', '1', '--device-name', 'X']);
+    expect(b.code).toBe(EXIT.usage);
+    expect(b.err).toMatch(/is not a folder/);
+    const c = await run(['configs', 'lookup', '--engine', 'vllm', '--dir', VLLM, '--E', '8', '--device-name', 'X', '--m', '0']);
+    expect(c.code).toBe(EXIT.usage);
+    const d = await run(['configs', 'lookup', '--engine', 'vllm', '--dir', VLLM, '--E', '8', '--N', '7168']);
+    expect(d.code).toBe(EXIT.usage);
+    expect(d.err).toMatch(/--device-name missing/);
+  });
+});
+
+describe('moe configs doctor', () => {
+  it('exits 1 on the vLLM reference folder and prints the exact JSON shape', async () => {
+    const r = await run(['configs', 'doctor', VLLM, '--json']);
+    expect(r.code).toBe(EXIT.findings);
+    const report = JSON.parse(r.out);
+    expect(Object.keys(report)).toEqual(['findings']);
+    for (const f of report.findings) expect(Object.keys(f)).toEqual(['file', 'severity', 'code', 'message', 'fix']);
+    expect(report.findings.filter((f: { severity: string }) => f.severity === 'error')).toHaveLength(11);
+  });
+
+  it('exits 0 on a clean tree and 2 on a missing folder', async () => {
+    const dir = tree({ [`configs/triton_3_5_1/E=8,N=7168,device_name=NVIDIA_H100_80GB_HBM3.json`]: `${JSON.stringify({ '1': entry(16, 32) }, null, 4)}\n` });
+    const ok = await run(['configs', 'doctor', dir]);
+    expect(ok.code).toBe(EXIT.ok);
+    expect(ok.out).toContain('1 files checked: 0 errors, 0 warnings, 0 notes');
+    const missing = await run(['configs', 'doctor', path.join(dir, 'nope')]);
+    expect(missing.code).toBe(EXIT.usage);
+  });
+});
+
+describe('moe configs lookup --model', () => {
+  it('takes E and N from the model (LFM2-8B-A1B: 32 experts of width 1792, tp 1)', async () => {
+    const dir = tree({
+      'config.json': JSON.stringify({
+        architectures: ['Lfm2MoeForCausalLM'],
+        model_type: 'lfm2_moe',
+        hidden_size: 2048,
+        num_experts: 32,
+        num_experts_per_tok: 4,
+        moe_intermediate_size: 1792,
+        intermediate_size: 7168,
+        num_dense_layers: 2,
+        num_hidden_layers: 24,
+        dtype: 'bfloat16',
+      }),
+    });
+    const r = await run(['configs', 'lookup', '--engine', 'sglang', '--dir', SGLANG, '--model', path.join(dir, 'config.json'), '--tp', '1', '--device-name', 'NVIDIA H100 80GB HBM3', '--triton', '3.5.1', '--m', '16', '--json']);
+    expect(r.err).toBe('');
+    expect(JSON.parse(r.out)[0]).toMatchObject({ m: 16, source: 'file', file: 'triton_3_5_1/E=32,N=1792,device_name=NVIDIA_H100_80GB_HBM3.json', key: 16 });
+  });
+});

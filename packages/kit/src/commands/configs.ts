@@ -1,0 +1,287 @@
+import {
+  BadArgumentError,
+  type ConfigSource,
+  type DoctorReport,
+  type Engine,
+  type EngineTree,
+  type Finding,
+  type KernelConfig,
+  type LookupReport,
+  doctor,
+  findInstalledEngine,
+  lookupConfig,
+  readEngineTree,
+  treeSource,
+} from '@moe/config-store';
+import { kernelShapes, loadModelConfig, resolveMoeShape, type DtypeOption } from '@moe/model-shapes';
+import type { Command } from 'commander';
+import { EXIT, ExitCode } from '../exit';
+import type { CliIo } from '../io';
+import { localDeviceName } from '../local-device';
+import type { CommandModule } from './index';
+
+/** The batch sizes both engines' tuners measure (ENGINES.md): lookup's default --m. */
+export const TUNER_BATCH_SIZES = [1, 2, 4, 8, 16, 24, 32, 48, 64, 96, 128, 256, 512, 1024, 1536, 2048, 3072, 4096];
+
+const NAME_DTYPES = ['auto', 'bf16', 'fp16', 'fp8_w8a8', 'int8_w8a8', 'int8_w8a16', 'int4_w4a16', 'fp8_w8a16', 'float32'];
+
+function engineOption(value: string | undefined, flag = '--engine'): Engine {
+  if (value === 'sglang' || value === 'vllm') return value;
+  throw new BadArgumentError(`${flag} ${value ?? '(missing)'}: unknown engine; pass --engine sglang or --engine vllm`);
+}
+
+function positiveInt(flag: string, text: string | undefined, example: string): number {
+  const t = (text ?? '').trim();
+  if (!/^\d+$/.test(t) || Number(t) <= 0 || !Number.isSafeInteger(Number(t))) {
+    throw new BadArgumentError(`${flag} ${text ?? '(missing)'}: not a positive integer; pass e.g. ${flag} ${example}`);
+  }
+  return Number(t);
+}
+
+function intList(flag: string, text: string, example: string): number[] {
+  const parts = text.split(',').map((p) => p.trim());
+  if (parts.length === 0 || parts.some((p) => !/^\d+$/.test(p) || Number(p) <= 0 || !Number.isSafeInteger(Number(p)))) {
+    throw new BadArgumentError(`${flag} ${text}: not a comma-separated list of positive integers; pass e.g. ${flag} ${example}`);
+  }
+  return parts.map(Number);
+}
+
+function tritonOption(text: string | undefined): string | null {
+  if (text === undefined) return null;
+  if (!/^\d+\.\d+(\.\d+)?$/.test(text.trim())) throw new BadArgumentError(`--triton ${text}: not a version; pass the installed Triton version, e.g. --triton 3.5.1`);
+  return text.trim();
+}
+
+/** Left-aligned columns separated by two spaces. */
+function table(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
+  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
+}
+
+const EXTRA_FIELDS: (keyof KernelConfig)[] = ['SPLIT_K', 'num_ctas', 'waves_per_eu', 'matrix_instr_nonkdim', 'kpack', 'USE_TMA'];
+
+function configCells(c: KernelConfig): string[] {
+  const extra = EXTRA_FIELDS.filter((f) => c[f] !== undefined).map((f) => `${f}=${String(c[f])}`);
+  return [String(c.BLOCK_SIZE_M), String(c.BLOCK_SIZE_N), String(c.BLOCK_SIZE_K), String(c.GROUP_SIZE_M), String(c.num_warps), String(c.num_stages), extra.join(' ')];
+}
+
+// ---------------------------------------------------------------------------------------------
+// lookup
+
+interface LookupOptions {
+  engine?: string;
+  dir?: string;
+  python?: string;
+  model?: string;
+  tp?: string;
+  ep?: string;
+  revision?: string;
+  E?: string;
+  N?: string;
+  deviceName?: string;
+  dtype: string;
+  blockShape?: string;
+  perChannelQuant?: boolean;
+  triton?: string;
+  m?: string;
+  down?: boolean;
+  groupSize?: string;
+  topk?: string;
+  json?: boolean;
+}
+
+/** One --json row of `moe configs lookup`: exactly these keys. */
+export interface LookupJsonRow {
+  m: number;
+  source: 'file' | 'default';
+  file: string | null;
+  key: number | null;
+  config: KernelConfig;
+}
+
+async function resolveTree(engine: Engine, opts: { dir?: string; python?: string }, io: CliIo): Promise<{ tree: EngineTree; triton: string | null }> {
+  if (opts.dir !== undefined && opts.python !== undefined) throw new BadArgumentError('--dir and --python both given; pass one: the folder to read, or the interpreter whose engine to read');
+  if (opts.python !== undefined) {
+    const found = await findInstalledEngine(engine, opts.python, { env: io.env });
+    return { tree: readEngineTree(engine, found.packageDir, { engineVersion: found.version }), triton: found.tritonVersion };
+  }
+  if (opts.dir === undefined) throw new BadArgumentError('--dir missing; pass the folder the engine reads (SGLang: the one holding configs/triton_X_Y_Z/; vLLM: the flat config folder) or --python <interpreter>');
+  return { tree: readEngineTree(engine, resolvePath(io, opts.dir)), triton: null };
+}
+
+function resolvePath(io: CliIo, p: string): string {
+  return p.startsWith('/') ? p : `${io.cwd.replace(/\/$/, '')}/${p}`;
+}
+
+async function runLookup(opts: LookupOptions, io: CliIo): Promise<void> {
+  const engine = engineOption(opts.engine);
+  const ms = opts.m !== undefined ? intList('--m', opts.m, '1,37,4096') : TUNER_BATCH_SIZES;
+  if (!NAME_DTYPES.includes(opts.dtype)) throw new BadArgumentError(`--dtype ${opts.dtype}: unknown; pass one of ${NAME_DTYPES.join(', ')}`);
+  const byModel = opts.model !== undefined;
+  const byShape = opts.E !== undefined || opts.N !== undefined;
+  if (byModel === byShape) throw new BadArgumentError('pass either --model <m> --tp <n> or --E <e> --N <n> (exactly one of the two)');
+  const rawDevice = opts.deviceName ?? (await localDeviceName());
+  if (rawDevice === null || rawDevice.trim() === '') {
+    throw new BadArgumentError('--device-name missing and no local GPU found; pass the GPU name as the driver reports it, e.g. --device-name "NVIDIA H100 80GB HBM3"');
+  }
+  const { tree, triton: installedTriton } = await resolveTree(engine, opts, io);
+  const triton = tritonOption(opts.triton) ?? installedTriton;
+
+  let key: { E: number; N: number; deviceName: string; dtype: string | null; blockShape: [number, number] | null; perChannelQuant: boolean };
+  let topk: number | undefined = opts.topk !== undefined ? positiveInt('--topk', opts.topk, '8') : undefined;
+  if (byModel) {
+    if (opts.tp === undefined) throw new BadArgumentError('--tp missing; pass the tensor-parallel size with --model, e.g. --tp 8');
+    const tp = positiveInt('--tp', opts.tp, '8');
+    const ep = opts.ep !== undefined ? positiveInt('--ep', opts.ep, '1') : 1;
+    const dtype = (['fp8_w8a16', 'float32'].includes(opts.dtype) ? 'auto' : opts.dtype) as DtypeOption;
+    if (opts.dtype !== dtype) throw new BadArgumentError(`--dtype ${opts.dtype} with --model: pass auto or a model dtype (bf16, fp16, fp8_w8a8, int8_w8a8, int8_w8a16, int4_w4a16)`);
+    const loaded = await loadModelConfig(opts.model as string, { env: io.env, cwd: io.cwd, ...(opts.revision !== undefined ? { revision: opts.revision } : {}) });
+    const shape = resolveMoeShape(loaded.config, {}, { label: opts.model as string });
+    const k = kernelShapes(shape, { tp, ep, engine, dtype, deviceName: rawDevice });
+    key = { E: k.localExperts, N: k.fileN, deviceName: rawDevice, dtype: k.dtype, blockShape: k.blockShape, perChannelQuant: k.perChannelQuant };
+    topk ??= k.topk;
+  } else {
+    const dtype = opts.dtype === 'auto' || opts.dtype === 'bf16' || opts.dtype === 'fp16' ? null : opts.dtype;
+    let blockShape: [number, number] | null = null;
+    if (opts.blockShape !== undefined) {
+      const b = intList('--block-shape', opts.blockShape, '128,128');
+      if (b.length !== 2) throw new BadArgumentError(`--block-shape ${opts.blockShape}: give two numbers, e.g. --block-shape 128,128`);
+      blockShape = [b[0] as number, b[1] as number];
+    }
+    key = {
+      E: positiveInt('--E', opts.E, '64'),
+      N: positiveInt('--N', opts.N, '1792'),
+      deviceName: rawDevice,
+      dtype,
+      blockShape,
+      perChannelQuant: opts.perChannelQuant === true,
+    };
+  }
+  const sources: ConfigSource[] = [];
+  if (engine === 'vllm' && io.env.VLLM_TUNED_CONFIG_FOLDER) {
+    sources.push(treeSource(readEngineTree('vllm', resolvePath(io, io.env.VLLM_TUNED_CONFIG_FOLDER))));
+  }
+  sources.push(treeSource(tree));
+  const report = lookupConfig(
+    {
+      engine,
+      key,
+      ms,
+      tritonVersion: engine === 'sglang' ? triton : null,
+      down: opts.down === true,
+      ...(opts.groupSize !== undefined ? { groupSize: positiveInt('--group-size', opts.groupSize, '128') } : {}),
+      ...(topk !== undefined ? { topk } : {}),
+    },
+    sources,
+  );
+  if (opts.json) {
+    const rows: LookupJsonRow[] = report.results.map((r) => ({ m: r.m, source: r.source, file: r.file, key: r.key, config: r.config }));
+    io.stdout(`${JSON.stringify(rows, null, 2)}\n`);
+    return;
+  }
+  io.stdout(lookupText(report, tree, engine === 'sglang' ? triton : null));
+}
+
+function lookupText(report: LookupReport, tree: EngineTree, triton: string | null): string {
+  const out: string[] = [];
+  const Eng = report.engine === 'sglang' ? 'SGLang' : 'vLLM';
+  out.push(`${Eng} reading ${tree.dir}${tree.packageLayout ? ` (${tree.packageLayout === 'new' ? 'April 2026+' : 'pre-April-2026'} package layout)` : ''}${triton ? `, Triton ${triton}` : ''}`);
+  out.push(`asks for  ${report.fileName}`);
+  out.push(`loads     ${report.file ?? 'nothing: no such file, the engine uses its default config'}`);
+  out.push('');
+  out.push(
+    table(
+      ['M', 'source', 'key', 'BLOCK_M', 'BLOCK_N', 'BLOCK_K', 'GROUP_M', 'warps', 'stages', 'other'],
+      report.results.map((r) => [String(r.m), r.source, r.key === null ? '-' : String(r.key), ...configCells(r.config)]),
+    ),
+  );
+  if (report.notes.length > 0) {
+    out.push('');
+    for (const n of report.notes) out.push(`note: ${n}`);
+  }
+  return `${out.join('\n')}\n`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// doctor
+
+interface DoctorCliOptions {
+  engine: string;
+  triton?: string;
+  json?: boolean;
+}
+
+function doctorText(report: DoctorReport): string {
+  const out: string[] = [];
+  const Eng = report.engine === 'sglang' ? 'SGLang' : 'vLLM';
+  out.push(`${Eng} tree ${report.tree.dir}${report.tree.configsRootRel ? ` (reads ${report.tree.configsRootRel}/)` : ''}`);
+  let last = '';
+  for (const f of report.findings) {
+    if (f.file !== last) {
+      out.push('');
+      out.push(f.file);
+      last = f.file;
+    }
+    out.push(`  ${f.severity.padEnd(7)} ${f.code}: ${f.message}`);
+    out.push(`  ${' '.repeat(7)} fix: ${f.fix}`);
+  }
+  const count = (s: Finding['severity']) => report.findings.filter((f) => f.severity === s).length;
+  out.push('');
+  out.push(`${report.checked} files checked: ${count('error')} errors, ${count('warning')} warnings, ${count('info')} notes`);
+  return `${out.join('\n')}\n`;
+}
+
+function runDoctor(dir: string, opts: DoctorCliOptions, io: CliIo): void {
+  const engine = opts.engine === 'auto' ? 'auto' : engineOption(opts.engine);
+  const report = doctor(resolvePath(io, dir), { engine, tritonVersion: tritonOption(opts.triton) });
+  if (opts.json) {
+    const findings = report.findings.map((f) => ({ file: f.file, severity: f.severity, code: f.code, message: f.message, fix: f.fix }));
+    io.stdout(`${JSON.stringify({ findings }, null, 2)}\n`);
+  } else io.stdout(doctorText(report));
+  if (report.findings.some((f) => f.severity === 'error')) throw new ExitCode(EXIT.findings);
+}
+
+// ---------------------------------------------------------------------------------------------
+
+/** `moe configs …`: look up, check, install, merge and pack fused-MoE config files. */
+export const configsCommand: CommandModule = (program: Command, io: CliIo) => {
+  const configs = program.command('configs').description('fused-MoE config files: lookup, doctor, install, merge, pack');
+
+  configs
+    .command('lookup')
+    .description('which file and entry an engine loads for each batch size, or the default config it falls back to')
+    .option('--engine <engine>', 'sglang | vllm')
+    .option('--dir <tree>', 'SGLang: the folder holding configs/triton_X_Y_Z/ (SGLANG_MOE_CONFIG_DIR), one holding triton_* folders, or an sglang package; vLLM: the config folder')
+    .option('--python <interpreter>', 'read the engine installed for this Python instead of --dir (also gives the Triton version)')
+    .option('--model <model>', 'a config.json, model folder or Hugging Face id (with --tp)')
+    .option('--tp <n>', 'tensor-parallel size (with --model)')
+    .option('--ep <n>', 'expert-parallel size (with --model)')
+    .option('--revision <rev>', 'Hugging Face revision (with --model)')
+    .option('--E <e>', 'experts on this rank, as in the file name')
+    .option('--N <n>', 'N as in the file name')
+    .option('--device-name <name>', 'GPU name as the driver reports it (default: the local GPU)')
+    .option('--dtype <dtype>', `dtype part of the name: ${NAME_DTYPES.join(' | ')}`, 'auto')
+    .option('--block-shape <n,k>', 'block quantization, e.g. 128,128 (with --E/--N)')
+    .option('--per-channel-quant', 'SGLang per_channel_quant=True files (with --E/--N)')
+    .option('--triton <version>', 'SGLang: the running Triton version, e.g. 3.5.1')
+    .option('--m <list>', 'batch sizes, comma-separated (default: the tuners\' 1..4096)')
+    .option('--down', 'SGLang: the down GEMM (its _down file, or the up config)')
+    .option('--group-size <n>', 'vLLM int4/int8 w*a16: quantization group size (default rule)')
+    .option('--topk <n>', 'vLLM int4 default rule: top-k (taken from --model)')
+    .option('--json', 'print a JSON array, one object per M')
+    .action(async (opts: LookupOptions) => {
+      await runLookup(opts, io);
+    });
+
+  configs
+    .command('doctor')
+    .description('every problem that makes a config file useless or risky for the engine reading the folder (exit 1 on errors)')
+    .argument('<dir>', 'the folder to check (a config tree, an engine package or site-packages)')
+    .option('--engine <engine>', 'sglang | vllm | auto', 'auto')
+    .option('--triton <version>', 'SGLang: the running Triton version, for exact shadowing findings')
+    .option('--json', 'print {"findings": [...]}')
+    .action((dir: string, opts: DoctorCliOptions) => {
+      runDoctor(dir, opts, io);
+    });
+};
