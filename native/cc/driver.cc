@@ -3,6 +3,7 @@
 #include <dlfcn.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <mutex>
 
 namespace moe {
@@ -105,13 +106,27 @@ void FinishInit(Driver& d) {
   }
 }
 
+// MOE_NATIVE_CUDA_LIBRARY / MOE_NATIVE_HIP_LIBRARY name another driver library (a path), e.g. a
+// CUDA forward-compatibility libcuda or the fake driver the CPU tests use.
+const char* LibraryFromEnv(const char* var, const char* fallback) {
+  static std::string cuda, hip;
+  const char* v = std::getenv(var);
+  if (v == nullptr || *v == '\0') return fallback;
+  std::string& slot = std::string(var).find("CUDA") != std::string::npos ? cuda : hip;
+  slot = v;
+  return slot.c_str();
+}
+
 void LoadCuda(Driver& d) {
   d.backend = Backend::Cuda;
-  d.library = "libcuda.so.1";
+  d.library = LibraryFromEnv("MOE_NATIVE_CUDA_LIBRARY", "libcuda.so.1");
   d.attrs = kCudaAttrs;
   d.handle = dlopen(d.library, RTLD_NOW | RTLD_LOCAL);
   if (d.handle == nullptr) {
-    d.error = "libcuda.so.1 not found: no NVIDIA driver (" + DlError() + ")";
+    d.error = std::string(d.library) +
+              (std::string(d.library) == "libcuda.so.1" ? " not found: no NVIDIA driver ("
+                                                        : " could not be loaded (") +
+              DlError() + ")";
     return;
   }
   bool v2 = true;
@@ -121,8 +136,9 @@ void LoadCuda(Driver& d) {
     getProc = dlsym(d.handle, "cuGetProcAddress");
   }
   if (getProc == nullptr) {
-    d.error = "libcuda.so.1 has no cuGetProcAddress: the NVIDIA driver is too old; install one "
-              "for CUDA 12.0 or newer";
+    d.error = std::string(d.library) +
+              " has no cuGetProcAddress: the NVIDIA driver is too old; install one for CUDA 12.0 "
+              "or newer";
     return;
   }
   if (!ResolveCuda(d, getProc, v2, d.driverGetVersion, "cuDriverGetVersion")) return;
@@ -183,11 +199,15 @@ void LoadCuda(Driver& d) {
 
 void LoadHip(Driver& d) {
   d.backend = Backend::Hip;
-  d.library = "libamdhip64.so";
+  d.library = LibraryFromEnv("MOE_NATIVE_HIP_LIBRARY", "libamdhip64.so");
   d.attrs = kHipAttrs;
-  d.handle = dlopen("libamdhip64.so", RTLD_NOW | RTLD_LOCAL);
+  d.handle = dlopen(d.library, RTLD_NOW | RTLD_LOCAL);
   if (d.handle == nullptr) {
     std::string first = DlError();
+    if (std::string(d.library) != "libamdhip64.so") {
+      d.error = std::string(d.library) + " could not be loaded (" + first + ")";
+      return;
+    }
     d.handle = dlopen("libamdhip64.so.6", RTLD_NOW | RTLD_LOCAL);
     if (d.handle == nullptr) {
       d.error = "libamdhip64.so not found: no ROCm HIP runtime (" + first + ")";

@@ -41,8 +41,12 @@ export function packKernelParams(argument: string, params: readonly KernelParam[
   }
   const out = new Uint8Array(params.length * PARAM_SLOT_BYTES);
   const view = new DataView(out.buffer);
+  // "f(options.params)" -> "f(options.params[3])", "f(options.params[3].value)"
+  const closing = argument.endsWith(')') ? ')' : '';
+  const base = closing ? argument.slice(0, -1) : argument;
+  const at_ = (i: number, field = '') => `${base}[${i}]${field}${closing}`;
   params.forEach((param: KernelParam, i) => {
-    const arg = `${argument}[${i}]`;
+    const arg = at_(i);
     const at = i * PARAM_SLOT_BYTES;
     if (typeof param !== 'object' || param === null) {
       throw new NativeArgumentError(arg, `${describe(param)} is not a parameter`, 'pass { type, value } with type ptr, i32, u32, i64, u64 or f32');
@@ -52,32 +56,32 @@ export function packKernelParams(argument: string, params: readonly KernelParam[
         const v = param.value;
         if (v === null) view.setBigUint64(at, 0n, true);
         else if (isBuffer(v)) {
-          if (v.freed) throw new NativeArgumentError(`${arg}.value`, 'the buffer was freed', 'pass a live buffer');
+          if (v.freed) throw new NativeArgumentError(at_(i, '.value'), 'the buffer was freed', 'pass a live buffer');
           view.setBigUint64(at, v.ptr, true);
-        } else view.setBigUint64(at, checkBigInt(`${arg}.value`, v, 0n, U64_MAX), true);
+        } else view.setBigUint64(at, checkBigInt(at_(i, '.value'), v, 0n, U64_MAX), true);
         break;
       }
       case 'i32':
-        view.setInt32(at, checkInteger(`${arg}.value`, param.value, I32_MIN, I32_MAX), true);
+        view.setInt32(at, checkInteger(at_(i, '.value'), param.value, I32_MIN, I32_MAX), true);
         break;
       case 'u32':
-        view.setUint32(at, checkInteger(`${arg}.value`, param.value, 0, U32_MAX), true);
+        view.setUint32(at, checkInteger(at_(i, '.value'), param.value, 0, U32_MAX), true);
         break;
       case 'i64':
-        view.setBigInt64(at, checkBigInt(`${arg}.value`, param.value, I64_MIN, I64_MAX), true);
+        view.setBigInt64(at, checkBigInt(at_(i, '.value'), param.value, I64_MIN, I64_MAX), true);
         break;
       case 'u64':
-        view.setBigUint64(at, checkBigInt(`${arg}.value`, param.value, 0n, U64_MAX), true);
+        view.setBigUint64(at, checkBigInt(at_(i, '.value'), param.value, 0n, U64_MAX), true);
         break;
       case 'f32':
         if (typeof param.value !== 'number') {
-          throw new NativeArgumentError(`${arg}.value`, `${describe(param.value)} is not a number`, 'pass a number for an f32 parameter');
+          throw new NativeArgumentError(at_(i, '.value'), `${describe(param.value)} is not a number`, 'pass a number for an f32 parameter');
         }
         view.setFloat32(at, param.value, true);
         break;
       default:
         throw new NativeArgumentError(
-          `${arg}.type`,
+          at_(i, '.type'),
           `${describe((param as { type: unknown }).type)} is not a parameter type`,
           'use ptr, i32, u32, i64, u64 or f32',
         );

@@ -1,0 +1,117 @@
+// Child process of addon.fake-driver.test.ts: runs one scenario against the fake libcuda
+// (MOE_NATIVE_CUDA_LIBRARY) through the bundled TypeScript API (MOE_TEST_ADDON_BUNDLE) and prints
+// what happened as one JSON line. The test asserts on it.
+const m = await import(process.env.MOE_TEST_ADDON_BUNDLE);
+const scenario = process.argv[2];
+
+const pick = (e) => ({
+  class: e?.constructor?.name,
+  code: e?.code,
+  call: e?.call,
+  errorName: e?.errorName,
+  sticky: e?.sticky,
+  message: e?.message,
+});
+const attempt = async (fn) => {
+  try {
+    await fn();
+    return null;
+  } catch (e) {
+    return pick(e);
+  }
+};
+const u64s = (u8) => [...new BigUint64Array(u8.buffer, u8.byteOffset, u8.byteLength / 8)].map(String);
+
+const out = {};
+if (scenario === 'probe') {
+  out.probe = m.probeDevices();
+  out.openError = await attempt(() => m.openContext(out.probe.devices.length));
+} else if (scenario === 'full') {
+  const ctx = m.openContext(0);
+  out.device = ctx.device;
+  const buf = ctx.alloc(64);
+  buf.fill(0);
+  buf.upload(new Uint32Array([1, 2, 3, 4]), 8);
+  out.range = [...new Uint32Array((await buf.download({ offsetBytes: 4, bytes: 24 })).buffer)];
+  buf.fill(0x7fc0, 2);
+  out.fill16 = [...new Uint16Array((await buf.download({ bytes: 6 })).buffer)];
+  const other = ctx.alloc(64);
+  other.upload(new Uint8Array(64).map((_, i) => i));
+  buf.copyFrom(other, { srcOffsetBytes: 10, dstOffsetBytes: 0, bytes: 4 });
+  out.copied = [...(await buf.download({ bytes: 6 }))];
+  out.uploadOverrun = await attempt(() => buf.upload(new Uint8Array(8), 60));
+  out.fillWidth = await attempt(() => buf.fill(1, 3));
+  other.free();
+  out.useAfterFree = await attempt(() => other.upload(new Uint8Array(1)));
+
+  const mod = ctx.loadModule(Buffer.from('FAKECUBIN image'));
+  const echo = mod.getFunction('echo');
+  const res = ctx.alloc(64);
+  ctx.launch(echo, {
+    grid: [2, 3, 4],
+    block: [32, 2],
+    sharedBytes: 100 * 1024,
+    params: [
+      { type: 'ptr', value: res },
+      { type: 'i32', value: -5 },
+      { type: 'i64', value: -(2n ** 40n) + 3n },
+      { type: 'f32', value: 1.5 },
+      { type: 'u32', value: 4_000_000_000 },
+      { type: 'ptr', value: 0x1234567890n },
+    ],
+  });
+  out.echo = u64s(await res.download());
+  out.maxDynamicShared = echo.attributes.maxDynamicSharedSizeBytes;
+  out.blockTooLarge = await attempt(() => ctx.launch(echo, { grid: 1, block: [64, 32], params: [] }));
+  out.badParam = await attempt(() => ctx.launch(echo, { grid: 1, block: 1, params: [{ type: 'i32', value: 2 ** 31 }] }));
+  out.sharedTooLarge = await attempt(() => ctx.launch(echo, { grid: 1, block: 1, sharedBytes: 300 * 1024, params: [] }));
+
+  const add1 = mod.getFunction('add1');
+  const counter = ctx.alloc(8);
+  counter.fill(0);
+  const graph = ctx.captureGraph((stream) => {
+    ctx.launch(add1, { grid: 1, block: 1, stream, params: [{ type: 'ptr', value: counter }] });
+    ctx.launch(add1, { grid: 1, block: 1, stream, params: [{ type: 'ptr', value: counter }] });
+  });
+  out.counterAfterCapture = u64s(await counter.download())[0];
+  out.times = await ctx.replayTimes(graph, { warmup: 2, repeats: 5 });
+  out.timesFlushed = await ctx.replayTimes(graph, { warmup: 0, repeats: 3, l2Flush: 1 << 20 });
+  out.counterAfterReplays = u64s(await counter.download())[0];
+  out.badRepeats = await attempt(() => ctx.replayTimes(graph, { repeats: 0 }));
+  out.captureThrows = await attempt(() =>
+    ctx.captureGraph(() => {
+      throw new Error('record failed');
+    }),
+  );
+
+  const s = ctx.createStream();
+  const e0 = ctx.createEvent();
+  const e1 = ctx.createEvent();
+  e0.record(s);
+  ctx.launch(add1, { grid: 1, block: 1, stream: s, params: [{ type: 'ptr', value: counter }] });
+  ctx.launch(add1, { grid: 1, block: 1, stream: s, params: [{ type: 'ptr', value: counter }] });
+  ctx.launch(add1, { grid: 1, block: 1, stream: s, params: [{ type: 'ptr', value: counter }] });
+  e1.record(s);
+  await e1.synchronize();
+  await s.synchronize();
+  out.eventMicros = e1.elapsedMicrosSince(e0);
+  out.eventQuery = e1.query();
+
+  const scratch = m.tritonScratchParams(ctx, { global_scratch_size: 16, global_scratch_align: 16, profile_scratch_size: 0, num_ctas: 1 }, [3, 2]);
+  out.scratch = { bytes: scratch.buffers.map((b) => b.bytes), second: scratch.params[1].value, firstIsBuffer: scratch.params[0].value === scratch.buffers[0] };
+
+  out.badImage = await attempt(() => ctx.loadModule(new Uint8Array([1, 2, 3, 4])));
+  out.unknownKernel = await attempt(() => mod.getFunction('no_such_kernel'));
+  out.deadBefore = ctx.dead;
+
+  const fault = mod.getFunction('fault');
+  ctx.launch(fault, { grid: 1, block: 1, params: [] });
+  out.fault = await attempt(() => ctx.synchronize());
+  out.dead = ctx.dead;
+  out.deadReason = ctx.deadReason;
+  out.afterDead = await attempt(() => ctx.alloc(8));
+  out.downloadAfterDead = await attempt(() => counter.download());
+  ctx.close();
+  out.afterClose = await attempt(() => ctx.createStream());
+}
+console.log(JSON.stringify(out, (_, v) => (typeof v === 'bigint' ? `${v}n` : v)));
