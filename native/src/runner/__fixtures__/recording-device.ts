@@ -1,0 +1,146 @@
+// A Context that records launches instead of running them, and a compiler that answers each
+// request with the params the real worker would list (from the kernels' signatures), so the
+// runner's orchestration (names, specialisation, grids, buffer sizes) is testable without a GPU.
+import type { Context, DeviceBuffer, DeviceInfo, Graph, KernelFunction, KernelParam, LaunchOptions, Module, Stream } from '../../addon/types';
+import { KERNEL_SIGNATURES } from '../../compile/kernel-signatures';
+import { resolveRequest } from '../../compile/resolve-request';
+import type { CompileRequest, CompileResult } from '../../compile/types';
+import type { KernelCompiler } from '../kernel-compiler';
+
+export interface RecordedLaunch {
+  readonly kernel: string;
+  readonly grid: LaunchOptions['grid'];
+  readonly block: LaunchOptions['block'];
+  readonly params: readonly KernelParam[];
+  readonly captured: boolean;
+}
+
+export const FAKE_DEVICE: DeviceInfo = {
+  index: 0,
+  backend: 'cuda',
+  ordinal: 0,
+  name: 'Recording GPU',
+  arch: 'sm_90',
+  smCount: 132,
+  warpSize: 32,
+  totalMemoryBytes: 80 * 2 ** 30,
+  sharedMemoryPerBlock: 48 * 1024,
+  sharedMemoryPerBlockOptin: 227 * 1024,
+  l2CacheBytes: 50 * 2 ** 20,
+  maxThreadsPerBlock: 1024,
+  clockRateKHz: 0,
+  memoryClockRateKHz: 0,
+  memoryBusWidthBits: 0,
+  pciBusId: '0000:00:00.0',
+  driverVersion: '12.8',
+};
+
+export function recordingContext(): Context & { launches: RecordedLaunch[]; buffers: DeviceBuffer[] } {
+  let next = 0x10000n;
+  const launches: RecordedLaunch[] = [];
+  const buffers: DeviceBuffer[] = [];
+  let capturing = false;
+  const stream: Stream = { synchronize: async () => {}, destroy: () => {} };
+  const ctx = {
+    device: FAKE_DEVICE,
+    dead: false,
+    deadReason: null,
+    closed: false,
+    launches,
+    buffers,
+    alloc(bytes: number): DeviceBuffer {
+      const ptr = next;
+      next += BigInt(Math.ceil(bytes / 256) * 256 + 256);
+      const b: DeviceBuffer & { freed: boolean } = {
+        ptr,
+        bytes,
+        freed: false,
+        upload: () => {},
+        download: async () => new Uint8Array(bytes),
+        fill: () => {},
+        copyFrom: () => {},
+        free() {
+          this.freed = true;
+        },
+      };
+      buffers.push(b);
+      return b;
+    },
+    memoryInfo: () => ({ freeBytes: 40 * 2 ** 30, totalBytes: 80 * 2 ** 30 }),
+    loadModule(image: Uint8Array): Module {
+      const name = new TextDecoder().decode(image);
+      return {
+        getFunction: (fn: string): KernelFunction => {
+          if (fn !== name) throw new Error(`no function ${fn} in module ${name}`);
+          return { name, attributes: {} as KernelFunction['attributes'], setMaxDynamicSharedMemory: () => {} };
+        },
+        unload: () => {},
+      };
+    },
+    createStream: () => stream,
+    createEvent: () => {
+      throw new Error('not recorded');
+    },
+    launch(fn: KernelFunction, o: LaunchOptions) {
+      launches.push({ kernel: fn.name, grid: o.grid, block: o.block, params: o.params, captured: capturing });
+    },
+    captureGraph(record: (s: Stream) => void): Graph {
+      capturing = true;
+      try {
+        record(stream);
+      } finally {
+        capturing = false;
+      }
+      return { launch: () => {}, destroy: () => {} };
+    },
+    replayTimes: async (_g: Graph, o: { repeats: number }) => Array.from({ length: o.repeats }, (_, i) => 1000 + i),
+    synchronize: async () => {},
+    close: () => {},
+  };
+  return ctx as unknown as Context & { launches: RecordedLaunch[]; buffers: DeviceBuffer[] };
+}
+
+/** Answers like the real pool: runtime params in signature order, minus constants and 'one's. */
+export function signatureCompiler(): KernelCompiler & { requests: CompileRequest[] } {
+  const requests: CompileRequest[] = [];
+  return {
+    requests,
+    async compile(request: CompileRequest): Promise<CompileResult> {
+      requests.push(request);
+      const r = resolveRequest(request);
+      const params = KERNEL_SIGNATURES[r.kernel]
+        .filter((p) => p.type !== 'constexpr' && !(p.name in r.constexprs) && r.specialization[p.name] !== 'one')
+        .map((p) => {
+          const t = r.types[p.name] ?? p.type;
+          return { name: p.name, type: t.startsWith('*') ? ('ptr' as const) : ('i32' as const), tritonType: t, specialization: r.specialization[p.name]! };
+        });
+      return {
+        ok: true,
+        cacheKey: JSON.stringify(r),
+        fromCache: false,
+        kernel: r.kernel,
+        binary: new TextEncoder().encode(r.kernel),
+        binaryPath: null,
+        binaryFormat: 'cubin',
+        metadata: {
+          name: r.kernel,
+          shared: 0,
+          num_warps: r.num_warps,
+          num_ctas: 1,
+          num_stages: r.num_stages,
+          global_scratch_size: 0,
+          global_scratch_align: 1,
+          profile_scratch_size: 0,
+          profile_scratch_align: 1,
+          launch_cooperative_grid: false,
+          launch_pdl: false,
+          triton_version: '3.6.0',
+          target: { backend: 'cuda', arch: 90, warp_size: 32 },
+        },
+        params,
+        specialization: r.specialization,
+        compileSeconds: 0,
+      };
+    },
+  };
+}
