@@ -61,3 +61,5 @@ export type { DoctorOptions, DoctorReport } from './doctor';
 export { doctor, fileNameIssues } from './doctor';
 export type { InstalledEngine } from './python-engine';
 export { findInstalledEngine } from './python-engine';
+export type { SourceFile, InstallOptions, InstallAction, InstallReport } from './install';
+export { collectSourceFiles, installConfigs, installRoot } from './install';

@@ -128,3 +128,36 @@ describe('moe configs lookup --model', () => {
     expect(JSON.parse(r.out)[0]).toMatchObject({ m: 16, source: 'file', file: 'triton_3_5_1/E=32,N=1792,device_name=NVIDIA_H100_80GB_HBM3.json', key: 16 });
   });
 });
+
+describe('moe configs install', () => {
+  const LFM2 = 'triton_3_5_1/E=32,N=1792,device_name=NVIDIA_H100_80GB_HBM3.json';
+
+  it('installs into the sglang of a Python environment (new layout) and reports the target', async () => {
+    const site = tree({
+      'sglang/__init__.py': '',
+      'sglang/srt/layers/moe/moe_runner/triton_utils/fused_moe_triton_config.py': '',
+      'sglang/srt/layers/moe/fused_moe_triton/__init__.py': '',
+    });
+    const io = memoryIo({ PATH: process.env.PATH, PYTHONPATH: site });
+    const code = await main(['configs', 'install', path.join(SGLANG, LFM2), '--engine', 'sglang', '--python', 'python3', '--json'], io);
+    expect(io.err).toBe('');
+    expect(code).toBe(EXIT.ok);
+    const report = JSON.parse(io.out);
+    expect(report.actions[0]).toMatchObject({ action: 'write', target: `srt/layers/moe/moe_runner/triton_utils/configs/${LFM2}` });
+  });
+
+  it('shows per-batch differences and exits 1 instead of overwriting', async () => {
+    const dir = tree({ [`configs/${LFM2}`]: JSON.stringify({ '1': entry(16, 32) }) });
+    const r = await run(['configs', 'install', path.join(SGLANG, LFM2), '--engine', 'sglang', '--into', dir]);
+    expect(r.code).toBe(EXIT.findings);
+    expect(r.out).toContain('conflict');
+    expect(r.out).toContain('nothing written: existing files differ');
+    expect(r.out).toMatch(/\n {6}1 {8}16\/32\/64\/1\/4\/3 -> /);
+  });
+
+  it('exits 2 for --into and --python together', async () => {
+    const r = await run(['configs', 'install', path.join(SGLANG, LFM2), '--engine', 'sglang', '--into', '/tmp', '--python', 'python3']);
+    expect(r.code).toBe(EXIT.usage);
+    expect(r.err).toMatch(/exactly one of --into/);
+  });
+});

@@ -5,10 +5,13 @@ import {
   type Engine,
   type EngineTree,
   type Finding,
+  type InstallReport,
   type KernelConfig,
   type LookupReport,
+  collectSourceFiles,
   doctor,
   findInstalledEngine,
+  installConfigs,
   lookupConfig,
   readEngineTree,
   treeSource,
@@ -242,6 +245,67 @@ function runDoctor(dir: string, opts: DoctorCliOptions, io: CliIo): void {
   if (report.findings.some((f) => f.severity === 'error')) throw new ExitCode(EXIT.findings);
 }
 
+
+// ---------------------------------------------------------------------------------------------
+// install
+
+interface InstallCliOptions {
+  engine?: string;
+  into?: string;
+  python?: string;
+  triton?: string;
+  dryRun?: boolean;
+  force?: boolean;
+  json?: boolean;
+}
+
+function showConfig(c: KernelConfig | null): string {
+  return c ? configCells(c).slice(0, 6).join('/') + (configCells(c)[6] ? ` ${configCells(c)[6]}` : '') : '(none)';
+}
+
+function installText(r: InstallReport, dryRun: boolean): string {
+  const out: string[] = [];
+  out.push(`${r.engine === 'sglang' ? 'SGLang' : 'vLLM'} reads ${r.configsRoot ? `${r.into}/${r.configsRoot}` : r.into}`);
+  for (const a of r.actions) {
+    const what = a.action === 'write' && dryRun ? 'would write' : a.action;
+    out.push(`  ${what.padEnd(11)} ${a.target || a.source}${a.reason ? `  (${a.reason})` : ''}${a.target && a.source ? `  <- ${a.source}` : ''}`);
+    if (a.differences.length > 0) {
+      out.push('      M        existing -> new  (BLOCK_M/N/K/GROUP_M/warps/stages)');
+      for (const d of a.differences) out.push(`      ${String(d.m).padEnd(8)} ${showConfig(d.before)} -> ${showConfig(d.after)}`);
+    }
+  }
+  if (r.blocked) out.push('nothing written: existing files differ; check the differences above and pass --force to overwrite');
+  else if (dryRun) out.push('dry run: nothing written');
+  for (const f of r.findings) out.push(`${f.severity}: ${f.file}: ${f.code}: ${f.message} (fix: ${f.fix})`);
+  return `${out.join('\n')}\n`;
+}
+
+async function runInstall(sources: string[], opts: InstallCliOptions, io: CliIo): Promise<void> {
+  const engine = engineOption(opts.engine);
+  if ((opts.into === undefined) === (opts.python === undefined)) {
+    throw new BadArgumentError('pass exactly one of --into <dir> (a config tree or engine folder) and --python <interpreter> (the environment the engine runs in)');
+  }
+  let into = opts.into !== undefined ? resolvePath(io, opts.into) : '';
+  let running: string | null = null;
+  if (opts.python !== undefined) {
+    const found = await findInstalledEngine(engine, opts.python, { env: io.env });
+    into = found.packageDir;
+    running = found.tritonVersion;
+  }
+  const files = collectSourceFiles(sources.map((s) => resolvePath(io, s)));
+  const report = installConfigs(files, {
+    engine,
+    into,
+    tritonVersion: tritonOption(opts.triton),
+    runningTriton: running,
+    dryRun: opts.dryRun === true,
+    force: opts.force === true,
+  });
+  if (opts.json) io.stdout(`${JSON.stringify({ actions: report.actions, findings: report.findings }, null, 2)}\n`);
+  else io.stdout(installText(report, opts.dryRun === true));
+  if (report.blocked || report.findings.some((f) => f.severity === 'error')) throw new ExitCode(EXIT.findings);
+}
+
 // ---------------------------------------------------------------------------------------------
 
 /** `moe configs …`: look up, check, install, merge and pack fused-MoE config files. */
@@ -283,5 +347,20 @@ export const configsCommand: CommandModule = (program: Command, io: CliIo) => {
     .option('--json', 'print {"findings": [...]}')
     .action((dir: string, opts: DoctorCliOptions) => {
       runDoctor(dir, opts, io);
+    });
+
+  configs
+    .command('install')
+    .description('copy config files to where an engine version reads them, renaming between engine spellings (atomic, never overwrites a different file without --force)')
+    .argument('<sources...>', 'config files, folders of them, or a pack folder')
+    .option('--engine <engine>', 'sglang | vllm')
+    .option('--into <dir>', 'a config tree, an engine package folder or site-packages')
+    .option('--python <interpreter>', 'install into the engine of this Python environment')
+    .option('--triton <version>', 'SGLang: the triton_X_Y_Z folder to install into (default: the source folder\'s version, else the installed Triton)')
+    .option('--dry-run', 'show what would be written')
+    .option('--force', 'overwrite existing files that differ')
+    .option('--json', 'print {"actions": [...], "findings": [...]}')
+    .action(async (sources: string[], opts: InstallCliOptions) => {
+      await runInstall(sources, opts, io);
     });
 };

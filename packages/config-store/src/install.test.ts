@@ -1,0 +1,123 @@
+import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { readEngineTree } from './engine-tree';
+import { collectSourceFiles, installConfigs } from './install';
+import { lookupConfig, treeSource } from './lookup';
+import { fakeSglangSitePackages, fakeVllmSitePackages, tempDir, writeTree } from './__fixtures__/fake-engines';
+import { SGLANG_CORPUS } from './__fixtures__/reference';
+
+const LFM2 = 'triton_3_5_1/E=32,N=1792,device_name=NVIDIA_H100_80GB_HBM3.json';
+const BLOCK = 'triton_3_2_0/E=257,N=256,device_name=NVIDIA_H200,dtype=fp8_w8a8,block_shape=[128, 128].json';
+const key = { E: 32, N: 1792, deviceName: 'NVIDIA H100 80GB HBM3', dtype: null, blockShape: null, perChannelQuant: false };
+
+describe('install into fake SGLang site-packages', () => {
+  it.each([
+    ['new', 'sglang/srt/layers/moe/moe_runner/triton_utils/configs'],
+    ['old', 'sglang/srt/layers/moe/fused_moe_triton/configs'],
+  ] as const)('%s layout: puts the file where that version reads it', (layout, configs) => {
+    const site = fakeSglangSitePackages(layout);
+    const report = installConfigs(collectSourceFiles([path.join(SGLANG_CORPUS, LFM2)]), { engine: 'sglang', into: site });
+    expect(report.configsRoot).toBe(configs);
+    expect(report.actions.map((a) => [a.action, a.target])).toEqual([['write', `${configs}/${LFM2}`]]);
+    expect(readFileSync(path.join(site, configs, LFM2))).toEqual(readFileSync(path.join(SGLANG_CORPUS, LFM2)));
+    expect(report.findings).toEqual([]);
+    // What SGLang running Triton 3.5.1 now loads:
+    const r = lookupConfig({ engine: 'sglang', key, ms: [16], tritonVersion: '3.5.1' }, treeSource(readEngineTree('sglang', site)));
+    expect(r.results[0]).toMatchObject({ source: 'file', file: `${configs}/${LFM2}`, key: 16 });
+    // Nothing was put in the other layout's folder.
+    const other = layout === 'new' ? 'sglang/srt/layers/moe/fused_moe_triton/configs' : 'sglang/srt/layers/moe/moe_runner/triton_utils/configs';
+    expect(existsSync(path.join(site, other, LFM2))).toBe(false);
+  });
+
+  it('installs into --triton folder when given, and into <dir>/configs for a plain folder', () => {
+    const dir = tempDir();
+    const report = installConfigs(collectSourceFiles([path.join(SGLANG_CORPUS, LFM2)]), { engine: 'sglang', into: dir, tritonVersion: '3.6.0' });
+    expect(report.actions[0]?.target).toBe('configs/triton_3_6_0/E=32,N=1792,device_name=NVIDIA_H100_80GB_HBM3.json');
+  });
+});
+
+describe('install renaming between engines', () => {
+  it('writes the vLLM spelling into a vLLM package', () => {
+    const site = fakeVllmSitePackages();
+    const report = installConfigs(collectSourceFiles([path.join(SGLANG_CORPUS, BLOCK)]), { engine: 'vllm', into: site });
+    expect(report.actions[0]).toMatchObject({
+      action: 'write',
+      target: 'vllm/model_executor/layers/fused_moe/configs/E=257,N=256,device_name=NVIDIA_H200,dtype=fp8_w8a8,block_shape=[128,128].json',
+      reason: 'renamed from E=257,N=256,device_name=NVIDIA_H200,dtype=fp8_w8a8,block_shape=[128, 128].json',
+    });
+  });
+
+  it('skips what the target engine never reads (down files for vLLM)', () => {
+    const dir = tempDir();
+    const report = installConfigs(
+      collectSourceFiles([path.join(SGLANG_CORPUS, 'triton_3_5_1/E=257,N=256,device_name=NVIDIA_H20,dtype=fp8_w8a8,block_shape=[128, 128]_down.json')]),
+      { engine: 'vllm', into: dir },
+    );
+    expect(report.actions[0]).toMatchObject({ action: 'skip', reason: 'vLLM has no _down files (one config drives both GEMMs)' });
+  });
+
+  it('drops triton_version for SGLang (it cannot load it) and keeps it for vLLM', () => {
+    const src = tempDir();
+    writeTree(src, { 'E=8,N=16,device_name=NVIDIA_H100_80GB_HBM3.json': JSON.stringify({ triton_version: '3.5.1', '1': { BLOCK_SIZE_M: 16, BLOCK_SIZE_N: 32, BLOCK_SIZE_K: 64, GROUP_SIZE_M: 1, num_warps: 4, num_stages: 3 } }) });
+    const s = tempDir();
+    installConfigs(collectSourceFiles([src]), { engine: 'sglang', into: s, tritonVersion: '3.5.1' });
+    expect(readFileSync(path.join(s, 'configs/triton_3_5_1/E=8,N=16,device_name=NVIDIA_H100_80GB_HBM3.json'), 'utf8')).not.toContain('triton_version');
+    const v = tempDir();
+    installConfigs(collectSourceFiles([src]), { engine: 'vllm', into: v });
+    expect(readFileSync(path.join(v, 'E=8,N=16,device_name=NVIDIA_H100_80GB_HBM3.json'), 'utf8')).toMatch(/^\{\n {4}"triton_version": "3.5.1",\n/);
+  });
+});
+
+describe('install safety', () => {
+  it('never overwrites a different file without force, and shows the per-batch differences', () => {
+    const dir = tempDir();
+    const target = path.join(dir, 'configs', LFM2);
+    mkdirSync(path.dirname(target), { recursive: true });
+    const shipped = JSON.parse(readFileSync(path.join(SGLANG_CORPUS, LFM2), 'utf8'));
+    const original = JSON.parse(readFileSync(path.join(SGLANG_CORPUS, LFM2), 'utf8'));
+    expect(shipped['16'].num_stages).not.toBe(2);
+    original['16'].num_stages = 2;
+    writeFileSync(target, JSON.stringify(original, null, 4));
+    const sources = collectSourceFiles([path.join(SGLANG_CORPUS, LFM2)]);
+    const blocked = installConfigs(sources, { engine: 'sglang', into: dir });
+    expect(blocked.blocked).toBe(true);
+    expect(blocked.actions[0]?.action).toBe('conflict');
+    expect(blocked.actions[0]?.differences.map((d) => [d.m, d.before?.num_stages, d.after?.num_stages])).toEqual([[16, 2, shipped['16'].num_stages]]);
+    expect(JSON.parse(readFileSync(target, 'utf8'))['16'].num_stages).toBe(2);
+    const forced = installConfigs(sources, { engine: 'sglang', into: dir, force: true });
+    expect(forced.actions[0]?.action).toBe('overwrite');
+    expect(readFileSync(target)).toEqual(readFileSync(path.join(SGLANG_CORPUS, LFM2)));
+    expect(installConfigs(sources, { engine: 'sglang', into: dir }).actions[0]?.action).toBe('unchanged');
+  });
+
+  it('a dry run writes nothing', () => {
+    const dir = tempDir();
+    const report = installConfigs(collectSourceFiles([path.join(SGLANG_CORPUS, LFM2)]), { engine: 'sglang', into: dir, dryRun: true });
+    expect(report.actions[0]?.action).toBe('write');
+    expect(existsSync(path.join(dir, 'configs'))).toBe(false);
+  });
+
+  it('refuses to write through a symlink that leaves the target', () => {
+    const dir = tempDir();
+    const outside = tempDir();
+    mkdirSync(path.join(dir, 'configs'));
+    symlinkSync(outside, path.join(dir, 'configs', 'triton_3_5_1'));
+    expect(() => installConfigs(collectSourceFiles([path.join(SGLANG_CORPUS, LFM2)]), { engine: 'sglang', into: dir })).toThrow(/outside/);
+    expect(existsSync(path.join(outside, path.basename(LFM2)))).toBe(false);
+  });
+
+  it('refuses invalid sources before writing anything', () => {
+    const src = tempDir();
+    writeTree(src, { 'E=8,N=16,device_name=NVIDIA_H100_80GB_HBM3.json': '{"1": {"BLOCK_SIZE_M": 16}' });
+    const dir = tempDir();
+    expect(() => installConfigs(collectSourceFiles([path.join(SGLANG_CORPUS, LFM2), src]), { engine: 'sglang', into: dir, tritonVersion: '3.5.1' })).toThrow(/not valid JSON.*nothing was installed/);
+    expect(existsSync(path.join(dir, 'configs'))).toBe(false);
+  });
+
+  it('needs a Triton version for SGLang when the source folder does not say it', () => {
+    const src = tempDir();
+    writeTree(src, { 'E=8,N=16,device_name=NVIDIA_H100_80GB_HBM3.json': '{}' });
+    expect(() => installConfigs(collectSourceFiles([src]), { engine: 'sglang', into: tempDir() })).toThrow(/--triton missing/);
+  });
+});

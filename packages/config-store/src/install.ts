@@ -1,0 +1,223 @@
+import { existsSync, mkdirSync, realpathSync, statSync } from 'node:fs';
+import path from 'node:path';
+import type { ConfigFileContent } from './config-content';
+import { analyzeConfigText, decodeConfigBytes, formatConfigContent } from './config-content';
+import type { ConfigKey } from './config-key';
+import type { TableDifference } from './config-table';
+import { diffConfigTables } from './config-table';
+import { deviceNameForEngine } from './device-name';
+import { doctor } from './doctor';
+import { ENGINE_DTYPES } from './dtype';
+import type { Engine } from './engine';
+import { readEngineTree, tritonDirInfo } from './engine-tree';
+import { BadArgumentError } from './errors/bad-argument-error';
+import { BadConfigFileError } from './errors/bad-config-file-error';
+import { TreeNotFoundError } from './errors/tree-not-found-error';
+import { UnsafePathError } from './errors/unsafe-path-error';
+import type { Finding } from './finding';
+import { formatFileName, parseFileName, unsafeNameReason } from './file-name';
+import { isInside, readFileCapped, walkTree, writeFileAtomic } from './safe-fs';
+
+/** A config file to install, and the Triton version it was tuned with when its folder says so. */
+export interface SourceFile {
+  abs: string;
+  /** How to show it (the path as given, or relative to the folder given). */
+  display: string;
+  name: string;
+  /** From a triton_X_Y_Z parent folder, else null. */
+  tritonVersion: string | null;
+}
+
+/**
+ * The config files under the paths given: a file, or a folder (a config tree, an SGLang-layout
+ * pack with configs/triton_X_Y_Z/, or a flat folder). Symlinks out of a folder are not followed.
+ */
+export function collectSourceFiles(paths: string[]): SourceFile[] {
+  const out: SourceFile[] = [];
+  for (const p of paths) {
+    const abs = path.resolve(p);
+    if (!existsSync(abs)) throw new TreeNotFoundError(`${p} does not exist; pass config files, folders of them, or a pack folder`);
+    const st = statSync(abs);
+    if (st.isFile()) {
+      const parent = path.basename(path.dirname(abs));
+      out.push({ abs, display: p, name: path.basename(abs), tritonVersion: parent.startsWith('triton_') ? tritonDirInfo(parent, parent).version : null });
+      continue;
+    }
+    const { entries, problems } = walkTree(abs, { maxDepth: 4 });
+    if (problems.length > 0) {
+      const first = problems[0] as { rel: string; reason: string };
+      throw new UnsafePathError(`${p}: ${first.rel} ${first.reason}; install copies only files inside the folder given`);
+    }
+    for (const e of entries) {
+      if (e.kind !== 'file' || !e.name.startsWith('E=') || !e.name.endsWith('.json')) continue;
+      const parts = e.rel.split('/');
+      const parent = parts.length > 1 ? (parts[parts.length - 2] as string) : '';
+      // Packs keep vLLM-named copies under vllm/; they are derived, not sources.
+      if (parts[0] === 'vllm') continue;
+      out.push({
+        abs: e.abs,
+        display: path.join(p, e.rel),
+        name: e.name,
+        tritonVersion: parent.startsWith('triton_') ? tritonDirInfo(parent, parent).version : null,
+      });
+    }
+  }
+  return out;
+}
+
+export interface InstallOptions {
+  engine: Engine;
+  /** The folder to install into: a config tree, an engine package or site-packages. */
+  into: string;
+  /** SGLang: the triton_X_Y_Z folder to install into (default: the source's own folder, else `runningTriton`). */
+  tritonVersion?: string | null;
+  /** SGLang: the Triton version the engine runs (from --python), the last default and used for doctor. */
+  runningTriton?: string | null;
+  dryRun?: boolean;
+  force?: boolean;
+}
+
+export interface InstallAction {
+  source: string;
+  /** Path relative to `into`. */
+  target: string;
+  action: 'write' | 'unchanged' | 'reformat' | 'overwrite' | 'conflict' | 'skip';
+  /** Why a file is skipped, renamed or in conflict. */
+  reason: string | null;
+  /** For conflicts and overwrites: the per-batch differences (existing -> new). */
+  differences: TableDifference[];
+}
+
+export interface InstallReport {
+  engine: Engine;
+  into: string;
+  /** The folder the engine reads, relative to `into`. */
+  configsRoot: string;
+  actions: InstallAction[];
+  /** True when nothing was written because of conflicts (pass force to overwrite). */
+  blocked: boolean;
+  /** Doctor's findings for the files written (empty on a dry run). */
+  findings: Finding[];
+}
+
+/** Where `engine` reads files under `into`, creating nothing. */
+export function installRoot(engine: Engine, into: string): string {
+  const tree = readEngineTree(engine, into);
+  if (engine === 'sglang' && tree.layout === 'triton-dirs' && tree.tritonDirs.length === 0) {
+    // An empty or plain folder: treat it as SGLANG_MOE_CONFIG_DIR, which the engine reads as <dir>/configs/triton_X_Y_Z/.
+    return path.join(tree.dir, 'configs');
+  }
+  return tree.configsRoot;
+}
+
+/**
+ * Copies config files to where `engine` reads them under `into`, renaming between the engines'
+ * spellings, never overwriting a different file without `force`, writing atomically, then runs
+ * doctor on what it wrote. Invalid sources are refused before anything is written.
+ */
+export function installConfigs(sources: SourceFile[], options: InstallOptions): InstallReport {
+  const { engine } = options;
+  const intoAbs = path.resolve(options.into);
+  if (!existsSync(intoAbs) || !statSync(intoAbs).isDirectory()) {
+    throw new TreeNotFoundError(`--into ${options.into} is not a folder; create it or pass the engine's folder (or --python)`);
+  }
+  const into = realpathSync(intoAbs);
+  const root = installRoot(engine, into);
+  const rootRel = path.relative(into, root).split(path.sep).join('/');
+  if (sources.length === 0) throw new BadArgumentError('no config files found in the sources given; pass E=...json files, folders of them or a pack');
+
+  const planned: { action: InstallAction; abs: string; bytes: string }[] = [];
+  const byTarget = new Map<string, string>();
+  for (const src of sources) {
+    const bad = unsafeNameReason(src.name);
+    if (bad) throw new UnsafePathError(`${src.display}: the name ${bad}; refusing to install it`);
+    const parsed = parseFileName(src.name);
+    const skip = (reason: string) => planned.push({ action: { source: src.display, target: '', action: 'skip', reason, differences: [] }, abs: '', bytes: '' });
+    if (!parsed) {
+      skip('not a fused-MoE config name (E=..,N=..,device_name=...json)');
+      continue;
+    }
+    const key: ConfigKey = { ...parsed.key, deviceName: deviceNameForEngine(engine, parsed.key.deviceName) };
+    if (key.deviceName === '') {
+      skip('the device name is empty; the engine never asks for it');
+      continue;
+    }
+    if (engine === 'vllm' && (key.down || key.perChannelQuant)) {
+      skip(`vLLM has no ${key.down ? '_down' : 'per_channel_quant'} files (one config drives both GEMMs)`);
+      continue;
+    }
+    if (key.dtype !== null && !ENGINE_DTYPES[engine].includes(key.dtype)) {
+      skip(`${engine === 'sglang' ? 'SGLang' : 'vLLM'} never asks for dtype=${key.dtype}`);
+      continue;
+    }
+    const name = formatFileName(engine, key);
+    let folder = root;
+    if (engine === 'sglang') {
+      const version = options.tritonVersion ?? src.tritonVersion ?? options.runningTriton ?? null;
+      if (!version) {
+        throw new BadArgumentError(
+          `--triton missing: ${src.display} is not in a triton_X_Y_Z folder, so its Triton version is unknown; pass --triton X.Y.Z (the version it was tuned with or the one you run)`,
+        );
+      }
+      if (!/^\d+(\.\d+)*$/.test(version)) throw new BadArgumentError(`--triton ${version}: not a version like 3.5.1`);
+      folder = path.join(root, `triton_${version.replace(/\./g, '_')}`);
+    }
+    const target = path.join(folder, name);
+    if (!isInside(into, path.resolve(target))) throw new UnsafePathError(`refusing to write ${target}: outside ${into}`);
+    const targetRel = path.relative(into, target).split(path.sep).join('/');
+    const earlier = byTarget.get(targetRel);
+    if (earlier) {
+      throw new BadArgumentError(`${src.display} and ${earlier} both install to ${targetRel}; pass only one of them`);
+    }
+    byTarget.set(targetRel, src.display);
+
+    let text: string;
+    try {
+      text = decodeConfigBytes(readFileCapped(src.abs), src.display);
+    } catch (err) {
+      throw err instanceof BadConfigFileError ? err : new BadConfigFileError(`${src.display}: ${(err as Error).message}`, { cause: err });
+    }
+    const a = analyzeConfigText(text, { engine, key });
+    const blocking = a.issues.filter((i) => i.severity === 'error' && !['triton-version-key', 'shared-memory', 'block-k-mismatch'].includes(i.code));
+    if (!a.content || blocking.length > 0) {
+      const first = blocking[0] ?? a.issues[0];
+      throw new BadConfigFileError(`${src.display}: ${first?.message ?? 'cannot be read'}; fix: ${first?.fix ?? 'regenerate it'} (nothing was installed)`);
+    }
+    const content: ConfigFileContent = a.content;
+    const bytes = formatConfigContent(engine, content);
+    const renamed = name !== src.name ? `renamed from ${src.name}` : null;
+    const action: InstallAction = { source: src.display, target: targetRel, action: 'write', reason: renamed, differences: [] };
+    if (existsSync(target)) {
+      const existing = decodeConfigBytes(readFileCapped(target), targetRel);
+      if (existing === bytes) action.action = 'unchanged';
+      else {
+        const old = analyzeConfigText(existing, { engine, key });
+        const differences = diffConfigTables(old.table, a.table);
+        if (old.content && old.loadable && differences.length === 0 && old.brokenKeys.length === 0) {
+          action.action = 'reformat';
+          action.reason = 'same configs, different formatting';
+        } else {
+          action.differences = differences;
+          action.action = options.force ? 'overwrite' : 'conflict';
+          action.reason = old.content ? `differs at ${differences.length} batch size${differences.length === 1 ? '' : 's'}` : 'the existing file is not valid JSON';
+        }
+      }
+    }
+    planned.push({ action, abs: target, bytes });
+  }
+
+  const blocked = planned.some((p) => p.action.action === 'conflict');
+  const report: InstallReport = { engine, into, configsRoot: rootRel, actions: planned.map((p) => p.action), blocked, findings: [] };
+  if (blocked || options.dryRun) return report;
+  for (const p of planned) {
+    if (!['write', 'reformat', 'overwrite'].includes(p.action.action)) continue;
+    const dir = path.dirname(p.abs);
+    mkdirSync(dir, { recursive: true });
+    if (!isInside(into, realpathSync(dir))) throw new UnsafePathError(`refusing to write into ${dir}: it resolves outside ${into} (a symlink?)`);
+    writeFileAtomic(p.abs, p.bytes, into);
+  }
+  const targets = new Set(planned.map((p) => p.action.target).filter(Boolean));
+  const check = doctor(into, { engine, tritonVersion: options.runningTriton ?? null });
+  report.findings = check.findings.filter((f) => targets.has(f.file));
+  return report;
+}
