@@ -1,12 +1,22 @@
 import type { BatchSession } from './batch-session';
 import { CandidateGrid, familyKey, WITHIN_FAMILY_PARAMS } from './candidate-grid';
-import { configKey, type KernelConfig } from './kernel-config';
+import { CONFIG_PARAMS, configKey, type KernelConfig } from './kernel-config';
 import { SearchSession } from './search-session';
 import type { BatchResult, SearchInput, SearchResult, SearchStrategy } from './strategy';
 
 export interface AutoOptions {
-  /** New (batch size, config) pairs measured per batch size, as a fraction of the compilable candidates (default 0.07). */
+  /**
+   * New (batch size, config) pairs measured over the whole run, as a fraction of (batch sizes x
+   * compilable candidates) (default 0.075). Batch sizes that need few leave more to the rest.
+   */
   measureFraction?: number;
+  /**
+   * First pass: a batch size that screens every family (the first one, and any after a jump in M)
+   * plans this multiple of the average share (default 1.25)...
+   */
+  fullScreenShare?: number;
+  /** ...the others this multiple (default 0.75); the rest of the budget goes to a second pass. */
+  baseShare?: number;
   /** Repeats of a first measurement (screening and local search; default 2). */
   screenRepeats?: number;
   /** Repeats of a first measurement around the winner (polish; default 4). */
@@ -19,24 +29,36 @@ export interface AutoOptions {
   minFamilies?: number;
   /** ...at most this many (default 5). */
   maxFamilies?: number;
-  /** A family is screened again at the next batch size if it was within this factor (default 1.35)... */
-  aliveRatio?: number;
-  /** ...or is one tile step from a family within this factor (default 1.1). */
-  neighbourRatio?: number;
+  /** The families screened at the next batch size: the best this many at the previous one... */
+  liveFamilies?: number;
+  /** ...and the families one tile step from the best this many (default 3). */
+  liveNeighbours?: number;
   /** The previous batch size's best configs measured first at the next one (default 4). */
   carryOver?: number;
-  /** Screen every family again when M grows by more than this factor from the previous batch size (default 2.5). */
+  /** Screen every family again when M changes by more than this factor from the previous batch size (default 2.5). */
   rescreenJump?: number;
   /** Coordinate-descent rounds per refined family (default 3). */
   descentRounds?: number;
   /** Rounds of polishing the winner's one-parameter neighbourhood (default 2). */
   polishRounds?: number;
-  /** Share of a batch size's budget kept from coordinate descent for the leading family and the polish (default 0.35). */
+  /** The leading family is measured in full when the runner-up family is this much slower (default 1.02). */
+  leadMargin?: number;
+  /** Share of a batch size's budget kept from coordinate descent for the leading family and the polish (default 0.3). */
   reserveFraction?: number;
+  /** Coordinate descent moves GROUP_SIZE_M / warps / stages only (default) or all six parameters. */
+  descentParams?: 'within' | 'all';
+  /** The polish measures the one-parameter neighbourhoods of at most this many contenders (default 8)... */
+  polishTop?: number;
+  /** ...the configs within this fraction of the winner's estimate (default 0.02). */
+  contenderTolerance?: number;
+  /** Batch sizes from the largest down (default; large M is sharp and cheap, its savings go to the flat small M) or up. */
+  order?: 'descending' | 'ascending';
 }
 
 const DEFAULTS: Required<AutoOptions> = {
-  measureFraction: 0.07,
+  measureFraction: 0.075,
+  fullScreenShare: 1.25,
+  baseShare: 0.75,
   screenRepeats: 2,
   polishRepeats: 4,
   halving: [
@@ -47,23 +69,29 @@ const DEFAULTS: Required<AutoOptions> = {
   familyTolerance: 1.06,
   minFamilies: 2,
   maxFamilies: 5,
-  aliveRatio: 1.35,
-  neighbourRatio: 1.1,
+  liveFamilies: 10,
+  liveNeighbours: 3,
   carryOver: 4,
   rescreenJump: 2.5,
   descentRounds: 3,
   polishRounds: 2,
-  reserveFraction: 0.35,
+  leadMargin: 1.02,
+  reserveFraction: 0.3,
+  order: 'ascending',
+  descentParams: 'within',
+  polishTop: 8,
+  contenderTolerance: 0.02,
 };
 
 /** Attempts at one batch size after which a batch size where nothing ran is given up. */
 const GIVE_UP_AFTER = 16;
 
 /**
- * The default strategy (see SEARCH.md): batch sizes in increasing order; at each, screen one
- * config per live tile family (reusing what the previous batch size learnt), refine the best
- * families by coordinate descent over GROUP_SIZE_M / warps / stages, pick the winner by successive
- * halving with more repeats for fewer survivors, then polish its one-parameter neighbourhood.
+ * The default strategy (see SEARCH.md). Batch sizes one after another; at each: measure what won
+ * at the previous one, screen one config per live tile family, refine the best families by
+ * coordinate descent over GROUP_SIZE_M / warps / stages, measure the leading family in full when it
+ * leads clearly, pick the winner by successive halving (more repeats for fewer survivors), and
+ * polish its one-parameter neighbourhood.
  */
 export function autoStrategy(options: AutoOptions = {}): SearchStrategy {
   const o = { ...DEFAULTS, ...options };
@@ -72,110 +100,187 @@ export function autoStrategy(options: AutoOptions = {}): SearchStrategy {
     async search({ batchSizes, candidates, oracle }: SearchInput): Promise<SearchResult> {
       const grid = new CandidateGrid(candidates);
       const session = new SearchSession(oracle);
+      // Per family, its best config at the last batch size that measured it, and that batch size.
       const incumbent = new Map<string, KernelConfig>();
-      const familyRatio = new Map<string, number>();
+      const incumbentM = new Map<string, number>();
+      // Families by their best estimate at the previous batch size, best first.
+      let familyOrder: string[] = [];
+      let lastGoodM: number | undefined;
       let carried: KernelConfig[] = [];
-      let previousM: number | undefined;
-      const byM = new Map<number, BatchResult>();
-
-      for (const M of [...new Set(batchSizes)].sort((a, b) => a - b)) {
-        const batch = session.batch(M);
+      const order = [...new Set(batchSizes)].sort((a, b) => (o.order === 'descending' ? b - a : a - b));
+      const batches = new Map<number, { batch: BatchSession; winner: KernelConfig | null }>();
+      let spent = 0;
+      const full = order.map((M, i) => i === 0 || Math.max(M / order[i - 1]!, order[i - 1]! / M) > o.rescreenJump);
+      const planned = full.map((f) => (f ? o.fullScreenShare : o.baseShare));
+      const scale = Math.min(1, order.length / planned.reduce((a, b) => a + b, 0));
+      const share = () => {
         const tried = session.compiled.length;
         const okRate = (tried - session.compileFailures + 1) / (tried + 1);
-        const budget = Math.max(1, Math.floor(o.measureFraction * candidates.length * okRate));
-        const hopeless = () => batch.size === 0 && batch.tried >= GIVE_UP_AFTER;
-        const tryNew = async (config: KernelConfig, repeats: number): Promise<number | undefined> => {
-          if (batch.has(config)) return batch.estimate(config);
-          if (batch.tried >= budget || session.knownFailure(config) || hopeless()) return undefined;
-          return batch.measure(config, repeats);
-        };
+        return o.measureFraction * candidates.length * okRate;
+      };
 
-        // 1. What the previous batch size found best, then one config per live family.
+      // Pass 1: every batch size in turn, each with about its share of the budget.
+      for (const [step, M] of order.entries()) {
+        const batch = session.batch(M);
+        const jump = lastGoodM === undefined ? Infinity : Math.max(M / lastGoodM, lastGoodM / M);
+        const fullScreen = jump > o.rescreenJump || familyOrder.length === 0;
+        const s = share();
+        const budget = Math.max(1, Math.floor(Math.min(planned[step]! * scale * s, s * order.length - spent)));
+        const tryNew = probe(batch, session, budget);
+        const reserve = Math.ceil(o.reserveFraction * budget);
+
+        // 1. What won at the previous batch size, then one config per live family.
         for (const config of carried) await tryNew(config, o.screenRepeats);
-        const fullScreen = previousM === undefined || M / previousM > o.rescreenJump || familyRatio.size === 0;
         const screened = new Map<string, number>();
-        for (const family of liveFamilies(grid, familyRatio, fullScreen, o)) {
-          const rep = incumbent.get(family) ?? grid.familyStart(family);
-          if (!rep) continue;
-          const us = await tryNew(rep, o.screenRepeats);
-          if (us !== undefined) screened.set(family, us);
+        for (const family of fullScreen ? [...grid.families.keys()] : liveFamilies(grid, familyOrder, o)) {
+          const fresh = incumbentM.get(family) === lastGoodM;
+          const known = fresh ? incumbent.get(family) : undefined;
+          const like = batch.ranked()[0]?.config;
+          for (const rep of known ? [known] : grid.familyStarts(family, like)) {
+            const us = await tryNew(rep, o.screenRepeats, budget - reserve);
+            if (us !== undefined && us < (screened.get(family) ?? Infinity)) screened.set(family, us);
+          }
         }
         if (batch.size === 0) {
-          byM.set(M, batch.result(null));
+          batches.set(M, { batch, winner: null });
+          spent += batch.tried;
           continue;
         }
+        for (const m of batch.ranked()) {
+          const f = familyKey(m.config);
+          if (!screened.has(f) || m.us < screened.get(f)!) screened.set(f, m.us);
+        }
         const bestScreen = Math.min(...screened.values());
-        for (const [family, us] of screened) familyRatio.set(family, us / bestScreen);
 
-        // 2. Coordinate descent over GROUP_SIZE_M, warps and stages in the best families,
-        // keeping a reserve of the budget for steps 3 and 4.
+        // 2. Coordinate descent over GROUP_SIZE_M, warps and stages in the best families.
         const ranked = [...screened.keys()].sort((a, b) => screened.get(a)! - screened.get(b)!);
         let refine = ranked.filter((f) => screened.get(f)! <= o.familyTolerance * bestScreen).slice(0, o.maxFamilies);
         if (refine.length < o.minFamilies) refine = ranked.slice(0, o.minFamilies);
-        const descentBudget = budget - Math.ceil(o.reserveFraction * budget);
-        for (const family of refine) {
-          let current = incumbent.get(family) ?? grid.familyStart(family)!;
-          for (let round = 0; round < o.descentRounds && batch.tried < descentBudget; round++) {
-            const around = grid.neighbours(current, WITHIN_FAMILY_PARAMS);
-            for (const c of around) if (batch.tried < descentBudget) await tryNew(c, o.screenRepeats);
-            const next = fastest(batch, [current, ...around]);
-            if (!next || configKey(next) === configKey(current)) break;
-            current = next;
+        // Round-robin, one round per family at a time, so that a tight budget still gives every
+        // refined family its first round.
+        const current = new Map(refine.map((f) => [f, bestOfFamily(batch, f) ?? incumbent.get(f) ?? grid.familyStart(f, batch.ranked()[0]?.config)!]));
+        for (let round = 0; round < o.descentRounds && current.size > 0; round++) {
+          for (const [family, at] of [...current]) {
+            if (batch.tried >= budget - reserve) break;
+            const around = grid.neighbours(at, o.descentParams === 'all' ? CONFIG_PARAMS : WITHIN_FAMILY_PARAMS);
+            for (const c of around) await tryNew(c, o.screenRepeats, budget - reserve);
+            const next = fastest(batch, [at, ...around]);
+            if (!next || configKey(next) === configKey(at)) current.delete(family);
+            else current.set(family, next);
           }
         }
 
-        // 3. The leading family (after a first halving) is measured in full: GROUP_SIZE_M,
-        // warps and stages interact, and a narrow optimum inside it is the common case at large M.
-        let winner = await halve(batch, o.halving.slice(0, -1));
-        const members = grid.families.get(familyKey(winner)) ?? [];
-        const order = [...members].sort((a, b) => withinDistance(a, winner) - withinDistance(b, winner));
-        for (const c of order) await tryNew(c, o.screenRepeats);
-
-        // 4. Successive halving, then polish the winner's neighbourhood (all six parameters).
+        // 3. Successive halving, then the winner's one-parameter neighbourhood (all six).
+        let winner = await halve(batch, o.halving);
+        for (const c of grid.neighbours(winner)) await tryNew(c, o.polishRepeats);
         winner = await halve(batch, o.halving);
-        for (let round = 0; round < o.polishRounds; round++) {
-          const fresh = grid.neighbours(winner).filter((c) => !batch.has(c));
-          if (fresh.length === 0 || batch.tried >= budget) break;
-          for (const c of fresh) await tryNew(c, o.polishRepeats);
-          const next = await halve(batch, o.halving);
-          if (configKey(next) === configKey(winner)) break;
-          winner = next;
+
+        // 4. When one family leads clearly, measure all of it: GROUP_SIZE_M, warps and stages
+        // interact, and a narrow optimum inside the leading family is the common case at large M.
+        const lead = familyKey(winner);
+        const runnerUp = Math.min(...batch.ranked().filter((m) => familyKey(m.config) !== lead).map((m) => m.us));
+        if (runnerUp >= o.leadMargin * batch.estimate(winner)!) {
+          const members = [...(grid.families.get(lead) ?? [])].sort((a, b) => withinDistance(a, winner) - withinDistance(b, winner));
+          for (const c of members) await tryNew(c, o.screenRepeats);
         }
 
-        // 5. What the next batch size starts from.
+        // 5. Polish the contenders' neighbourhoods.
+        winner = await polish(batch, grid, await halve(batch, o.halving), tryNew, o);
+
+        // 6. What the next batch size starts from.
         const measured = batch.ranked();
-        for (const m of [...measured].reverse()) incumbent.set(familyKey(m.config), m.config);
+        for (const m of [...measured].reverse()) {
+          incumbent.set(familyKey(m.config), m.config);
+          incumbentM.set(familyKey(m.config), M);
+        }
+        familyOrder = [...new Set(measured.map((m) => familyKey(m.config)))];
+        lastGoodM = M;
         carried = measured.slice(0, o.carryOver).map((m) => m.config);
-        previousM = M;
-        byM.set(M, batch.result(winner));
+        spent += batch.tried;
+        batches.set(M, { batch, winner });
       }
+
+      // Pass 2: what is left of the budget goes to the batch sizes with the most contenders
+      // (flat plateaus, where the winner is least certain), for more polishing.
+      const uncertain = [...batches.values()]
+        .filter((b) => b.winner !== null)
+        .map((b) => ({ b, n: contenders(b.batch, b.winner!, o).length }))
+        .filter((x) => x.n > 1)
+        .sort((x, y) => y.n - x.n);
+      for (const [i, { b }] of uncertain.entries()) {
+        const left = Math.floor(share() * order.length) - spent;
+        const extra = Math.floor(left / (uncertain.length - i));
+        if (extra < 1) break;
+        const before = b.batch.tried;
+        b.winner = await polish(b.batch, grid, b.winner!, probe(b.batch, session, before + extra), o);
+        spent += b.batch.tried - before;
+      }
+
       return {
         strategy: 'auto',
-        rows: batchSizes.map((M) => byM.get(M)!),
+        rows: batchSizes.map((M) => {
+          const b = batches.get(M)!;
+          return b.batch.result(b.winner);
+        }),
         compiled: session.compiled,
       };
     },
   };
 }
 
-function liveFamilies(grid: CandidateGrid, ratio: ReadonlyMap<string, number>, all: boolean, o: Required<AutoOptions>): string[] {
-  if (all) return [...grid.families.keys()];
-  const live = new Set<string>();
-  for (const family of grid.families.keys()) {
-    const r = ratio.get(family);
-    if (r !== undefined && r <= o.aliveRatio) live.add(family);
-  }
-  for (const [family, r] of ratio) {
-    if (r <= o.neighbourRatio) for (const f of grid.adjacentFamilies(family)) live.add(f);
-  }
-  return [...grid.families.keys()].filter((f) => live.has(f));
+type Probe = (config: KernelConfig, repeats: number, cap?: number) => Promise<number | undefined>;
+
+/** Measures a config not yet measured at this batch size while fewer than `budget` configs were tried. */
+function probe(batch: BatchSession, session: SearchSession, budget: number): Probe {
+  return async (config, repeats, cap = budget) => {
+    if (batch.has(config)) return batch.estimate(config);
+    if (batch.tried >= Math.min(cap, budget) || session.knownFailure(config)) return undefined;
+    if (batch.size === 0 && batch.tried >= GIVE_UP_AFTER) return undefined;
+    return batch.measure(config, repeats);
+  };
 }
 
-/** How far a config of the same family is from another, for the order of measuring the family. */
+/** The configs within `contenderTolerance` of the winner's estimate, best first (at most polishTop). */
+function contenders(batch: BatchSession, winner: KernelConfig, o: Required<AutoOptions>): KernelConfig[] {
+  const limit = (1 + o.contenderTolerance) * batch.estimate(winner)!;
+  const near = batch.ranked().filter((m) => m.us <= limit).map((m) => m.config);
+  return [winner, ...near.filter((c) => configKey(c) !== configKey(winner))].slice(0, o.polishTop);
+}
+
+/**
+ * Measures the one-parameter neighbourhoods (all six parameters) of the contenders, then halves
+ * again; a sharp optimum has few contenders and costs little, a flat plateau has many.
+ */
+async function polish(batch: BatchSession, grid: CandidateGrid, winner: KernelConfig, tryNew: Probe, o: Required<AutoOptions>): Promise<KernelConfig> {
+  for (let round = 0; round < o.polishRounds; round++) {
+    const fresh = contenders(batch, winner, o)
+      .flatMap((c) => grid.neighbours(c))
+      .filter((c) => !batch.has(c));
+    if (fresh.length === 0) break;
+    const before = batch.tried;
+    for (const c of fresh) await tryNew(c, o.polishRepeats);
+    if (batch.tried === before) break;
+    winner = await halve(batch, o.halving);
+  }
+  return winner;
+}
+
+/** The best families of the previous batch size, and the tile neighbours of the very best. */
+function liveFamilies(grid: CandidateGrid, familyOrder: readonly string[], o: Required<AutoOptions>): string[] {
+  const live = new Set(familyOrder.slice(0, o.liveFamilies));
+  for (const family of familyOrder.slice(0, o.liveNeighbours)) for (const f of grid.adjacentFamilies(family)) live.add(f);
+  return [...live];
+}
+
+/** How many within-family parameters differ, for the order of measuring a family. */
 function withinDistance(a: KernelConfig, b: KernelConfig): number {
   let d = 0;
   for (const p of WITHIN_FAMILY_PARAMS) if (a[p] !== b[p]) d += 1;
   return d;
+}
+
+function bestOfFamily(batch: BatchSession, family: string): KernelConfig | undefined {
+  return batch.ranked().find((m) => familyKey(m.config) === family)?.config;
 }
 
 function fastest(batch: BatchSession, configs: readonly KernelConfig[]): KernelConfig | undefined {

@@ -68,19 +68,42 @@ export class CandidateGrid {
   }
 
   /**
-   * A family's starting config: enough warps that the fp32 accumulator takes at most 128
-   * registers per thread (BLOCK_M x BLOCK_N / (32 x warps) <= 128), 3 stages (or the nearest
+   * A family's starting config: enough warps that the fp32 accumulator takes under 128
+   * registers per thread (BLOCK_M x BLOCK_N / (32 x warps) < 128), 3 stages (or the nearest
    * that fits), the smallest GROUP_SIZE_M; the nearest candidate of the family to that.
    */
-  familyStart(family: string): KernelConfig | undefined {
+  /**
+   * The configs a family is first screened with: its start, and the same with the other warp
+   * counts when the start's accumulator (64 to 128 registers per thread) does not settle it.
+   */
+  familyStarts(family: string, like?: KernelConfig): KernelConfig[] {
+    const start = this.familyStart(family, like);
+    if (!start) return [];
+    const regs = (start.BLOCK_SIZE_M * start.BLOCK_SIZE_N) / (32 * start.num_warps);
+    if (regs < 64 || regs > 128) return [start];
+    return [start, ...this.neighbours(start, ['num_warps'])];
+  }
+
+  /**
+   * A family's starting config: enough warps that the fp32 accumulator takes at most 128
+   * registers per thread (BLOCK_M x BLOCK_N / (32 x warps) <= 128); GROUP_SIZE_M and stages of
+   * `like` (the best config known, whose settings tend to carry over between tile shapes at the
+   * same batch size), else 3 stages and the smallest GROUP_SIZE_M; the nearest candidate of the
+   * family to that.
+   */
+  familyStart(family: string, like?: KernelConfig): KernelConfig | undefined {
     const members = this.families.get(family);
     if (!members || members.length === 0) return undefined;
     const first = members[0]!;
     const warpsWanted = (first.BLOCK_SIZE_M * first.BLOCK_SIZE_N) / (32 * 128);
     const warps = this.values.num_warps.find((w) => w >= warpsWanted) ?? this.values.num_warps.at(-1)!;
-    const groups = this.values.GROUP_SIZE_M[0]!;
+    const stages = like?.num_stages ?? 3;
+    const groups = like?.GROUP_SIZE_M ?? this.values.GROUP_SIZE_M[0]!;
     const distance = (c: KernelConfig): number =>
-      Math.abs(Math.log2(c.num_warps / warps)) * 4 + Math.abs(c.num_stages - 3) * 2 + (c.num_stages > 3 ? 1 : 0) + Math.abs(Math.log2(c.GROUP_SIZE_M / groups)) * 0.1;
+      Math.abs(Math.log2(c.num_warps / warps)) * 4 +
+      Math.abs(c.num_stages - stages) * 2 +
+      (c.num_stages > stages ? 1 : 0) +
+      Math.abs(Math.log2(c.GROUP_SIZE_M / groups)) * 0.1;
     return members.reduce((best, c) => (distance(c) < distance(best) ? c : best));
   }
 }

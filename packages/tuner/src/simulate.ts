@@ -27,7 +27,7 @@ export interface BatchScore {
   ratio: number;
   /** Distinct configs measured at this M. */
   measured: number;
-  /** Configs with a recorded time at this M (what exhaustive search measures). */
+  /** (This M, compiled config) pairs: the configs of the table that compiled. */
   measurable: number;
   /** Simulated wall seconds spent at this M (its measurements and the compiles made for them). */
   seconds: number;
@@ -84,7 +84,7 @@ export function scoreRun(table: MeasuredTable, result: SearchResult, oracle: Sim
       bestUs,
       ratio,
       measured: oracle.measuredAt(r.M),
-      measurable: row?.us.size ?? 0,
+      measurable: table.space.length - table.failed.size,
       seconds: oracle.secondsAt(r.M),
     };
   });
