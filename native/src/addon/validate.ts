@@ -18,7 +18,8 @@ export function checkBigInt(argument: string, value: unknown, min: bigint, max: 
   if (typeof value === 'bigint') v = value;
   else if (typeof value === 'number' && Number.isSafeInteger(value)) v = BigInt(value);
   else {
-    throw new NativeArgumentError(argument, `${describe(value)} is not an integer`, `pass a bigint or a safe integer from ${min} to ${max}`);
+    const what = typeof value === 'number' && Number.isInteger(value) ? 'is beyond 2^53 - 1, not a safe integer' : 'is not an integer';
+    throw new NativeArgumentError(argument, `${describe(value)} ${what}`, `pass a bigint or a safe integer from ${min} to ${max}`);
   }
   if (v < min || v > max) {
     throw new NativeArgumentError(argument, `${v} is out of range`, `pass an integer from ${min} to ${max}`);
