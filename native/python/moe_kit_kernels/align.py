@@ -37,7 +37,7 @@ def moe_align_count(
     E_BLOCK: tl.constexpr,
 ):
     pid = tl.program_id(0)
-    programs = tl.num_programs(0)
+    programs = tl.cdiv(numel, CHUNK)  # the grid (P,)
     offs = pid * CHUNK + tl.arange(0, CHUNK)
     ids = tl.load(topk_ids_ptr + offs, mask=offs < numel, other=-1)
     # Counted E_BLOCK experts at a time to keep the one-hot tile small.
@@ -101,7 +101,7 @@ def moe_align_scatter(
     BLOCK_ROWS: tl.constexpr,
 ):
     pid = tl.program_id(0)
-    programs = tl.num_programs(0)
+    programs = tl.cdiv(numel, CHUNK)  # the grid (P,)
     lane = tl.arange(0, CHUNK)
     offs = pid * CHUNK + lane
     ids = tl.load(topk_ids_ptr + offs, mask=offs < numel, other=-1)

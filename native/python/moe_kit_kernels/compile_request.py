@@ -146,29 +146,35 @@ def _tail(text, limit=4000):
     return text if len(text) <= limit else "...\n" + text[-limit:]
 
 
+def prepare(req, kernels):
+    """-> (ASTSource, target, options, params, specialization); raises BadRequest."""
+    from triton.compiler import ASTSource
+
+    req = dict(req)
+    req["_target"] = parse_target(req.get("target"))
+    fn, signature, constexprs, attrs, params, spec = build(req, kernels)
+    options = dict(req.get("options") or {})
+    for key in ("num_warps", "num_stages"):
+        v = req.get(key)
+        if not isinstance(v, int) or isinstance(v, bool) or v < 1:
+            raise BadRequest("%s must be a positive integer, got %r" % (key, v))
+        options[key] = v
+    return ASTSource(fn, signature, constexprs, attrs), req["_target"], options, params, spec
+
+
 def compile_one(req, kernels):
     """A protocol result dict (without type/id) for one compile request. Never raises."""
     import triton
-    from triton.compiler import ASTSource
 
     kernel_name = req.get("kernel")
     try:
-        req = dict(req)
-        req["_target"] = parse_target(req.get("target"))
-        fn, signature, constexprs, attrs, params, spec = build(req, kernels)
-        options = dict(req.get("options") or {})
-        for key in ("num_warps", "num_stages"):
-            v = req.get(key)
-            if not isinstance(v, int) or isinstance(v, bool) or v < 1:
-                raise BadRequest("%s must be a positive integer, got %r" % (key, v))
-            options[key] = v
+        src, target, options, params, spec = prepare(req, kernels)
     except BadRequest as e:
         return {"ok": False, "kind": "bad_request", "message": str(e), "kernel": kernel_name}
 
     started = time.time()
     try:
-        src = ASTSource(fn, signature, constexprs, attrs)
-        compiled = triton.compile(src, target=req["_target"], options=options)
+        compiled = triton.compile(src, target=target, options=options)
         metadata = metadata_dict(compiled)
         fmt = "cubin" if "cubin" in compiled.asm else "hsaco"
         binary = compiled.asm[fmt]
