@@ -161,3 +161,34 @@ describe('moe configs install', () => {
     expect(r.err).toMatch(/exactly one of --into/);
   });
 });
+
+describe('moe configs pack, lookup --packs and merge', () => {
+  const LFM2 = 'triton_3_5_1/E=32,N=1792,device_name=NVIDIA_H100_80GB_HBM3.json';
+
+  it('builds a pack, which lookup --packs finds in node_modules', async () => {
+    const src = tree({ [LFM2]: JSON.stringify({ '16': entry(16, 64) }) });
+    const project = tree({ 'package.json': '{}' });
+    const r = await run(['configs', 'pack', src, '--name', 'h100', '-o', path.join(project, 'node_modules/@moe/configs-h100'), '--pack-version', '1.2.3', '--json']);
+    expect(r.err).toBe('');
+    expect(r.code).toBe(EXIT.ok);
+    expect(JSON.parse(r.out).manifest.name).toBe('@moe/configs-h100');
+    const io = memoryIo({}, project);
+    const code = await main(['configs', 'lookup', '--engine', 'sglang', '--packs', '--E', '32', '--N', '1792', '--device-name', 'NVIDIA H100 80GB HBM3', '--triton', '3.5.1', '--m', '20', '--json'], io);
+    expect(io.err).toBe('');
+    expect(code).toBe(EXIT.ok);
+    expect(JSON.parse(io.out)[0]).toMatchObject({ source: 'file', file: `@moe/configs-h100/configs/${LFM2}`, key: 16 });
+  });
+
+  it('merges shards and refuses conflicts with exit 2 and the fix', async () => {
+    const a = tree({ [LFM2]: JSON.stringify({ '1': entry(16, 32) }) });
+    const b = tree({ [LFM2]: JSON.stringify({ '2': entry(16, 64) }) });
+    const c = tree({ [LFM2]: JSON.stringify({ '1': entry(16, 128) }) });
+    const out = path.join(tree({}), 'merged');
+    const ok = await run(['configs', 'merge', a, b, '-o', out]);
+    expect(ok.code).toBe(EXIT.ok);
+    expect(ok.out).toContain(`${LFM2}: 2 batch keys (2 only)`);
+    const bad = await run(['configs', 'merge', a, c, '-o', path.join(tree({}), 'm2')]);
+    expect(bad.code).toBe(EXIT.usage);
+    expect(bad.err).toMatch(/--prefer first\|last/);
+  });
+});

@@ -8,11 +8,15 @@ import {
   type InstallReport,
   type KernelConfig,
   type LookupReport,
+  buildPack,
   collectSourceFiles,
+  discoverPacks,
   doctor,
   findInstalledEngine,
   installConfigs,
   lookupConfig,
+  mergeConfigs,
+  packSource,
   readEngineTree,
   treeSource,
 } from '@moe/config-store';
@@ -91,6 +95,7 @@ interface LookupOptions {
   down?: boolean;
   groupSize?: string;
   topk?: string;
+  packs?: boolean;
   json?: boolean;
 }
 
@@ -128,7 +133,10 @@ async function runLookup(opts: LookupOptions, io: CliIo): Promise<void> {
   if (rawDevice === null || rawDevice.trim() === '') {
     throw new BadArgumentError('--device-name missing and no local GPU found; pass the GPU name as the driver reports it, e.g. --device-name "NVIDIA H100 80GB HBM3"');
   }
-  const { tree, triton: installedTriton } = await resolveTree(engine, opts, io);
+  let tree: EngineTree | null = null;
+  let installedTriton: string | null = null;
+  if (!opts.packs) ({ tree, triton: installedTriton } = await resolveTree(engine, opts, io));
+  else if (opts.dir !== undefined || opts.python !== undefined) throw new BadArgumentError('--packs searches installed packs; drop --dir/--python, or drop --packs');
   const triton = tritonOption(opts.triton) ?? installedTriton;
 
   let key: { E: number; N: number; deviceName: string; dtype: string | null; blockShape: [number, number] | null; perChannelQuant: boolean };
@@ -162,12 +170,13 @@ async function runLookup(opts: LookupOptions, io: CliIo): Promise<void> {
     };
   }
   const sources: ConfigSource[] = [];
-  if (engine === 'vllm' && io.env.VLLM_TUNED_CONFIG_FOLDER) {
-    sources.push(treeSource(readEngineTree('vllm', resolvePath(io, io.env.VLLM_TUNED_CONFIG_FOLDER))));
+  if (tree) {
+    if (engine === 'vllm' && io.env.VLLM_TUNED_CONFIG_FOLDER) {
+      sources.push(treeSource(readEngineTree('vllm', resolvePath(io, io.env.VLLM_TUNED_CONFIG_FOLDER))));
+    }
+    sources.push(treeSource(tree));
   }
-  sources.push(treeSource(tree));
-  const report = lookupConfig(
-    {
+  const query = {
       engine,
       key,
       ms,
@@ -175,21 +184,37 @@ async function runLookup(opts: LookupOptions, io: CliIo): Promise<void> {
       down: opts.down === true,
       ...(opts.groupSize !== undefined ? { groupSize: positiveInt('--group-size', opts.groupSize, '128') } : {}),
       ...(topk !== undefined ? { topk } : {}),
-    },
-    sources,
-  );
+  };
+  let report: LookupReport;
+  let where: string;
+  if (tree) {
+    report = lookupConfig(query, sources);
+    where = tree.dir;
+  } else {
+    const { packs, problems } = discoverPacks(io.cwd);
+    for (const p of problems) io.stderr(`moe: note: skipping pack ${p.dir}: ${p.message}\n`);
+    if (packs.length === 0) throw new BadArgumentError(`--packs: no config packs installed in node_modules/@moe/configs-* from ${io.cwd} up; install one (npm install @moe/configs-<gpu>) or pass --dir`);
+    // The first pack that has the file wins; with none, the engine's default (from the last lookup).
+    let found: LookupReport | null = null;
+    for (const pack of packs) {
+      found = lookupConfig(query, packSource(pack, engine));
+      if (found.file) break;
+    }
+    report = found as LookupReport;
+    where = packs.map((p) => p.name).join(', ');
+  }
   if (opts.json) {
     const rows: LookupJsonRow[] = report.results.map((r) => ({ m: r.m, source: r.source, file: r.file, key: r.key, config: r.config }));
     io.stdout(`${JSON.stringify(rows, null, 2)}\n`);
     return;
   }
-  io.stdout(lookupText(report, tree, engine === 'sglang' ? triton : null));
+  io.stdout(lookupText(report, where, tree?.packageLayout ?? null, engine === 'sglang' ? triton : null));
 }
 
-function lookupText(report: LookupReport, tree: EngineTree, triton: string | null): string {
+function lookupText(report: LookupReport, where: string, packageLayout: 'new' | 'old' | null, triton: string | null): string {
   const out: string[] = [];
   const Eng = report.engine === 'sglang' ? 'SGLang' : 'vLLM';
-  out.push(`${Eng} reading ${tree.dir}${tree.packageLayout ? ` (${tree.packageLayout === 'new' ? 'April 2026+' : 'pre-April-2026'} package layout)` : ''}${triton ? `, Triton ${triton}` : ''}`);
+  out.push(`${Eng} reading ${where}${packageLayout ? ` (${packageLayout === 'new' ? 'April 2026+' : 'pre-April-2026'} package layout)` : ''}${triton ? `, Triton ${triton}` : ''}`);
   out.push(`asks for  ${report.fileName}`);
   out.push(`loads     ${report.file ?? 'nothing: no such file, the engine uses its default config'}`);
   out.push('');
@@ -307,6 +332,74 @@ async function runInstall(sources: string[], opts: InstallCliOptions, io: CliIo)
 }
 
 // ---------------------------------------------------------------------------------------------
+// merge and pack
+
+interface MergeCliOptions {
+  output?: string;
+  prefer?: string;
+  engine?: string;
+  json?: boolean;
+}
+
+function runMerge(inputs: string[], opts: MergeCliOptions, io: CliIo): void {
+  if (opts.output === undefined) throw new BadArgumentError('-o <dir> missing; pass the folder to write the merged files to');
+  if (opts.prefer !== undefined && opts.prefer !== 'first' && opts.prefer !== 'last') {
+    throw new BadArgumentError(`--prefer ${opts.prefer}: pass --prefer first or --prefer last`);
+  }
+  const report = mergeConfigs(
+    inputs.map((i) => resolvePath(io, i)),
+    {
+      out: resolvePath(io, opts.output),
+      prefer: (opts.prefer as 'first' | 'last' | undefined) ?? null,
+      engine: opts.engine !== undefined ? engineOption(opts.engine) : null,
+    },
+  );
+  if (opts.json) {
+    io.stdout(`${JSON.stringify({ out: report.out, inputs: report.inputs, files: report.files }, null, 2)}\n`);
+    return;
+  }
+  const out: string[] = [`merged ${report.inputs.length} inputs into ${report.out} (${report.engine} format, provenance.json beside)`];
+  for (const [file, keys] of Object.entries(report.files)) {
+    const rules = Object.values(keys).reduce<Record<string, number>>((acc, p) => ({ ...acc, [p.rule]: (acc[p.rule] ?? 0) + 1 }), {});
+    out.push(`  ${file}: ${Object.keys(keys).length} batch keys (${Object.entries(rules).map(([r, n]) => `${n} ${r}`).join(', ')})`);
+  }
+  io.stdout(`${out.join('\n')}\n`);
+}
+
+interface PackCliOptions {
+  name?: string;
+  output?: string;
+  triton?: string;
+  packVersion?: string;
+  gpuArch?: string;
+  kernelHash?: string;
+  json?: boolean;
+}
+
+function runPack(dir: string, opts: PackCliOptions, io: CliIo): void {
+  if (opts.name === undefined) throw new BadArgumentError('--name missing; pass the GPU the pack is for, e.g. --name h100 (the package becomes @moe/configs-h100)');
+  if (opts.output === undefined) throw new BadArgumentError('-o <dir> missing; pass the folder to write the pack to');
+  const built = buildPack(resolvePath(io, dir), {
+    name: opts.name,
+    out: resolvePath(io, opts.output),
+    tritonVersion: tritonOption(opts.triton),
+    ...(opts.packVersion !== undefined ? { version: opts.packVersion } : {}),
+    gpuArch: opts.gpuArch ?? null,
+    kernelSourceHash: opts.kernelHash ?? null,
+    toolVersion: null,
+  });
+  if (opts.json) {
+    io.stdout(`${JSON.stringify({ dir: built.dir, manifest: built.manifest, skipped: built.skipped }, null, 2)}\n`);
+    return;
+  }
+  const m = built.manifest;
+  const out = [`${m.name}: ${m.files.length} files for ${m.deviceNames.join(', ')} in ${built.dir}`];
+  out.push(`  vLLM copies: ${m.files.filter((f) => f.vllmName).length}; Triton ${m.tritonVersion ?? 'mixed'}; arch ${m.gpuArch ?? 'unknown'}`);
+  for (const s of built.skipped) out.push(`  skipped ${s.file}: ${s.reason}`);
+  io.stdout(`${out.join('\n')}\n`);
+}
+
+// ---------------------------------------------------------------------------------------------
 
 /** `moe configs …`: look up, check, install, merge and pack fused-MoE config files. */
 export const configsCommand: CommandModule = (program: Command, io: CliIo) => {
@@ -333,6 +426,7 @@ export const configsCommand: CommandModule = (program: Command, io: CliIo) => {
     .option('--down', 'SGLang: the down GEMM (its _down file, or the up config)')
     .option('--group-size <n>', 'vLLM int4/int8 w*a16: quantization group size (default rule)')
     .option('--topk <n>', 'vLLM int4 default rule: top-k (taken from --model)')
+    .option('--packs', 'search the config packs installed in node_modules/@moe/configs-* instead of --dir')
     .option('--json', 'print a JSON array, one object per M')
     .action(async (opts: LookupOptions) => {
       await runLookup(opts, io);
@@ -362,5 +456,32 @@ export const configsCommand: CommandModule = (program: Command, io: CliIo) => {
     .option('--json', 'print {"actions": [...], "findings": [...]}')
     .action(async (sources: string[], opts: InstallCliOptions) => {
       await runInstall(sources, opts, io);
+    });
+
+  configs
+    .command('merge')
+    .description('merge config folders (e.g. tuning shards): per file and batch key the faster measured entry; disagreements need --prefer')
+    .argument('<inputs...>', 'folders of config files, packs or tuning outputs')
+    .option('-o, --output <dir>', 'folder to write the merged files and provenance.json to')
+    .option('--prefer <which>', 'first | last: which input wins a disagreement without measurements')
+    .option('--engine <engine>', 'sglang | vllm: format to write (default from the layout)')
+    .option('--json', 'print {"out", "inputs", "files"}')
+    .action((inputs: string[], opts: MergeCliOptions) => {
+      runMerge(inputs, opts, io);
+    });
+
+  configs
+    .command('pack')
+    .description('build a config pack (@moe/configs-<gpu>): SGLang-layout files, vLLM copies, manifest.json')
+    .argument('<dir>', 'folder of config files (triton_X_Y_Z/ folders or flat with --triton); pack-input.json beside is read')
+    .option('--name <gpu>', 'the GPU: the package is @moe/configs-<gpu>')
+    .option('-o, --output <dir>', 'folder to write the pack to (new or empty)')
+    .option('--triton <version>', 'Triton version of files not in a triton_X_Y_Z folder')
+    .option('--pack-version <semver>', 'package version', '0.1.0')
+    .option('--gpu-arch <arch>', 'GPU architecture (default from the device names)')
+    .option('--kernel-hash <hash>', 'hash of the kernel source the files were tuned with')
+    .option('--json', 'print the manifest')
+    .action((dir: string, opts: PackCliOptions) => {
+      runPack(dir, opts, io);
     });
 };

@@ -1,0 +1,57 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { mergeConfigs } from './merge';
+import { tempDir, writeTree } from './__fixtures__/fake-engines';
+
+const F = 'triton_3_5_1/E=8,N=7168,device_name=NVIDIA_H100_80GB_HBM3.json';
+const c = (n: number) => ({ BLOCK_SIZE_M: 16, BLOCK_SIZE_N: n, BLOCK_SIZE_K: 64, GROUP_SIZE_M: 1, num_warps: 4, num_stages: 3 });
+const shard = (entries: Record<string, ReturnType<typeof c>>, extra: Record<string, string> = {}) => {
+  const dir = tempDir();
+  writeTree(dir, { [F]: `${JSON.stringify(entries, null, 4)}\n`, ...extra });
+  return dir;
+};
+const measured = (us: Record<string, number>) =>
+  JSON.stringify({ files: { [path.basename(F)]: { measurements: Object.fromEntries(Object.entries(us).map(([k, v]) => [k, { tunedUs: v, defaultUs: null, date: '2026-11-27' }])) } } });
+
+describe('merge', () => {
+  it('joins shards with disjoint batch sizes and keeps provenance', () => {
+    const a = shard({ '1': c(32), '2': c(64) });
+    const b = shard({ '4': c(128) });
+    const out = path.join(tempDir(), 'out');
+    const r = mergeConfigs([a, b], { out });
+    expect(r.engine).toBe('sglang');
+    expect(Object.keys(JSON.parse(readFileSync(path.join(out, F), 'utf8')))).toEqual(['1', '2', '4']);
+    const prov = JSON.parse(readFileSync(path.join(out, 'provenance.json'), 'utf8'));
+    expect(prov.files[F]).toEqual({ '1': { from: 0, rule: 'only', tunedUs: null }, '2': { from: 0, rule: 'only', tunedUs: null }, '4': { from: 1, rule: 'only', tunedUs: null } });
+  });
+
+  it('keeps the faster entry when every input measured it', () => {
+    const a = shard({ '1': c(32), '2': c(64) }, { 'pack-input.json': measured({ '1': 10, '2': 20 }) });
+    const b = shard({ '1': c(128), '2': c(256) }, { 'pack-input.json': measured({ '1': 12, '2': 15 }) });
+    const out = path.join(tempDir(), 'out');
+    const r = mergeConfigs([a, b], { out });
+    const merged = JSON.parse(readFileSync(path.join(out, F), 'utf8'));
+    expect([merged['1'].BLOCK_SIZE_N, merged['2'].BLOCK_SIZE_N]).toEqual([32, 256]);
+    expect(r.files[F]).toEqual({ '1': { from: 0, rule: 'faster', tunedUs: 10 }, '2': { from: 1, rule: 'faster', tunedUs: 15 } });
+  });
+
+  it('refuses disagreements without measurements unless --prefer', () => {
+    const a = shard({ '1': c(32) });
+    const b = shard({ '1': c(128) });
+    const out = path.join(tempDir(), 'out');
+    expect(() => mergeConfigs([a, b], { out })).toThrow(/disagree without measurements at 1 batch key .*M=1/);
+    const r = mergeConfigs([a, b], { out, prefer: 'last' });
+    expect(r.files[F]?.['1']).toEqual({ from: 1, rule: 'prefer', tunedUs: null });
+    expect(JSON.parse(readFileSync(path.join(out, F), 'utf8'))['1'].BLOCK_SIZE_N).toBe(128);
+  });
+
+  it('identical entries merge; broken inputs are refused', () => {
+    const a = shard({ '1': c(32) });
+    const b = shard({ '1': c(32) });
+    expect(mergeConfigs([a, b], { out: path.join(tempDir(), 'o') }).files[F]?.['1']?.rule).toBe('same');
+    const bad = shard({ '1': c(32) });
+    writeFileSync(path.join(bad, F), '{"1": ');
+    expect(() => mergeConfigs([a, bad], { out: path.join(tempDir(), 'o') })).toThrow(/not valid JSON/);
+  });
+});

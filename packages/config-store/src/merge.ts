@@ -1,0 +1,161 @@
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { analyzeConfigText, decodeConfigBytes, formatConfigTable } from './config-content';
+import type { Engine } from './engine';
+import { readEngineTree } from './engine-tree';
+import { BadArgumentError } from './errors/bad-argument-error';
+import { BadConfigFileError } from './errors/bad-config-file-error';
+import { BadPackError } from './errors/bad-pack-error';
+import { MergeConflictError } from './errors/merge-conflict-error';
+import { parseFileName } from './file-name';
+import type { KernelConfig } from './kernel-config';
+import { sameKernelConfig } from './kernel-config';
+import type { PackMeasurement } from './pack-manifest';
+import { packInputSchema } from './pack-manifest';
+import { readPack } from './packs';
+import { MAX_MANIFEST_BYTES, readFileCapped, writeFileAtomic } from './safe-fs';
+
+export interface MergeOptions {
+  /** Folder to write the merged files to (must not exist or be empty). */
+  out: string;
+  /** When inputs disagree and carry no measurements: keep the first or the last input's entry. */
+  prefer?: 'first' | 'last' | null;
+  /** Engine whose format to write (default: SGLang for triton_* layouts, vLLM for flat folders). */
+  engine?: Engine | null;
+  dryRun?: boolean;
+}
+
+/** Why an entry was kept. */
+export type MergeRule = 'only' | 'same' | 'faster' | 'prefer';
+
+export interface MergeProvenance {
+  /** Index into `inputs`. */
+  from: number;
+  rule: MergeRule;
+  tunedUs: number | null;
+}
+
+export interface MergeReport {
+  engine: Engine;
+  inputs: string[];
+  out: string;
+  /** Per output file (relative path): per batch key, where the entry came from. */
+  files: Record<string, Record<string, MergeProvenance>>;
+}
+
+interface InputFile {
+  rel: string;
+  name: string;
+  table: Map<number, KernelConfig>;
+  tritonVersion: string | null;
+  measurements: Record<string, PackMeasurement>;
+}
+
+function readInput(dir: string, engineHint: Engine | null): { engine: Engine; files: InputFile[] } {
+  const abs = path.resolve(dir);
+  if (!existsSync(abs)) throw new BadArgumentError(`${dir} does not exist; pass folders of config files (tuning outputs, trees or packs)`);
+  let root = abs;
+  const measurementsByPath = new Map<string, Record<string, PackMeasurement>>();
+  const measurementsByName = new Map<string, Record<string, PackMeasurement>>();
+  if (existsSync(path.join(abs, 'manifest.json'))) {
+    const pack = readPack(abs);
+    root = path.join(pack.dir, 'configs');
+    for (const f of pack.manifest.files) measurementsByPath.set(f.path.slice('configs/'.length), f.measurements);
+  } else if (existsSync(path.join(abs, 'pack-input.json'))) {
+    const text = decodeConfigBytes(readFileCapped(path.join(abs, 'pack-input.json'), MAX_MANIFEST_BYTES));
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch (err) {
+      throw new BadPackError(`${dir}/pack-input.json: not valid JSON (${(err as Error).message})`);
+    }
+    const r = packInputSchema.safeParse(json);
+    if (!r.success) throw new BadPackError(`${dir}/pack-input.json: ${r.error.issues[0]?.path.join('.')} ${r.error.issues[0]?.message}`);
+    for (const [name, v] of Object.entries(r.data.files ?? {})) if (v.measurements) measurementsByName.set(name, v.measurements);
+  }
+  const sg = readEngineTree('sglang', root);
+  const engine: Engine = engineHint ?? (sg.tritonDirs.length > 0 ? 'sglang' : 'vllm');
+  const tree = engine === 'sglang' ? sg : readEngineTree('vllm', root);
+  const files: InputFile[] = [];
+  for (const f of tree.files) {
+    const rel = f.tritonDir ? `${f.tritonDir}/${f.name}` : f.name;
+    const key = parseFileName(f.name)?.key ?? null;
+    const a = analyzeConfigText(decodeConfigBytes(readFileCapped(f.abs), f.rel), { engine, key });
+    if (!a.content || !a.loadable || a.brokenKeys.length > 0) {
+      const why = a.issues.find((i) => i.severity === 'error');
+      throw new BadConfigFileError(`${path.join(dir, f.rel)}: ${why?.message ?? 'cannot be loaded'}; fix it before merging (run \`moe configs doctor\`)`);
+    }
+    files.push({ rel, name: f.name, table: a.table, tritonVersion: a.content.tritonVersion, measurements: measurementsByPath.get(rel) ?? measurementsByName.get(f.name) ?? {} });
+  }
+  return { engine, files };
+}
+
+/**
+ * Merges config folders (e.g. tuning shards): per file and batch key, the entry with the better
+ * measured time when every input carries measurements for it; identical entries merge; other
+ * disagreements are refused unless `prefer` says which input wins. Writes the merged files and
+ * provenance.json (which input each entry came from, and why).
+ */
+export function mergeConfigs(inputs: string[], options: MergeOptions): MergeReport {
+  if (inputs.length < 2) throw new BadArgumentError('merge needs at least two inputs; pass the folders to merge, then -o <dir>');
+  const out = path.resolve(options.out);
+  if (existsSync(out) && readdirSync(out).length > 0) throw new BadArgumentError(`-o ${options.out} is not empty; pass a new folder for the merged files`);
+  const read = inputs.map((d) => readInput(d, options.engine ?? null));
+  const engine = options.engine ?? (read[0] as { engine: Engine }).engine;
+  const byPath = new Map<string, { input: number; file: InputFile }[]>();
+  read.forEach((r, input) => {
+    for (const file of r.files) {
+      const list = byPath.get(file.rel) ?? [];
+      list.push({ input, file });
+      byPath.set(file.rel, list);
+    }
+  });
+  const report: MergeReport = { engine, inputs: inputs.map((i) => path.resolve(i)), out, files: {} };
+  const conflicts: string[] = [];
+  const writes: { rel: string; text: string }[] = [];
+  for (const [rel, copies] of [...byPath.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
+    const keys = [...new Set(copies.flatMap((c) => [...c.file.table.keys()]))].sort((a, b) => a - b);
+    const merged = new Map<number, KernelConfig>();
+    const prov: Record<string, MergeProvenance> = {};
+    for (const m of keys) {
+      const cands = copies
+        .filter((c) => c.file.table.has(m))
+        .map((c) => ({ input: c.input, config: c.file.table.get(m) as KernelConfig, us: c.file.measurements[String(m)]?.tunedUs ?? null }));
+      const first = cands[0] as (typeof cands)[number];
+      let pick = first;
+      let rule: MergeRule = cands.length === 1 ? 'only' : 'same';
+      if (cands.length > 1 && !cands.every((c) => sameKernelConfig(c.config, first.config))) {
+        if (cands.every((c) => c.us !== null)) {
+          pick = cands.reduce((best, c) => ((c.us as number) < (best.us as number) ? c : best));
+          rule = 'faster';
+        } else if (options.prefer) {
+          pick = options.prefer === 'first' ? first : (cands[cands.length - 1] as typeof first);
+          rule = 'prefer';
+        } else {
+          conflicts.push(`${rel} M=${m}: ${cands.map((c) => inputs[c.input]).join(' vs ')}`);
+          continue;
+        }
+      }
+      merged.set(m, pick.config);
+      prov[String(m)] = { from: pick.input, rule, tunedUs: pick.us };
+    }
+    report.files[rel] = prov;
+    const tritonVersion = copies.map((c) => c.file.tritonVersion).find((v) => v !== null) ?? null;
+    writes.push({ rel, text: formatConfigTable(engine, merged, { tritonVersion }) });
+  }
+  if (conflicts.length > 0) {
+    const shown = conflicts.slice(0, 8).join('; ');
+    throw new MergeConflictError(
+      `inputs disagree without measurements at ${conflicts.length} batch key${conflicts.length === 1 ? '' : 's'} (${shown}${conflicts.length > 8 ? '; …' : ''}); pass --prefer first|last, or merge inputs that carry measurements (manifest.json / pack-input.json)`,
+    );
+  }
+  if (options.dryRun) return report;
+  mkdirSync(out, { recursive: true });
+  for (const w of writes) {
+    const target = path.join(out, w.rel);
+    mkdirSync(path.dirname(target), { recursive: true });
+    writeFileAtomic(target, w.text, out);
+  }
+  writeFileAtomic(path.join(out, 'provenance.json'), `${JSON.stringify({ inputs: report.inputs, files: report.files }, null, 2)}\n`, out);
+  return report;
+}

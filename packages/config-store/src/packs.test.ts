@@ -1,0 +1,85 @@
+import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { lookupConfig } from './lookup';
+import { buildPack, discoverPacks, packSource, readPack } from './packs';
+import { tempDir, writeTree } from './__fixtures__/fake-engines';
+import { SGLANG_CORPUS } from './__fixtures__/reference';
+
+const LFM2 = 'triton_3_5_1/E=32,N=1792,device_name=NVIDIA_H100_80GB_HBM3.json';
+const DOWN = 'triton_3_5_1/E=257,N=256,device_name=NVIDIA_H20,dtype=fp8_w8a8,block_shape=[128, 128]_down.json';
+
+function source(): string {
+  const src = tempDir();
+  for (const f of [LFM2, DOWN]) {
+    mkdirSync(path.join(src, path.dirname(f)), { recursive: true });
+    cpSync(path.join(SGLANG_CORPUS, f), path.join(src, f));
+  }
+  writeFileSync(
+    path.join(src, 'pack-input.json'),
+    JSON.stringify({
+      kernelSourceHash: 'sha256:abc',
+      toolVersion: 'moe-kit 0.1.0',
+      files: {
+        'E=32,N=1792,device_name=NVIDIA_H100_80GB_HBM3.json': {
+          serves: [{ model: 'LiquidAI/LFM2-8B-A1B', tp: 1 }],
+          measurements: { '16': { tunedUs: 21.5, defaultUs: 30.25, date: '2026-11-27' } },
+        },
+      },
+    }),
+  );
+  return src;
+}
+
+describe('config packs', () => {
+  it('builds a package with SGLang-layout files, vLLM copies and a manifest', () => {
+    const out = path.join(tempDir(), 'pack');
+    const built = buildPack(source(), { name: 'h100', out });
+    const m = built.manifest;
+    expect(m.name).toBe('@moe/configs-h100');
+    expect(m.deviceNames).toEqual(['NVIDIA_H100_80GB_HBM3', 'NVIDIA_H20']);
+    expect(m.gpuArch).toBe('sm_90');
+    expect(m.tritonVersion).toBe('3.5.1');
+    expect(m.kernelSourceHash).toBe('sha256:abc');
+    expect(m.files.map((f) => [f.path, f.vllmName])).toEqual([
+      // vLLM has no down files.
+      [`configs/${DOWN}`, null],
+      [`configs/${LFM2}`, 'E=32,N=1792,device_name=NVIDIA_H100_80GB_HBM3.json'],
+    ]);
+    expect(m.files[1]?.serves).toEqual([{ model: 'LiquidAI/LFM2-8B-A1B', tp: 1, ep: 1 }]);
+    expect(m.files[0]?.serves).toEqual([]);
+    expect(m.files[1]?.measurements['16']).toEqual({ tunedUs: 21.5, defaultUs: 30.25, date: '2026-11-27' });
+    // The SGLang file is byte-identical to the (canonical) source; the vLLM copy carries triton_version.
+    expect(readFileSync(path.join(out, 'configs', LFM2))).toEqual(readFileSync(path.join(SGLANG_CORPUS, LFM2)));
+    expect(readFileSync(path.join(out, 'vllm/E=32,N=1792,device_name=NVIDIA_H100_80GB_HBM3.json'), 'utf8')).toMatch(/^\{\n {4}"triton_version": "3.5.1",/);
+    expect(JSON.parse(readFileSync(path.join(out, 'package.json'), 'utf8'))).toMatchObject({ name: '@moe/configs-h100', version: '0.1.0' });
+    expect(readPack(out).manifest).toEqual(m);
+  });
+
+  it('refuses tampered or malformed packs', () => {
+    const out = path.join(tempDir(), 'pack');
+    buildPack(source(), { name: 'h100', out });
+    writeFileSync(path.join(out, 'configs', LFM2), '{}\n');
+    expect(() => readPack(out)).toThrow(/does not match its sha256/);
+    const bad = tempDir();
+    writeTree(bad, { 'manifest.json': JSON.stringify({ schema: 1, name: '@moe/configs-x', deviceNames: ['X'], gpuArch: null, tritonVersion: null, kernelSourceHash: null, toolVersion: null, vllm: { derive: 'rename', dir: 'vllm' }, files: [{ path: '../../etc/passwd', sha256: '0'.repeat(64), vllmName: null }] }) });
+    expect(() => readPack(bad)).toThrow(/files\.0\.path must be a relative path/);
+    const deep = tempDir();
+    writeTree(deep, { 'manifest.json': `${'['.repeat(50000)}${']'.repeat(50000)}` });
+    expect(() => readPack(deep)).toThrow(/nesting deeper/);
+  });
+
+  it('discovers installed packs in node_modules/@moe/configs-* above a folder, and lookup searches them', () => {
+    const project = tempDir();
+    buildPack(source(), { name: 'h100', out: path.join(project, 'node_modules/@moe/configs-h100') });
+    writeTree(project, { 'node_modules/@moe/configs-broken/manifest.json': '{}', 'src/app/.keep': '' });
+    const { packs, problems } = discoverPacks(path.join(project, 'src/app'));
+    expect(packs.map((p) => p.name)).toEqual(['@moe/configs-h100']);
+    expect(problems.map((p) => path.basename(p.dir))).toEqual(['configs-broken']);
+    const key = { E: 32, N: 1792, deviceName: 'NVIDIA H100 80GB HBM3', dtype: null, blockShape: null, perChannelQuant: false };
+    const s = lookupConfig({ engine: 'sglang', key, ms: [16], tritonVersion: '3.5.1' }, packSource(packs[0]!, 'sglang'));
+    expect(s.results[0]).toMatchObject({ source: 'file', file: `@moe/configs-h100/configs/${LFM2}`, key: 16 });
+    const v = lookupConfig({ engine: 'vllm', key, ms: [16] }, packSource(packs[0]!, 'vllm'));
+    expect(v.results[0]).toMatchObject({ source: 'file', file: '@moe/configs-h100/vllm/E=32,N=1792,device_name=NVIDIA_H100_80GB_HBM3.json', key: 16 });
+  });
+});

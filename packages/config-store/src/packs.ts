@@ -1,0 +1,237 @@
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, realpathSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { analyzeConfigText, decodeConfigBytes, formatConfigContent } from './config-content';
+import type { Engine } from './engine';
+import { readEngineTree } from './engine-tree';
+import { BadArgumentError } from './errors/bad-argument-error';
+import { BadConfigFileError } from './errors/bad-config-file-error';
+import { BadPackError } from './errors/bad-pack-error';
+import { formatFileName, parseFileName } from './file-name';
+import { deviceNameForEngine } from './device-name';
+import { ENGINE_DTYPES } from './dtype';
+import { parseJsonText } from './json-text';
+import type { ConfigSource } from './lookup';
+import { treeSource } from './lookup';
+import type { PackFile, PackInput, PackManifest } from './pack-manifest';
+import { packInputSchema, parsePackManifest } from './pack-manifest';
+import { gpuInfo } from './gpu-info';
+import { isInside, MAX_MANIFEST_BYTES, readFileCapped, writeFileAtomic } from './safe-fs';
+
+/** A config pack found on disk. */
+export interface ConfigPack {
+  name: string;
+  dir: string;
+  manifest: PackManifest;
+}
+
+function readJson(file: string, cap: number): unknown {
+  const text = decodeConfigBytes(readFileCapped(file, cap), file);
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new BadPackError(`${file}: not valid JSON (${(err as Error).message}); rebuild it`);
+  }
+}
+
+/** Reads and checks a pack folder: manifest.json valid, every file it lists present with its hash. */
+export function readPack(dir: string): ConfigPack {
+  const abs = path.resolve(dir);
+  const manifestPath = path.join(abs, 'manifest.json');
+  if (!existsSync(manifestPath)) throw new BadPackError(`${dir} has no manifest.json; a config pack is built with \`moe configs pack\``);
+  // Guard against deeply nested manifests before JSON.parse recursion.
+  const text = decodeConfigBytes(readFileCapped(manifestPath, MAX_MANIFEST_BYTES), manifestPath);
+  try {
+    parseJsonText(text, 12);
+  } catch (err) {
+    throw new BadPackError(`${manifestPath}: ${(err as Error).message}; rebuild the pack`);
+  }
+  const manifest = parsePackManifest(JSON.parse(text), manifestPath);
+  const real = realpathSync(abs);
+  for (const f of manifest.files) {
+    const file = path.join(real, f.path);
+    if (!f.path.startsWith('configs/triton_') || f.path.split('/').length !== 3) {
+      throw new BadPackError(`${manifestPath}: file ${f.path} is not configs/triton_X_Y_Z/<name>; rebuild the pack`);
+    }
+    if (!existsSync(file) || !isInside(real, realpathSync(file))) {
+      throw new BadPackError(`${dir}: ${f.path} is listed in manifest.json but missing (or outside the pack); reinstall the pack`);
+    }
+    const hash = createHash('sha256').update(readFileCapped(file)).digest('hex');
+    if (hash !== f.sha256) throw new BadPackError(`${dir}: ${f.path} does not match its sha256 in manifest.json; reinstall the pack`);
+  }
+  return { name: manifest.name, dir: real, manifest };
+}
+
+/**
+ * Installed packs: node_modules/@moe/configs-* in `from` and every folder above it, nearest
+ * first (a name found twice keeps the nearest). Invalid packs are returned in `problems`.
+ */
+export function discoverPacks(from: string): { packs: ConfigPack[]; problems: { dir: string; message: string }[] } {
+  const packs: ConfigPack[] = [];
+  const problems: { dir: string; message: string }[] = [];
+  const seen = new Set<string>();
+  let dir = path.resolve(from);
+  for (let i = 0; i < 64; i += 1) {
+    const scope = path.join(dir, 'node_modules', '@moe');
+    let names: string[] = [];
+    try {
+      names = statSync(scope).isDirectory() ? readdirSync(scope).filter((n) => n.startsWith('configs-')).sort() : [];
+    } catch {
+      names = [];
+    }
+    for (const n of names) {
+      const name = `@moe/${n}`;
+      if (seen.has(name)) continue;
+      seen.add(name);
+      try {
+        packs.push(readPack(path.join(scope, n)));
+      } catch (err) {
+        problems.push({ dir: path.join(scope, n), message: (err as Error).message });
+      }
+    }
+    const up = path.dirname(dir);
+    if (up === dir) break;
+    dir = up;
+  }
+  return { packs, problems };
+}
+
+/** A lookup source over a pack: its SGLang tree (configs/) or its vLLM copies (vllm/). */
+export function packSource(pack: ConfigPack, engine: Engine): ConfigSource {
+  const root = path.join(pack.dir, engine === 'sglang' ? 'configs' : 'vllm');
+  if (!existsSync(root)) return { tritonDirs: () => [], read: () => null };
+  const tree = readEngineTree(engine, root);
+  const inner = treeSource(tree);
+  const prefix = `${pack.name}/${engine === 'sglang' ? 'configs' : 'vllm'}/`;
+  return {
+    tritonDirs: inner.tritonDirs,
+    read: (d, name) => {
+      const r = inner.read(d, name);
+      return r ? { text: r.text, rel: prefix + r.rel } : null;
+    },
+  };
+}
+
+export interface BuildPackOptions {
+  /** The GPU part of the package name: @moe/configs-<name>. */
+  name: string;
+  /** The folder to write the pack to (must not exist or be empty). */
+  out: string;
+  /** Triton version of files not in a triton_X_Y_Z folder. */
+  tritonVersion?: string | null;
+  /** Package version (default 0.1.0). */
+  version?: string;
+  gpuArch?: string | null;
+  kernelSourceHash?: string | null;
+  toolVersion?: string | null;
+}
+
+export interface BuiltPack {
+  dir: string;
+  manifest: PackManifest;
+  /** Files not packed, with why. */
+  skipped: { file: string; reason: string }[];
+}
+
+/**
+ * Builds a config pack from a folder of SGLang-layout (triton_X_Y_Z/) or flat config files:
+ * package.json, manifest.json, configs/triton_X_Y_Z/<SGLang name>, and vllm/<vLLM name> copies.
+ * Reads `<src>/pack-input.json` (serves, measurements, kernel hash, ...) when present.
+ */
+export function buildPack(src: string, options: BuildPackOptions): BuiltPack {
+  if (!/^[a-z0-9][a-z0-9-]{0,60}$/.test(options.name)) {
+    throw new BadArgumentError(`--name ${options.name}: use lowercase letters, digits and dashes (the GPU, e.g. h100 or mi300x)`);
+  }
+  const version = options.version ?? '0.1.0';
+  if (!/^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/.test(version)) throw new BadArgumentError(`--version ${version}: not a semver version like 0.1.0`);
+  const out = path.resolve(options.out);
+  if (existsSync(out) && readdirSync(out).length > 0) throw new BadArgumentError(`-o ${options.out} is not empty; pass a new folder for the pack`);
+  const srcAbs = path.resolve(src);
+  let input: PackInput = {};
+  const inputPath = path.join(srcAbs, 'pack-input.json');
+  if (existsSync(inputPath)) {
+    const r = packInputSchema.safeParse(readJson(inputPath, MAX_MANIFEST_BYTES));
+    if (!r.success) throw new BadPackError(`${inputPath}: ${r.error.issues[0]?.path.join('.')} ${r.error.issues[0]?.message}; fix it or remove it`);
+    input = r.data;
+  }
+  const hasTriton = readEngineTree('sglang', srcAbs).tritonDirs.length > 0;
+  const tree = readEngineTree(hasTriton ? 'sglang' : 'vllm', srcAbs);
+  const skipped: { file: string; reason: string }[] = tree.unread.map((u) => ({ file: u.file.rel, reason: 'not where an engine reads it' }));
+  const files: PackFile[] = [];
+  const writes: { rel: string; text: string }[] = [];
+  const devices = new Set<string>();
+  const tritons = new Set<string>();
+  for (const f of tree.files) {
+    const parsed = parseFileName(f.name);
+    if (!parsed || parsed.key.deviceName === '') {
+      skipped.push({ file: f.rel, reason: 'not a config name the engines ask for' });
+      continue;
+    }
+    if (parsed.key.dtype !== null && !ENGINE_DTYPES.sglang.includes(parsed.key.dtype) && !ENGINE_DTYPES.vllm.includes(parsed.key.dtype)) {
+      skipped.push({ file: f.rel, reason: `no engine asks for dtype=${parsed.key.dtype}` });
+      continue;
+    }
+    const triton = f.tritonDir ? f.tritonDir.slice('triton_'.length).replace(/_/g, '.') : options.tritonVersion ?? input.tritonVersion ?? null;
+    if (!triton) throw new BadArgumentError(`--triton missing: ${f.rel} is not in a triton_X_Y_Z folder; pass the Triton version the files were tuned with`);
+    tritons.add(triton);
+    const sgKey = { ...parsed.key, deviceName: deviceNameForEngine('sglang', parsed.key.deviceName) };
+    devices.add(sgKey.deviceName);
+    const text = decodeConfigBytes(readFileCapped(f.abs), f.rel);
+    const a = analyzeConfigText(text, { engine: 'sglang', key: sgKey });
+    const errors = a.issues.filter((i) => i.severity === 'error' && i.code !== 'triton-version-key');
+    if (!a.content || errors.length > 0) {
+      throw new BadConfigFileError(`${f.rel}: ${errors[0]?.message ?? 'cannot be read'}; fix it before packing (run \`moe configs doctor\`)`);
+    }
+    const sgName = formatFileName('sglang', sgKey);
+    const rel = `configs/triton_${triton.replace(/\./g, '_')}/${sgName}`;
+    const sgText = formatConfigContent('sglang', a.content);
+    writes.push({ rel, text: sgText });
+    let vllmName: string | null = null;
+    if (!sgKey.down && !sgKey.perChannelQuant && (sgKey.dtype === null || ENGINE_DTYPES.vllm.includes(sgKey.dtype))) {
+      const vKey = { ...sgKey, deviceName: deviceNameForEngine('vllm', sgKey.deviceName) };
+      vllmName = formatFileName('vllm', vKey);
+      const vText = formatConfigContent('vllm', { ...a.content, tritonVersion: triton });
+      if (writes.some((w) => w.rel === `vllm/${vllmName}`)) {
+        skipped.push({ file: f.rel, reason: `its vLLM copy ${vllmName} clashes with another file's (Triton versions differ); only the first is kept` });
+        vllmName = null;
+      } else writes.push({ rel: `vllm/${vllmName}`, text: vText });
+    }
+    const extra = input.files?.[f.name] ?? {};
+    files.push({
+      path: rel,
+      sha256: createHash('sha256').update(sgText).digest('hex'),
+      vllmName,
+      serves: (extra.serves ?? []).map((s) => ({ model: s.model, tp: s.tp, ep: s.ep ?? 1 })),
+      measurements: extra.measurements ?? {},
+    });
+  }
+  if (files.length === 0) throw new BadArgumentError(`${src}: no config files to pack`);
+  const archs = [...devices].map((d) => gpuInfo(d)?.arch).filter((a): a is string => !!a);
+  const manifest: PackManifest = parsePackManifest({
+    schema: 1,
+    name: `@moe/configs-${options.name}`,
+    deviceNames: [...devices].sort(),
+    gpuArch: options.gpuArch ?? input.gpuArch ?? (new Set(archs).size === 1 ? (archs[0] as string) : null),
+    tritonVersion: options.tritonVersion ?? input.tritonVersion ?? (tritons.size === 1 ? ([...tritons][0] as string) : null),
+    kernelSourceHash: options.kernelSourceHash ?? input.kernelSourceHash ?? null,
+    toolVersion: options.toolVersion ?? input.toolVersion ?? null,
+    vllm: { derive: 'rename', dir: 'vllm' },
+    files,
+  });
+  const pkg = {
+    name: manifest.name,
+    version,
+    description: `Tuned fused-MoE Triton kernel configs for ${manifest.deviceNames.join(', ')} (SGLang and vLLM)`,
+    license: 'Apache-2.0',
+    keywords: ['moe-kit-config-pack', 'fused-moe', 'triton'],
+    files: ['manifest.json', 'configs', 'vllm', 'README.md'],
+  };
+  const readme = `# ${manifest.name}\n\nTuned fused-MoE kernel configs for ${manifest.deviceNames.join(', ')}.\nInstall them where your engine reads them:\n\n\`\`\`sh\nnpx moe configs install node_modules/${manifest.name} --engine sglang --python $(which python)\n\`\`\`\n\nmanifest.json lists every file, the models and TP it serves, and measured times.\n`;
+  mkdirSync(out, { recursive: true });
+  for (const w of [...writes, { rel: 'manifest.json', text: `${JSON.stringify(manifest, null, 2)}\n` }, { rel: 'package.json', text: `${JSON.stringify(pkg, null, 2)}\n` }, { rel: 'README.md', text: readme }]) {
+    const target = path.join(out, w.rel);
+    mkdirSync(path.dirname(target), { recursive: true });
+    writeFileAtomic(target, w.text, out);
+  }
+  return { dir: out, manifest, skipped };
+}
