@@ -69,3 +69,5 @@ export type { ConfigPack, BuildPackOptions, BuiltPack } from './packs';
 export { readPack, discoverPacks, packSource, buildPack } from './packs';
 export type { MergeOptions, MergeReport, MergeRule, MergeProvenance } from './merge';
 export { mergeConfigs } from './merge';
+export type { LookupOptions } from './api';
+export { lookup, install } from './api';

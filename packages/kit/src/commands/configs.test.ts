@@ -101,7 +101,7 @@ describe('moe configs doctor', () => {
     const dir = tree({ [`configs/triton_3_5_1/E=8,N=7168,device_name=NVIDIA_H100_80GB_HBM3.json`]: `${JSON.stringify({ '1': entry(16, 32) }, null, 4)}\n` });
     const ok = await run(['configs', 'doctor', dir]);
     expect(ok.code).toBe(EXIT.ok);
-    expect(ok.out).toContain('1 files checked: 0 errors, 0 warnings, 0 notes');
+    expect(ok.out).toContain('1 file checked: 0 errors, 0 warnings, 0 notes');
     const missing = await run(['configs', 'doctor', path.join(dir, 'nope')]);
     expect(missing.code).toBe(EXIT.usage);
   });

@@ -256,7 +256,8 @@ function doctorText(report: DoctorReport): string {
   }
   const count = (s: Finding['severity']) => report.findings.filter((f) => f.severity === s).length;
   out.push('');
-  out.push(`${report.checked} files checked: ${count('error')} errors, ${count('warning')} warnings, ${count('info')} notes`);
+  const n = (k: number, word: string) => `${k} ${word}${k === 1 ? '' : 's'}`;
+  out.push(`${n(report.checked, 'file')} checked: ${n(count('error'), 'error')}, ${n(count('warning'), 'warning')}, ${n(count('info'), 'note')}`);
   return `${out.join('\n')}\n`;
 }
 
