@@ -62,3 +62,19 @@ describe('engine trees', () => {
     expect(t.problems.map((p) => p.rel).sort()).toEqual([`triton_3_5_1/${F}`, 'triton_3_6_0']);
   });
 });
+
+describe('engine version', () => {
+  it('reads the version written in the package', () => {
+    const site = fakeSglangSitePackages('new');
+    expect(readEngineTree('sglang', site).engineVersion).toBe('0.5.10');
+    const v = fakeVllmSitePackages({ '_version.py': "__version__ = version = '0.11.2'\n" });
+    expect(readEngineTree('vllm', v).engineVersion).toBe('0.11.2');
+  });
+
+  it('caps how deep it walks', () => {
+    const dir = tempDir();
+    writeTree(dir, { [`${Array.from({ length: 20 }, (_, i) => `d${i}`).join('/')}/${F}`]: '{}' });
+    const t = readEngineTree('vllm', dir);
+    expect(t.problems.some((p) => /deeper than 12 levels/.test(p.reason))).toBe(true);
+  });
+});

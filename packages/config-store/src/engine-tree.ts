@@ -1,4 +1,4 @@
-import { existsSync, realpathSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Engine } from './engine';
 import { TreeNotFoundError } from './errors/tree-not-found-error';
@@ -137,6 +137,18 @@ export function detectEngine(dir: string): Engine {
  * layout, recognised by where the loader lives) or the site-packages folder holding it.
  * vLLM: a flat folder, the vllm package or its site-packages folder.
  */
+/** The package version written in the package (sglang/version.py, vllm/_version.py), or null. */
+export function packageVersion(engine: Engine, pkg: string): string | null {
+  const file = path.join(pkg, engine === 'sglang' ? 'version.py' : '_version.py');
+  try {
+    if (!statSync(file).isFile() || statSync(file).size > 64 * 1024) return null;
+    const m = /__version__\s*=\s*(?:version\s*=\s*)?["']([^"'\n]{1,64})["']/.exec(readFileSync(file, 'utf8'));
+    return m ? (m[1] as string) : null;
+  } catch {
+    return null;
+  }
+}
+
 export function readEngineTree(engine: Engine, dir: string, options: { engineVersion?: string | null } = {}): EngineTree {
   const abs = path.resolve(dir);
   if (!existsSync(abs) || !isDir(abs)) throw new TreeNotFoundError(`${dir} is not a folder; pass the folder that holds the config files`);
@@ -147,7 +159,7 @@ export function readEngineTree(engine: Engine, dir: string, options: { engineVer
     dir: real,
     layout: loc.layout,
     packageLayout: loc.packageLayout,
-    engineVersion: options.engineVersion ?? null,
+    engineVersion: options.engineVersion ?? (loc.pkg ? packageVersion(engine, loc.pkg) : null),
     configsRoot: loc.configsRoot,
     configsRootRel: path.relative(real, loc.configsRoot).split(path.sep).join('/'),
     tritonDirs: [],

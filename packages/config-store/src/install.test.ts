@@ -121,3 +121,26 @@ describe('install safety', () => {
     expect(() => installConfigs(collectSourceFiles([src]), { engine: 'sglang', into: tempDir() })).toThrow(/--triton missing/);
   });
 });
+
+describe('install refuses hostile sources', () => {
+  it('names with ".." and symlinks out of a source folder', () => {
+    const src = tempDir();
+    writeTree(src, { 'E=8,N=16,device_name=A..B.json': '{}' });
+    expect(() => collectSourceFiles([src])).toThrow(/contains '\.\.'.*install copies only files inside/);
+    const src2 = tempDir();
+    const outside = tempDir();
+    writeTree(outside, { 'E=8,N=16,device_name=NVIDIA_H100_80GB_HBM3.json': '{}' });
+    symlinkSync(path.join(outside, 'E=8,N=16,device_name=NVIDIA_H100_80GB_HBM3.json'), path.join(src2, 'E=8,N=16,device_name=NVIDIA_H100_80GB_HBM3.json'));
+    expect(() => collectSourceFiles([src2])).toThrow(/outside the folder/);
+  });
+
+  it('huge and non-UTF-8 files', () => {
+    const src = tempDir();
+    writeTree(src, { 'triton_3_5_1/E=8,N=16,device_name=NVIDIA_H100_80GB_HBM3.json': ' '.repeat(2 * 1024 * 1024) });
+    expect(() => installConfigs(collectSourceFiles([src]), { engine: 'sglang', into: tempDir() })).toThrow(/over the 1048576-byte cap/);
+    const src2 = tempDir();
+    mkdirSync(path.join(src2, 'triton_3_5_1'));
+    writeFileSync(path.join(src2, 'triton_3_5_1/E=8,N=16,device_name=NVIDIA_H100_80GB_HBM3.json'), Buffer.from([0xff, 0xfe]));
+    expect(() => installConfigs(collectSourceFiles([src2]), { engine: 'sglang', into: tempDir() })).toThrow(/not valid UTF-8/);
+  });
+});

@@ -175,7 +175,8 @@ export function installConfigs(sources: SourceFile[], options: InstallOptions): 
     try {
       text = decodeConfigBytes(readFileCapped(src.abs), src.display);
     } catch (err) {
-      throw err instanceof BadConfigFileError ? err : new BadConfigFileError(`${src.display}: ${(err as Error).message}`, { cause: err });
+      const typed = typeof (err as { code?: unknown }).code === 'string' && String((err as { code: string }).code).startsWith('MOE_');
+      throw typed ? err : new BadConfigFileError(`${src.display}: cannot be read (${(err as Error).message}); check the path and permissions`, { cause: err });
     }
     const a = analyzeConfigText(text, { engine, key });
     const blocking = a.issues.filter((i) => i.severity === 'error' && !['triton-version-key', 'shared-memory', 'block-k-mismatch'].includes(i.code));

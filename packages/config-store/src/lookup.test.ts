@@ -210,3 +210,22 @@ describe('default configs', () => {
     expect(s.results[0]).toMatchObject({ source: 'default', config: { BLOCK_SIZE_M: 16, BLOCK_SIZE_N: 32, BLOCK_SIZE_K: 64, GROUP_SIZE_M: 1 } });
   });
 });
+
+describe('engine load failures', () => {
+  it('vLLM treats a non-object file as missing (default config); SGLang fails on it', () => {
+    const v = lookupConfig({ engine: 'vllm', key: h100, ms: [1] }, memorySource({ [NAME]: '[1, 2]' }));
+    expect(v.results[0]?.source).toBe('default');
+    expect(() => sg({ tritonVersion: '3.5.1' }, { [`triton_3_5_1/${NAME}`]: '[1, 2]' })).toThrow(EngineWouldFailError);
+  });
+
+  it('SGLang fails when it must fall back and the configs folder does not exist', () => {
+    const none = { tritonDirs: () => null, read: () => null };
+    expect(() => lookupConfig({ engine: 'sglang', key: h100, ms: [1], tritonVersion: '3.5.1' }, none)).toThrow(/configs folder/);
+  });
+
+  it('an entry the engine picks but cannot launch is an error, other entries still answer', () => {
+    const files = { [`triton_3_5_1/${NAME}`]: JSON.stringify({ '1': c(32), '64': { BLOCK_SIZE_M: 16 } }) };
+    expect(sg({ tritonVersion: '3.5.1', ms: [2] }, files).results[0]?.key).toBe(1);
+    expect(() => sg({ tritonVersion: '3.5.1', ms: [60] }, files)).toThrow(/picks entry "64"/);
+  });
+});

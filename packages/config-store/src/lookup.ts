@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { analyzeConfigText, decodeConfigBytes } from './config-content';
 import type { ConfigKey } from './config-key';
 import type { DefaultConfigInput } from './default-config';
@@ -26,7 +27,7 @@ export interface ConfigSource {
 export function treeSource(tree: EngineTree): ConfigSource {
   const byPath = new Map(tree.files.map((f) => [f.tritonDir ? `${f.tritonDir}/${f.name}` : f.name, f]));
   return {
-    tritonDirs: () => (tree.engine === 'sglang' ? tree.tritonDirs.map((d) => d.name) : null),
+    tritonDirs: () => (tree.engine === 'sglang' && existsSync(tree.configsRoot) ? tree.tritonDirs.map((d) => d.name) : null),
     read: (dir, name) => {
       const f = byPath.get(dir ? `${dir}/${name}` : name);
       if (!f) return null;
@@ -134,6 +135,8 @@ interface Loaded {
 
 function load(engine: Engine, key: ConfigKey, found: { text: string; rel: string }): Loaded | null {
   const a = analyzeConfigText(found.text, { engine, key });
+  // vLLM's loader returns nothing for JSON that is not an object: the default config is used.
+  if (engine === 'vllm' && a.issues.some((i) => i.code === 'not-object')) return null;
   if (!a.content || !a.loadable) {
     const why = a.issues.find((i) => i.severity === 'error');
     throw new EngineWouldFailError(`${found.rel}: the engine fails to load this file (${why?.message ?? 'unreadable'}); ${why?.fix ?? 'fix or remove it'}`);
@@ -197,7 +200,7 @@ export function lookupConfig(query: LookupQuery, sources: ConfigSource | ConfigS
   };
 
   const up = resolve(fileName);
-  if (up.found && !up.loaded) notes.push(`${fileName} has no entries: the engine treats it as missing and uses its default`);
+  if (up.found && !up.loaded) notes.push(`${fileName} has no usable entries: the engine treats it as missing and uses its default`);
   if (up.fallbackFrom && query.tritonVersion) notes.push(`no file for Triton ${query.tritonVersion}: SGLang falls back to ${up.fallbackFrom}`);
   if (engine === 'sglang' && !query.tritonVersion) notes.push('no --triton given: assuming a running Triton without a folder of its own (newest folder first)');
 
