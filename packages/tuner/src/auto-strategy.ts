@@ -2,7 +2,7 @@ import type { BatchSession } from './batch-session';
 import { CandidateGrid, familyKey, WITHIN_FAMILY_PARAMS } from './candidate-grid';
 import { CONFIG_PARAMS, configKey, type KernelConfig } from './kernel-config';
 import { SearchSession } from './search-session';
-import type { BatchResult, SearchInput, SearchResult, SearchStrategy } from './strategy';
+import type { SearchInput, SearchResult, SearchStrategy } from './strategy';
 
 export interface AutoOptions {
   /**
@@ -83,6 +83,9 @@ const DEFAULTS: Required<AutoOptions> = {
   contenderTolerance: 0.02,
 };
 
+/** A batch size may always measure this many configs (a small space has no 8% to speak of). */
+const MIN_BUDGET = 12;
+
 /** Attempts at one batch size after which a batch size where nothing ran is given up. */
 const GIVE_UP_AFTER = 16;
 
@@ -125,7 +128,7 @@ export function autoStrategy(options: AutoOptions = {}): SearchStrategy {
         const jump = lastGoodM === undefined ? Infinity : Math.max(M / lastGoodM, lastGoodM / M);
         const fullScreen = jump > o.rescreenJump || familyOrder.length === 0;
         const s = share();
-        const budget = Math.max(1, Math.floor(Math.min(planned[step]! * scale * s, s * order.length - spent)));
+        const budget = Math.max(MIN_BUDGET, Math.floor(Math.min(planned[step]! * scale * s, s * order.length - spent)));
         const tryNew = probe(batch, session, budget);
         const reserve = Math.ceil(o.reserveFraction * budget);
 

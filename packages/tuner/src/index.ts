@@ -20,3 +20,5 @@ export * from './goal';
 export * from './synthetic-tables';
 export * from './errors/invalid-table-error';
 export * from './errors/invalid-search-option-error';
+export * from './strategy-by-name';
+export * from './simulate-options';

@@ -3,6 +3,7 @@ import type { CliIo } from '../io';
 import { shapesCommand } from './shapes';
 import { devicesCommand } from './devices';
 import { configsCommand } from './configs';
+import { tuneCommand } from './tune';
 
 /** One command group: adds its subcommands to the program. One file per command group. */
 export type CommandModule = (program: Command, io: CliIo) => void;
@@ -12,4 +13,5 @@ export const commandModules: CommandModule[] = [
   configsCommand,
   shapesCommand,
   devicesCommand,
+  tuneCommand,
 ];

@@ -1,0 +1,111 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { EXIT } from '../exit';
+import { memoryIo } from '../io';
+import { main } from '../main';
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
+const TABLE = path.resolve(repoRoot, '../shared/reference/measured/engine-kernel-exhaustive-h200-lfm2-8b-a1b-tp1-up.json');
+const KEYS = ['BLOCK_SIZE_M', 'BLOCK_SIZE_N', 'BLOCK_SIZE_K', 'GROUP_SIZE_M', 'num_warps', 'num_stages'];
+
+interface Raw {
+  space: Record<string, number>[];
+  rows: { M: number; us: Record<string, number> }[];
+}
+
+async function run(argv: string[]) {
+  const io = memoryIo({}, repoRoot);
+  const code = await main(argv, io);
+  return { code, out: io.out, err: io.err };
+}
+
+describe('moe tune --simulate', () => {
+  const raw = JSON.parse(readFileSync(TABLE, 'utf8')) as Raw;
+
+  it('prints the JSON of the issue: strategy, rows of {M, config, us, measured}, compiled, simulatedSeconds', async () => {
+    const { code, out } = await run(['tune', '--simulate', TABLE, '--jitter', '1', '--seed', '2', '--json']);
+    expect(code).toBe(EXIT.ok);
+    const json = JSON.parse(out);
+    expect(Object.keys(json)).toEqual(['strategy', 'rows', 'compiled', 'simulatedSeconds']);
+    expect(json.strategy).toBe('auto');
+    expect(json.rows.map((r: { M: number }) => r.M)).toEqual(raw.rows.map((r) => r.M));
+    for (const row of json.rows) {
+      expect(Object.keys(row)).toEqual(['M', 'config', 'us', 'measured']);
+      expect(Object.keys(row.config)).toEqual(KEYS);
+      expect(row.measured).toBeGreaterThan(0);
+      expect(row.measured).toBeLessThan(1284);
+    }
+    expect(json.compiled).toBeLessThanOrEqual(960);
+    expect(json.simulatedSeconds).toBeGreaterThan(0);
+  });
+
+  it('exhaustive without jitter returns the table best at every batch size', async () => {
+    const { code, out } = await run(['tune', '--simulate', TABLE, '--strategy', 'exhaustive', '--json']);
+    expect(code).toBe(EXIT.ok);
+    const json = JSON.parse(out);
+    for (const [i, row] of raw.rows.entries()) {
+      const [bestIndex] = Object.entries(row.us).reduce((a, b) => (b[1] < a[1] ? b : a));
+      expect(json.rows[i].config).toEqual(raw.space[Number(bestIndex)]);
+      expect(json.rows[i].measured).toBe(Object.keys(row.us).length);
+    }
+  });
+
+  it('random keeps to its budget', async () => {
+    const { code, out } = await run(['tune', '--simulate', TABLE, '--strategy', 'random', '--budget', '20', '--json']);
+    expect(code).toBe(EXIT.ok);
+    for (const row of JSON.parse(out).rows) expect(row.measured).toBeLessThanOrEqual(20);
+  });
+
+  it('prints a table for people', async () => {
+    const { code, out } = await run(['tune', '--simulate', TABLE]);
+    expect(code).toBe(EXIT.ok);
+    expect(out).toMatch(/strategy auto/);
+    expect(out).toMatch(/4096 +BLOCK 128x256x64, GROUP 1, 8 warps, 3 stages/);
+    expect(out).toMatch(/compiled \d+ of 1920 configs/);
+  });
+
+  it('works on a table of other batch sizes and shapes', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'moe-tune-'));
+    const small = {
+      space: raw.space.slice(0, 8),
+      failed: {},
+      rows: [
+        { M: 3, us: Object.fromEntries(Array.from({ length: 8 }, (_, i) => [String(i), 10 + ((i * 7) % 8)])) },
+        { M: 77, us: Object.fromEntries(Array.from({ length: 8 }, (_, i) => [String(i), 30 - i])) },
+      ],
+      compile_seconds_2_processes: 4,
+    };
+    const file = path.join(dir, 'small.json');
+    writeFileSync(file, JSON.stringify(small));
+    const { code, out } = await run(['tune', '--simulate', file, '--json']);
+    expect(code).toBe(EXIT.ok);
+    const json = JSON.parse(out);
+    expect(json.rows.map((r: { M: number }) => r.M)).toEqual([3, 77]);
+    expect(json.rows[0].config).toEqual(raw.space[0]);
+    expect(json.rows[1].config).toEqual(raw.space[7]);
+  });
+
+  it.each([
+    [['tune', '--simulate', 'no-such-table.json'], /^moe: --simulate no-such-table\.json: cannot read the file \(ENOENT\); pass /],
+    [['tune', '--simulate', TABLE, '--strategy', 'fastest'], /^moe: --strategy "fastest" is not valid: .*pass e\.g\. --strategy auto/],
+    [['tune', '--simulate', TABLE, '--budget', '-3'], /^moe: --budget "-3" is not valid/],
+    [['tune'], /^moe: --simulate is missing: .*pass --simulate <table\.json>/],
+  ])('rejects bad input with one line and exit 2: %j', async (argv, pattern) => {
+    const { code, err } = await run(argv);
+    expect(code).toBe(EXIT.usage);
+    expect(err).toMatch(pattern);
+    expect(err.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('names the table file and the field when the table is malformed', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'moe-tune-'));
+    const file = path.join(dir, 'bad.json');
+    writeFileSync(file, JSON.stringify({ space: raw.space.slice(0, 2), rows: [{ M: 1, us: { '5': 1 } }], compile_seconds_1_processes: 1 }));
+    const { code, err } = await run(['tune', '--simulate', file]);
+    expect(code).toBe(EXIT.usage);
+    expect(err).toMatch(/bad\.json: rows\[M=1\]\.us\.5 is not an index into "space"/);
+  });
+});

@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+import { ADA, AMPERE, gpuLimitsFor, HOPPER } from './gpu-limits';
+import { configKey } from './kernel-config';
+import { buildSearchSpace, engineGrid } from './search-space';
+import { referenceTable } from './__fixtures__/reference';
+
+describe('engineGrid', () => {
+  it('is the 1,920 configs of the engines in their order (the recorded table lists them so)', () => {
+    const grid = engineGrid();
+    expect(grid).toHaveLength(5 * 4 * 3 * 4 * 2 * 4);
+    expect(grid.map(configKey)).toEqual(referenceTable().space.map(configKey));
+  });
+});
+
+describe('buildSearchSpace', () => {
+  it('keeps everything without a GPU or quantization', () => {
+    const space = buildSearchSpace();
+    expect(space.candidates).toHaveLength(1920);
+    expect(space.pruned).toEqual([]);
+  });
+
+  it('keeps BLOCK_SIZE_K a multiple of 128 for block fp8 [128, 128] (SGLang), and BLOCK_SIZE_N too in vLLM', () => {
+    const sglang = buildSearchSpace(engineGrid(), { dtype: 'fp8_w8a8', blockShape: [128, 128], engine: 'sglang' });
+    // BLOCK_SIZE_K 128 or 256: 2 of 3 values.
+    expect(sglang.candidates).toHaveLength(1280);
+    expect(sglang.candidates.every((c) => c.BLOCK_SIZE_K % 128 === 0)).toBe(true);
+    const vllm = buildSearchSpace(engineGrid(), { dtype: 'fp8_w8a8', blockShape: [128, 128], engine: 'vllm' });
+    // ... and BLOCK_SIZE_N 128 or 256: 2 of 4 values.
+    expect(vllm.candidates).toHaveLength(640);
+    expect(vllm.pruned.every((p) => p.reason === 'block-quant')).toBe(true);
+  });
+
+  it('on the recorded table drops no config that compiled and most that ran out of shared memory', () => {
+    const table = referenceTable();
+    const space = buildSearchSpace(table.space, { gpu: HOPPER });
+    const index = new Map(table.space.map((c, i) => [configKey(c), i]));
+    const prunedIdx = space.pruned.map((p) => index.get(configKey(p.config))!);
+    expect(prunedIdx.filter((i) => !table.failed.has(i))).toEqual([]);
+    const oor = [...table.failed].filter(([, r]) => r.startsWith('OutOfResources')).map(([i]) => i);
+    const dropped = oor.filter((i) => prunedIdx.includes(i));
+    expect(dropped.length).toBeGreaterThanOrEqual(Math.ceil(0.9 * oor.length));
+    expect(space.pruned.every((p) => p.reason === 'shared-memory' && p.sharedMemoryBytes! > 232_448)).toBe(true);
+  });
+
+  it('prunes more on GPUs with less shared memory', () => {
+    const hopper = buildSearchSpace(engineGrid(), { gpu: HOPPER }).candidates.length;
+    const ampere = buildSearchSpace(engineGrid(), { gpu: AMPERE }).candidates.length;
+    const ada = buildSearchSpace(engineGrid(), { gpu: ADA }).candidates.length;
+    // 99 KB (Ada) holds fewer configs than 163 KB (Ampere, stages - 1 buffers) or 227 KB (Hopper).
+    expect(ada).toBeLessThan(ampere);
+    expect(ada).toBeLessThan(hopper);
+  });
+});
+
+describe('gpuLimitsFor', () => {
+  it('maps driver names to limits, and unknown GPUs to none', () => {
+    expect(gpuLimitsFor('NVIDIA H100 80GB HBM3')).toBe(HOPPER);
+    expect(gpuLimitsFor('NVIDIA H200')).toBe(HOPPER);
+    expect(gpuLimitsFor('NVIDIA A100-SXM4-80GB')).toBe(AMPERE);
+    expect(gpuLimitsFor('NVIDIA L40S')).toBe(ADA);
+    expect(gpuLimitsFor('Some Future GPU')).toBeUndefined();
+  });
+});

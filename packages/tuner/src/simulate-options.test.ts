@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import { InvalidSearchOptionError } from './errors/invalid-search-option-error';
+import { parseSimulateOptions } from './simulate-options';
+import { strategyByName } from './strategy-by-name';
+
+describe('parseSimulateOptions', () => {
+  it('defaults to auto, no jitter, seed 0', () => {
+    expect(parseSimulateOptions({})).toEqual({ strategy: 'auto', jitterPercent: 0, seed: 0 });
+  });
+
+  it('reads command-line strings', () => {
+    expect(parseSimulateOptions({ strategy: 'random', budget: '50', jitter: '1.5', seed: '3' })).toEqual({
+      strategy: 'random',
+      budget: 50,
+      jitterPercent: 1.5,
+      seed: 3,
+    });
+  });
+
+  it.each([
+    [{ strategy: 'best' }, /--strategy "best" is not valid: .*auto, exhaustive, random/],
+    [{ budget: '0' }, /--budget "0" is not valid: --budget must be at least 1/],
+    [{ budget: '2.5' }, /whole number/],
+    [{ jitter: 'lots' }, /--jitter "lots" is not valid: --jitter must be a number/],
+    [{ seed: '1.5' }, /--seed must be an integer/],
+  ])('rejects %j with the option and an example', (raw, pattern) => {
+    try {
+      parseSimulateOptions(raw);
+      expect.unreachable();
+    } catch (err) {
+      expect(err).toBeInstanceOf(InvalidSearchOptionError);
+      expect((err as InvalidSearchOptionError).code).toBe('MOE_INVALID_SEARCH_OPTION');
+      expect((err as Error).message).toMatch(pattern);
+      expect((err as Error).message).toMatch(/pass e\.g\. --/);
+    }
+  });
+});
+
+describe('strategyByName', () => {
+  it('builds each strategy and refuses a budget for exhaustive', () => {
+    expect(strategyByName({ name: 'auto', candidates: 1000 }).name).toBe('auto');
+    expect(strategyByName({ name: 'random', candidates: 1000, budget: 10 }).name).toBe('random');
+    expect(strategyByName({ name: 'exhaustive', candidates: 1000 }).name).toBe('exhaustive');
+    expect(() => strategyByName({ name: 'exhaustive', candidates: 1000, budget: 5 })).toThrow(/--budget does not apply/);
+  });
+});
