@@ -205,10 +205,12 @@ class ContextImpl implements Context, FunctionOwner {
 
 /**
  * Opens a context on a device: an index into devices() (default 0) or a DeviceInfo from it.
- * Throws DeviceNotFoundError when there is no such device (the message says why there is none).
+ * Throws NativeAddonUnavailableError when the addon is not built, DeviceNotFoundError when there
+ * is no such device (the message says why there is none).
  */
 export function openContext(device: number | DeviceInfo = 0): Context {
   const op = 'openContext';
+  const addon = loadAddon(); // throws NativeAddonUnavailableError, listing each cause and fix
   const probe = probeDevices();
   let info: DeviceInfo | undefined;
   if (typeof device === 'number') {
@@ -222,6 +224,6 @@ export function openContext(device: number | DeviceInfo = 0): Context {
     throw new NativeArgumentError(`${op}(device)`, `${describe(device)} is not a device`, 'pass an index into devices() or one of its entries');
   }
   const found = info;
-  const native = nativeCall(op, () => loadAddon().Context.open(found.ordinal, found.backend));
+  const native = nativeCall(op, () => addon.Context.open(found.ordinal, found.backend));
   return new ContextImpl(native, found);
 }
