@@ -128,10 +128,7 @@ Napi::Value Context::Synchronize(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value Context::Close(const Napi::CallbackInfo& info) {
-  if (st_ && !st_->closed) {
-    st_->closed = true;
-    st_->Release();
-  }
+  if (st_ && !st_->closed) st_->Close();
   return info.Env().Undefined();
 }
 

@@ -11,6 +11,15 @@ void ContextState::Release() {
   drv->primaryCtxRelease.fn(dev);
 }
 
+void ContextState::Close() {
+  closed = true;
+  if (inflight == 0) Release();
+}
+
+void ContextState::WorkerSettled() {
+  if (--inflight == 0 && closed) Release();
+}
+
 void ContextState::MarkDead(const std::string& why) {
   std::lock_guard<std::mutex> lock(mu_);
   if (!dead.exchange(true)) deadReason_ = why;
@@ -56,7 +65,9 @@ void EnsureUsable(Napi::Env env, ContextState* st) {
 }
 
 DriverWorker::DriverWorker(Napi::Env env, StatePtr st)
-    : Napi::AsyncWorker(env), st_(std::move(st)), deferred_(Napi::Promise::Deferred::New(env)) {}
+    : Napi::AsyncWorker(env), st_(std::move(st)), deferred_(Napi::Promise::Deferred::New(env)) {
+  ++st_->inflight;  // a close() meanwhile waits for this worker before releasing the context
+}
 
 bool DriverWorker::Try(const char* call, CUresult status) {
   if (status == kSuccess) return true;
@@ -73,11 +84,13 @@ void DriverWorker::Execute() {
 
 void DriverWorker::OnOK() {
   Napi::HandleScope scope(Env());
+  st_->WorkerSettled();
   deferred_.Resolve(Result(Env()));
 }
 
 void DriverWorker::OnError(const Napi::Error&) {
   Napi::HandleScope scope(Env());
+  st_->WorkerSettled();
   deferred_.Reject(DriverError(Env(), st_.get(), failedCall_, status_).Value());
 }
 

@@ -20,12 +20,16 @@ struct ContextState {
   CUcontext ctx = nullptr;  // the device's primary context, retained while open
   std::atomic<bool> dead{false};
   bool closed = false;
+  int inflight = 0;  // async workers queued and not yet settled (JS thread only)
 
   ~ContextState();
   CUresult MakeCurrent() const { return drv->ctxSetCurrent.fn(ctx); }
   void MarkDead(const std::string& why);
   std::string DeadReason();
   void Release();  // releases the primary context (idempotent)
+  // close(): releases now, or when the last async worker settles.
+  void Close();
+  void WorkerSettled();
 
  private:
   std::mutex mu_;
