@@ -71,3 +71,5 @@ export type { MergeOptions, MergeReport, MergeRule, MergeProvenance } from './me
 export { mergeConfigs } from './merge';
 export type { LookupOptions } from './api';
 export { lookup, install } from './api';
+export type { TableContext } from './validate-table';
+export { validateConfigTable } from './validate-table';

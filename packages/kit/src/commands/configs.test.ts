@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -20,6 +21,15 @@ function tree(files: Record<string, string>): string {
   }
   return dir;
 }
+
+const hasPython = (() => {
+  try {
+    execFileSync('python3', ['-c', 'print(1)']);
+    return true;
+  } catch {
+    return false;
+  }
+})();
 
 const entry = (m: number, n: number) => ({ BLOCK_SIZE_M: m, BLOCK_SIZE_N: n, BLOCK_SIZE_K: 64, GROUP_SIZE_M: 1, num_warps: 4, num_stages: 3 });
 
@@ -132,7 +142,7 @@ describe('moe configs lookup --model', () => {
 describe('moe configs install', () => {
   const LFM2 = 'triton_3_5_1/E=32,N=1792,device_name=NVIDIA_H100_80GB_HBM3.json';
 
-  it('installs into the sglang of a Python environment (new layout) and reports the target', async () => {
+  it.runIf(hasPython)('installs into the sglang of a Python environment (new layout) and reports the target', async () => {
     const site = tree({
       'sglang/__init__.py': '',
       'sglang/srt/layers/moe/moe_runner/triton_utils/fused_moe_triton_config.py': '',
@@ -190,5 +200,24 @@ describe('moe configs pack, lookup --packs and merge', () => {
     const bad = await run(['configs', 'merge', a, c, '-o', path.join(tree({}), 'm2')]);
     expect(bad.code).toBe(EXIT.usage);
     expect(bad.err).toMatch(/--prefer first\|last/);
+  });
+});
+
+describe('moe configs lookup --python', () => {
+  it.runIf(hasPython)('reads the installed package, or SGLANG_MOE_CONFIG_DIR when it is set', async () => {
+    const name = 'E=8,N=7168,device_name=NVIDIA_H100_80GB_HBM3.json';
+    const site = tree({
+      'sglang/__init__.py': '',
+      'sglang/srt/layers/moe/moe_runner/triton_utils/fused_moe_triton_config.py': '',
+      [`sglang/srt/layers/moe/moe_runner/triton_utils/configs/triton_3_5_1/${name}`]: JSON.stringify({ '1': entry(16, 32) }),
+    });
+    const override = tree({ [`configs/triton_3_5_1/${name}`]: JSON.stringify({ '1': entry(16, 256) }) });
+    const args = ['configs', 'lookup', '--engine', 'sglang', '--python', 'python3', '--E', '8', '--N', '7168', '--device-name', 'NVIDIA H100 80GB HBM3', '--triton', '3.5.1', '--m', '1', '--json'];
+    const a = memoryIo({ PATH: process.env.PATH, PYTHONPATH: site });
+    expect(await main(args, a)).toBe(EXIT.ok);
+    expect(JSON.parse(a.out)[0]).toMatchObject({ file: `srt/layers/moe/moe_runner/triton_utils/configs/triton_3_5_1/${name}`, config: { BLOCK_SIZE_N: 32 } });
+    const b = memoryIo({ PATH: process.env.PATH, PYTHONPATH: site, SGLANG_MOE_CONFIG_DIR: override });
+    expect(await main(args, b)).toBe(EXIT.ok);
+    expect(JSON.parse(b.out)[0]).toMatchObject({ file: `configs/triton_3_5_1/${name}`, config: { BLOCK_SIZE_N: 256 } });
   });
 });

@@ -108,14 +108,23 @@ export interface LookupJsonRow {
   config: KernelConfig;
 }
 
-async function resolveTree(engine: Engine, opts: { dir?: string; python?: string }, io: CliIo): Promise<{ tree: EngineTree; triton: string | null }> {
+async function resolveTree(engine: Engine, opts: { dir?: string; python?: string }, io: CliIo): Promise<{ tree: EngineTree; triton: string | null; note: string | null }> {
   if (opts.dir !== undefined && opts.python !== undefined) throw new BadArgumentError('--dir and --python both given; pass one: the folder to read, or the interpreter whose engine to read');
   if (opts.python !== undefined) {
     const found = await findInstalledEngine(engine, opts.python, { env: io.env });
-    return { tree: readEngineTree(engine, found.packageDir, { engineVersion: found.version }), triton: found.tritonVersion };
+    const override = engine === 'sglang' ? io.env.SGLANG_MOE_CONFIG_DIR : undefined;
+    if (override) {
+      // SGLang reads $SGLANG_MOE_CONFIG_DIR/configs/triton_X_Y_Z/ instead of its package folder.
+      return {
+        tree: readEngineTree('sglang', resolvePath(io, override)),
+        triton: found.tritonVersion,
+        note: `SGLANG_MOE_CONFIG_DIR is set: SGLang reads ${override}/configs, not its package folder`,
+      };
+    }
+    return { tree: readEngineTree(engine, found.packageDir, { engineVersion: found.version }), triton: found.tritonVersion, note: null };
   }
   if (opts.dir === undefined) throw new BadArgumentError('--dir missing; pass the folder the engine reads (SGLang: the one holding configs/triton_X_Y_Z/; vLLM: the flat config folder) or --python <interpreter>');
-  return { tree: readEngineTree(engine, resolvePath(io, opts.dir)), triton: null };
+  return { tree: readEngineTree(engine, resolvePath(io, opts.dir)), triton: null, note: null };
 }
 
 function resolvePath(io: CliIo, p: string): string {
@@ -135,7 +144,8 @@ async function runLookup(opts: LookupOptions, io: CliIo): Promise<void> {
   }
   let tree: EngineTree | null = null;
   let installedTriton: string | null = null;
-  if (!opts.packs) ({ tree, triton: installedTriton } = await resolveTree(engine, opts, io));
+  let treeNote: string | null = null;
+  if (!opts.packs) ({ tree, triton: installedTriton, note: treeNote } = await resolveTree(engine, opts, io));
   else if (opts.dir !== undefined || opts.python !== undefined) throw new BadArgumentError('--packs searches installed packs; drop --dir/--python, or drop --packs');
   const triton = tritonOption(opts.triton) ?? installedTriton;
 
@@ -203,6 +213,7 @@ async function runLookup(opts: LookupOptions, io: CliIo): Promise<void> {
     report = found as LookupReport;
     where = packs.map((p) => p.name).join(', ');
   }
+  if (treeNote) report.notes.unshift(treeNote);
   if (opts.json) {
     const rows: LookupJsonRow[] = report.results.map((r) => ({ m: r.m, source: r.source, file: r.file, key: r.key, config: r.config }));
     io.stdout(`${JSON.stringify(rows, null, 2)}\n`);

@@ -1,0 +1,52 @@
+import type { ConfigKey } from './config-key';
+import type { ConfigTable } from './config-table';
+import type { Engine } from './engine';
+import type { Issue } from './finding';
+import { issue } from './finding';
+import { gpuInfo } from './gpu-info';
+import type { KernelConfigField } from './kernel-config';
+import { checkFieldValue, engineFields, KERNEL_CONFIG_FIELDS } from './kernel-config';
+import { effectiveBlockK, estimateSharedMemory } from './shared-memory';
+
+export interface TableContext {
+  engine: Engine;
+  /** dtype, block shape and device from the file's key; the GPU limit comes from deviceName. */
+  key: Pick<ConfigKey, 'dtype' | 'blockShape' | 'deviceName'>;
+}
+
+/**
+ * Checks a typed table before it is written: value ranges and powers of two, fields the engine
+ * accepts, BLOCK_SIZE_K against block_k, and the shared-memory estimate against the GPU's
+ * per-block limit. Returns the problems; an empty list means the engine can launch every entry.
+ */
+export function validateConfigTable(table: ConfigTable, ctx: TableContext): Issue[] {
+  const out: Issue[] = [];
+  const known = new Set<string>(engineFields(ctx.engine));
+  const limit = gpuInfo(ctx.key.deviceName)?.sharedMemoryPerBlock ?? null;
+  for (const [m, config] of table) {
+    const where = `batch size ${m}`;
+    for (const field of KERNEL_CONFIG_FIELDS) {
+      const value = config[field];
+      if (value === undefined) continue;
+      if (!known.has(field)) {
+        out.push(issue('error', 'unknown-key', `${where}: ${ctx.engine === 'sglang' ? 'SGLang' : 'vLLM'} does not accept ${field}`, `drop ${field}`));
+        continue;
+      }
+      const problem = checkFieldValue(field as KernelConfigField, value);
+      if (problem) out.push(issue('error', /power of two/.test(problem) ? 'not-power-of-two' : /must be an integer|true or false/.test(problem) ? 'not-integer' : 'out-of-range', `${where}: ${problem}`, 'choose a valid value'));
+    }
+    const bs = ctx.key.blockShape;
+    if (bs && bs[0] > 0 && bs[1] > 0 && Number.isInteger(config.BLOCK_SIZE_K) && config.BLOCK_SIZE_K > 0 && bs[1] % effectiveBlockK(config.BLOCK_SIZE_K, bs) !== 0) {
+      out.push(issue('error', 'block-k-mismatch', `${where}: BLOCK_SIZE_K ${config.BLOCK_SIZE_K} does not divide block_k ${bs[1]}`, `use a BLOCK_SIZE_K that divides ${bs[1]}`));
+    }
+    if (limit !== null) {
+      const est = estimateSharedMemory(config, { dtype: ctx.key.dtype, blockShape: bs });
+      if (est !== null && est > limit) {
+        out.push(
+          issue('error', 'shared-memory', `${where}: needs about ${Math.ceil(est / 1024)} KB of shared memory (estimate), over the ${limit / 1024} KB ${ctx.key.deviceName} allows`, 'lower num_stages or the block sizes'),
+        );
+      }
+    }
+  }
+  return out;
+}
