@@ -5,7 +5,7 @@ import { readEngineTree } from './engine-tree';
 import { collectSourceFiles, installConfigs } from './install';
 import { lookupConfig, treeSource } from './lookup';
 import { fakeSglangSitePackages, fakeVllmSitePackages, tempDir, writeTree } from './__fixtures__/fake-engines';
-import { SGLANG_CORPUS } from './__fixtures__/reference';
+import { SGLANG_CORPUS, VLLM_CORPUS } from './__fixtures__/reference';
 
 const LFM2 = 'triton_3_5_1/E=32,N=1792,device_name=NVIDIA_H100_80GB_HBM3.json';
 const BLOCK = 'triton_3_2_0/E=257,N=256,device_name=NVIDIA_H200,dtype=fp8_w8a8,block_shape=[128, 128].json';
@@ -142,5 +142,16 @@ describe('install refuses hostile sources', () => {
     mkdirSync(path.join(src2, 'triton_3_5_1'));
     writeFileSync(path.join(src2, 'triton_3_5_1/E=8,N=16,device_name=NVIDIA_H100_80GB_HBM3.json'), Buffer.from([0xff, 0xfe]));
     expect(() => installConfigs(collectSourceFiles([src2]), { engine: 'sglang', into: tempDir() })).toThrow(/not valid UTF-8/);
+  });
+});
+
+describe('install between engines drops fields the target rejects', () => {
+  it('vLLM SPLIT_K=1 is dropped for SGLang', () => {
+    const file = path.join(VLLM_CORPUS, 'E=384,N=256,device_name=AMD_Instinct_MI350X,dtype=int4_w4a16.json');
+    const into = tempDir();
+    const r = installConfigs(collectSourceFiles([file]), { engine: 'sglang', into, tritonVersion: '3.4.0' });
+    expect(r.actions[0]).toMatchObject({ action: 'write', reason: 'dropped SPLIT_K (SGLang does not take it)' });
+    expect(readFileSync(path.join(into, 'configs/triton_3_4_0/E=384,N=256,device_name=AMD_Instinct_MI350X,dtype=int4_w4a16.json'), 'utf8')).not.toContain('SPLIT_K');
+    expect(r.findings.filter((f) => f.severity === 'error')).toEqual([]);
   });
 });

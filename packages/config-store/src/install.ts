@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { ConfigFileContent } from './config-content';
 import { analyzeConfigText, decodeConfigBytes, formatConfigContent } from './config-content';
+import type { JsonOut } from './json-text';
 import type { ConfigKey } from './config-key';
 import type { TableDifference } from './config-table';
 import { diffConfigTables } from './config-table';
@@ -178,15 +179,26 @@ export function installConfigs(sources: SourceFile[], options: InstallOptions): 
       const typed = typeof (err as { code?: unknown }).code === 'string' && String((err as { code: string }).code).startsWith('MOE_');
       throw typed ? err : new BadConfigFileError(`${src.display}: cannot be read (${(err as Error).message}); check the path and permissions`, { cause: err });
     }
-    const a = analyzeConfigText(text, { engine, key });
-    const blocking = a.issues.filter((i) => i.severity === 'error' && !['triton-version-key', 'shared-memory', 'block-k-mismatch'].includes(i.code));
-    if (!a.content || blocking.length > 0) {
-      const first = blocking[0] ?? a.issues[0];
-      throw new BadConfigFileError(`${src.display}: ${first?.message ?? 'cannot be read'}; fix: ${first?.fix ?? 'regenerate it'} (nothing was installed)`);
+    const first = analyzeConfigText(text, { engine, key });
+    // Fields the other engine writes and this one rejects: SPLIT_K=1 (no split) is dropped for
+    // SGLang, USE_TMA (a loading strategy) for vLLM; anything else is refused below.
+    const dropped: string[] = [];
+    let content: ConfigFileContent | null = first.content;
+    if (content) {
+      const drop = (f: [string, JsonOut]) =>
+        (engine === 'sglang' && f[0] === 'SPLIT_K' && f[1].kind === 'int' && Number(f[1].value) === 1) || (engine === 'vllm' && f[0] === 'USE_TMA');
+      const entries = content.entries.map((e) => ({ key: e.key, fields: e.fields.filter((f) => !(drop(f) && dropped.push(f[0]) > 0)) }));
+      content = { ...content, entries };
     }
-    const content: ConfigFileContent = a.content;
-    const bytes = formatConfigContent(engine, content);
-    const renamed = name !== src.name ? `renamed from ${src.name}` : null;
+    const bytes = content ? formatConfigContent(engine, content) : text;
+    const a = content ? analyzeConfigText(bytes, { engine, key }) : first;
+    const blocking = a.issues.filter((i) => i.severity === 'error' && !['shared-memory', 'block-k-mismatch'].includes(i.code));
+    if (!a.content || blocking.length > 0) {
+      const firstIssue = blocking[0] ?? a.issues[0];
+      throw new BadConfigFileError(`${src.display}: ${firstIssue?.message ?? 'cannot be read'}; fix: ${firstIssue?.fix ?? 'regenerate it'} (nothing was installed)`);
+    }
+    const notes = [name !== src.name ? `renamed from ${src.name}` : null, dropped.length > 0 ? `dropped ${[...new Set(dropped)].join(', ')} (${engine === 'sglang' ? 'SGLang' : 'vLLM'} does not take it)` : null].filter(Boolean);
+    const renamed = notes.length > 0 ? notes.join('; ') : null;
     const action: InstallAction = { source: src.display, target: targetRel, action: 'write', reason: renamed, differences: [] };
     if (existsSync(target)) {
       const existing = decodeConfigBytes(readFileCapped(target), targetRel);
