@@ -14,12 +14,15 @@ const nativeRoot = path.resolve(here, '../..');
 const addonFile = path.join(nativeRoot, 'build', 'Release', 'moe_native.node');
 let dir = '';
 let fakeLib = '';
+let fakeHip = '';
 let bundle = '';
 
 beforeAll(async () => {
   dir = mkdtempSync(path.join(tmpdir(), 'moe-fake-cuda-'));
   fakeLib = path.join(dir, 'libcuda.so.1');
   execFileSync('cc', ['-shared', '-fPIC', '-O1', '-o', fakeLib, path.join(here, '__fixtures__', 'fake-cuda.c')]);
+  fakeHip = path.join(dir, 'libamdhip64.so');
+  execFileSync('cc', ['-shared', '-fPIC', '-O1', '-o', fakeHip, path.join(here, '__fixtures__', 'fake-hip.c')]);
   bundle = path.join(dir, 'addon.mjs');
   await build({ entryPoints: [path.join(here, 'index.ts')], bundle: true, platform: 'node', format: 'esm', outfile: bundle, logLevel: 'error' });
 }, 60_000);
@@ -178,5 +181,46 @@ describe('contexts, buffers, launches, graphs and errors through a fake libcuda'
     expect(r.afterDead).toMatchObject({ class: 'ContextDeadError', code: 'MOE_CONTEXT_DEAD' });
     expect(r.downloadAfterDead).toMatchObject({ code: 'MOE_CONTEXT_DEAD' });
     expect(r.afterClose).toMatchObject({ class: 'ContextClosedError', code: 'MOE_CONTEXT_CLOSED' });
+  });
+});
+
+describe('the HIP backend through a fake libamdhip64', () => {
+  const hipEnv = () => ({ MOE_NATIVE_CUDA_LIBRARY: path.join(dir, 'missing', 'libcuda.so.1'), MOE_NATIVE_HIP_LIBRARY: fakeHip });
+
+  it('reports the device with HIP attribute numbers, warp size 64 and the gfx arch', () => {
+    const { probe } = run('probe', hipEnv());
+    expect(probe.reason).toBeNull();
+    expect(probe.devices).toEqual([
+      {
+        index: 0,
+        backend: 'hip',
+        ordinal: 0,
+        name: 'AMD Instinct MI300X',
+        arch: 'gfx942',
+        smCount: 304,
+        warpSize: 64,
+        totalMemoryBytes: 192 * 2 ** 30,
+        sharedMemoryPerBlock: 65536,
+        sharedMemoryPerBlockOptin: 65536,
+        l2CacheBytes: 4 * 2 ** 20,
+        maxThreadsPerBlock: 1024,
+        clockRateKHz: 2_100_000,
+        memoryClockRateKHz: 1_300_000,
+        memoryBusWidthBits: 8192,
+        pciBusId: '0000:3B:00.0',
+        driverVersion: '6.2',
+      },
+    ]);
+  });
+
+  it('launches, replays graphs and marks the context dead after a sticky error', () => {
+    const r = run('hip', hipEnv());
+    expect(r.echo).toEqual(['7', String(2n ** 40n), String(0xc0000000), '1', '0', '5001001', '64004001', String(64 * 1024)]);
+    // 64 KiB is the most an AMD workgroup gets
+    expect(r.sharedTooLarge.message).toContain('65537 is out of range; pass an integer from 0 to 65536');
+    for (const t of r.times) expect(t).toBeCloseTo(10, 3);
+    expect(r.counter).toBe('3');
+    expect(r.fault).toMatchObject({ class: 'DriverError', call: 'hipDeviceSynchronize', errorName: 'hipErrorIllegalAddress', sticky: true, backend: 'hip' });
+    expect(r.dead).toBe(true);
   });
 });

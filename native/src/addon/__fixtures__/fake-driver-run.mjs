@@ -10,6 +10,7 @@ const pick = (e) => ({
   call: e?.call,
   errorName: e?.errorName,
   sticky: e?.sticky,
+  backend: e?.backend,
   message: e?.message,
 });
 const attempt = async (fn) => {
@@ -113,5 +114,32 @@ if (scenario === 'probe') {
   out.downloadAfterDead = await attempt(() => counter.download());
   ctx.close();
   out.afterClose = await attempt(() => ctx.createStream());
+}
+if (scenario === 'hip') {
+  const ctx = m.openContext(0);
+  out.device = ctx.device;
+  const mod = ctx.loadModule(Buffer.from('FAKECUBIN image'));
+  const echo = mod.getFunction('echo');
+  const res = ctx.alloc(64);
+  const params = [
+    { type: 'ptr', value: res },
+    { type: 'i32', value: 7 },
+    { type: 'i64', value: 2n ** 40n },
+    { type: 'f32', value: -2 },
+    { type: 'u32', value: 1 },
+    { type: 'ptr', value: null },
+  ];
+  ctx.launch(echo, { grid: 5, block: [64, 4], sharedBytes: 64 * 1024, params });
+  out.echo = u64s(await res.download());
+  out.sharedTooLarge = await attempt(() => ctx.launch(echo, { grid: 1, block: 64, sharedBytes: 64 * 1024 + 1, params }));
+  const add1 = mod.getFunction('add1');
+  const counter = ctx.alloc(8);
+  counter.fill(0);
+  const graph = ctx.captureGraph((stream) => ctx.launch(add1, { grid: 1, block: 64, stream, params: [{ type: 'ptr', value: counter }] }));
+  out.times = await ctx.replayTimes(graph, { warmup: 1, repeats: 2 });
+  out.counter = u64s(await counter.download())[0];
+  ctx.launch(mod.getFunction('fault'), { grid: 1, block: 1, params: [] });
+  out.fault = await attempt(() => ctx.synchronize());
+  out.dead = ctx.dead;
 }
 console.log(JSON.stringify(out, (_, v) => (typeof v === 'bigint' ? `${v}n` : v)));
