@@ -107,6 +107,14 @@ describe('install safety', () => {
     expect(existsSync(path.join(outside, path.basename(LFM2)))).toBe(false);
   });
 
+  it('never creates folders through a symlink that leaves the target', () => {
+    const dir = tempDir();
+    const outside = tempDir();
+    symlinkSync(outside, path.join(dir, 'configs'));
+    expect(() => installConfigs(collectSourceFiles([path.join(SGLANG_CORPUS, LFM2)]), { engine: 'sglang', into: dir })).toThrow(/outside/);
+    expect(existsSync(path.join(outside, 'triton_3_5_1'))).toBe(false);
+  });
+
   it('refuses invalid sources before writing anything', () => {
     const src = tempDir();
     writeTree(src, { 'E=8,N=16,device_name=NVIDIA_H100_80GB_HBM3.json': '{"1": {"BLOCK_SIZE_M": 16}' });

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, realpathSync, statSync } from 'node:fs';
+import { existsSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { ConfigFileContent } from './config-content';
 import { analyzeConfigText, decodeConfigBytes, formatConfigContent } from './config-content';
@@ -17,7 +17,7 @@ import { TreeNotFoundError } from './errors/tree-not-found-error';
 import { UnsafePathError } from './errors/unsafe-path-error';
 import type { Finding } from './finding';
 import { formatFileName, parseFileName, unsafeNameReason } from './file-name';
-import { isInside, readFileCapped, walkTree, writeFileAtomic } from './safe-fs';
+import { isInside, mkdirInside, readFileCapped, walkTree, writeFileAtomic } from './safe-fs';
 
 /** A config file to install, and the Triton version it was tuned with when its folder says so. */
 export interface SourceFile {
@@ -224,9 +224,7 @@ export function installConfigs(sources: SourceFile[], options: InstallOptions): 
   if (blocked || options.dryRun) return report;
   for (const p of planned) {
     if (!['write', 'reformat', 'overwrite'].includes(p.action.action)) continue;
-    const dir = path.dirname(p.abs);
-    mkdirSync(dir, { recursive: true });
-    if (!isInside(into, realpathSync(dir))) throw new UnsafePathError(`refusing to write into ${dir}: it resolves outside ${into} (a symlink?)`);
+    mkdirInside(into, path.dirname(p.abs));
     writeFileAtomic(p.abs, p.bytes, into);
   }
   const targets = new Set(planned.map((p) => p.action.target).filter(Boolean));

@@ -13,7 +13,7 @@ import { sameKernelConfig } from './kernel-config';
 import type { PackMeasurement } from './pack-manifest';
 import { packInputSchema } from './pack-manifest';
 import { readPack } from './packs';
-import { MAX_MANIFEST_BYTES, readFileCapped, writeFileAtomic } from './safe-fs';
+import { MAX_MANIFEST_BYTES, mkdirInside, readFileCapped, writeFileAtomic } from './safe-fs';
 
 export interface MergeOptions {
   /** Folder to write the merged files to (must not exist or be empty). */
@@ -153,7 +153,7 @@ export function mergeConfigs(inputs: string[], options: MergeOptions): MergeRepo
   mkdirSync(out, { recursive: true });
   for (const w of writes) {
     const target = path.join(out, w.rel);
-    mkdirSync(path.dirname(target), { recursive: true });
+    mkdirInside(out, path.dirname(target));
     writeFileAtomic(target, w.text, out);
   }
   writeFileAtomic(path.join(out, 'provenance.json'), `${JSON.stringify({ inputs: report.inputs, files: report.files }, null, 2)}\n`, out);

@@ -16,7 +16,7 @@ import { treeSource } from './lookup';
 import type { PackFile, PackInput, PackManifest } from './pack-manifest';
 import { packInputSchema, parsePackManifest } from './pack-manifest';
 import { gpuInfo } from './gpu-info';
-import { isInside, MAX_MANIFEST_BYTES, readFileCapped, writeFileAtomic } from './safe-fs';
+import { isInside, MAX_MANIFEST_BYTES, mkdirInside, readFileCapped, writeFileAtomic } from './safe-fs';
 
 /** A config pack found on disk. */
 export interface ConfigPack {
@@ -230,7 +230,7 @@ export function buildPack(src: string, options: BuildPackOptions): BuiltPack {
   mkdirSync(out, { recursive: true });
   for (const w of [...writes, { rel: 'manifest.json', text: `${JSON.stringify(manifest, null, 2)}\n` }, { rel: 'package.json', text: `${JSON.stringify(pkg, null, 2)}\n` }, { rel: 'README.md', text: readme }]) {
     const target = path.join(out, w.rel);
-    mkdirSync(path.dirname(target), { recursive: true });
+    mkdirInside(out, path.dirname(target));
     writeFileAtomic(target, w.text, out);
   }
   return { dir: out, manifest, skipped };

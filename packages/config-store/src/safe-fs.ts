@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, lstatSync, openSync, readSync, realpathSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, lstatSync, mkdirSync, openSync, readSync, realpathSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { FileTooLargeError } from './errors/file-too-large-error';
@@ -193,4 +193,20 @@ export function writeFileAtomic(target: string, data: string | Uint8Array, root?
   } catch {
     // Some file systems cannot fsync a directory; the rename is still atomic.
   }
+}
+
+/**
+ * Creates `dir` (and its parents) only when it resolves inside `root`: the nearest existing
+ * ancestor is checked before anything is created, so a symlink pointing out of the tree never
+ * gets a folder created through it.
+ */
+export function mkdirInside(root: string, dir: string): void {
+  const realRoot = realpathSync(root);
+  let existing = path.resolve(dir);
+  while (!existsSync(existing)) existing = path.dirname(existing);
+  if (!isInside(realRoot, realpathSync(existing))) {
+    throw new UnsafePathError(`refusing to create ${dir}: ${existing} resolves to ${realpathSync(existing)}, outside ${realRoot} (a symlink?)`);
+  }
+  mkdirSync(dir, { recursive: true });
+  if (!isInside(realRoot, realpathSync(dir))) throw new UnsafePathError(`refusing to write into ${dir}: it resolves outside ${realRoot}`);
 }
