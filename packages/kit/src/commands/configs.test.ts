@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, realpathSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -219,5 +219,20 @@ describe('moe configs lookup --python', () => {
     const b = memoryIo({ PATH: process.env.PATH, PYTHONPATH: site, SGLANG_MOE_CONFIG_DIR: override });
     expect(await main(args, b)).toBe(EXIT.ok);
     expect(JSON.parse(b.out)[0]).toMatchObject({ file: `configs/triton_3_5_1/${name}`, config: { BLOCK_SIZE_N: 256 } });
+  });
+});
+
+describe('moe configs lookup with VLLM_TUNED_CONFIG_FOLDER', () => {
+  it('reads the folder first, and skips it when it does not exist', async () => {
+    const name = 'E=8,N=7168,device_name=NVIDIA_H100_80GB_HBM3.json';
+    const shipped = tree({ [name]: JSON.stringify({ '1': entry(16, 32) }) });
+    const user = tree({ [name]: JSON.stringify({ '1': entry(16, 256) }) });
+    const args = ['configs', 'lookup', '--engine', 'vllm', '--dir', shipped, '--E', '8', '--N', '7168', '--device-name', 'NVIDIA H100 80GB HBM3', '--m', '1', '--json'];
+    const a = memoryIo({ VLLM_TUNED_CONFIG_FOLDER: user });
+    expect(await main(args, a)).toBe(EXIT.ok);
+    expect(JSON.parse(a.out)[0]).toMatchObject({ file: `${realpathSync(user)}/${name}`, config: { BLOCK_SIZE_N: 256 } });
+    const b = memoryIo({ VLLM_TUNED_CONFIG_FOLDER: path.join(user, 'missing') });
+    expect(await main(args, b)).toBe(EXIT.ok);
+    expect(JSON.parse(b.out)[0]).toMatchObject({ file: name, config: { BLOCK_SIZE_N: 32 } });
   });
 });

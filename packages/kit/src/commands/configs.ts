@@ -21,6 +21,7 @@ import {
   treeSource,
 } from '@moe/config-store';
 import { kernelShapes, loadModelConfig, resolveMoeShape, type DtypeOption } from '@moe/model-shapes';
+import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { EXIT, ExitCode } from '../exit';
 import type { CliIo } from '../io';
@@ -181,19 +182,33 @@ async function runLookup(opts: LookupOptions, io: CliIo): Promise<void> {
   }
   const sources: ConfigSource[] = [];
   if (tree) {
-    if (engine === 'vllm' && io.env.VLLM_TUNED_CONFIG_FOLDER) {
-      sources.push(treeSource(readEngineTree('vllm', resolvePath(io, io.env.VLLM_TUNED_CONFIG_FOLDER))));
+    const tuned = engine === 'vllm' ? io.env.VLLM_TUNED_CONFIG_FOLDER : undefined;
+    if (tuned) {
+      // vLLM looks in VLLM_TUNED_CONFIG_FOLDER first; a folder that does not exist is simply skipped.
+      if (existsSync(resolvePath(io, tuned))) {
+        // Files found there are shown with their absolute path: they are not under --dir.
+        const userTree = readEngineTree('vllm', resolvePath(io, tuned));
+        const inner = treeSource(userTree);
+        sources.push({
+          tritonDirs: inner.tritonDirs,
+          read: (d, name) => {
+            const r = inner.read(d, name);
+            return r ? { text: r.text, rel: `${userTree.dir}/${r.rel}` } : null;
+          },
+        });
+      }
+      treeNote = `VLLM_TUNED_CONFIG_FOLDER=${tuned} is read before ${tree.dir}${existsSync(resolvePath(io, tuned)) ? '' : ' (it does not exist)'}`;
     }
     sources.push(treeSource(tree));
   }
   const query = {
-      engine,
-      key,
-      ms,
-      tritonVersion: engine === 'sglang' ? triton : null,
-      down: opts.down === true,
-      ...(opts.groupSize !== undefined ? { groupSize: positiveInt('--group-size', opts.groupSize, '128') } : {}),
-      ...(topk !== undefined ? { topk } : {}),
+    engine,
+    key,
+    ms,
+    tritonVersion: engine === 'sglang' ? triton : null,
+    down: opts.down === true,
+    ...(opts.groupSize !== undefined ? { groupSize: positiveInt('--group-size', opts.groupSize, '128') } : {}),
+    ...(topk !== undefined ? { topk } : {}),
   };
   let report: LookupReport;
   let where: string;
