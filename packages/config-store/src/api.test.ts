@@ -1,6 +1,7 @@
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { doctor, install, lookup } from './index';
+import { configTableFrom, doctor, install, lookup, saveConfigTable } from './index';
 import { tempDir } from './__fixtures__/fake-engines';
 import { SGLANG_CORPUS } from './__fixtures__/reference';
 
@@ -21,5 +22,24 @@ describe('JS API (the README example)', () => {
     const done = install([path.join(SGLANG_CORPUS, 'triton_3_1_0/E=8,N=7168,device_name=NVIDIA_H200.json')], { engine: 'vllm', into });
     expect(done.actions[0]?.target).toBe('E=8,N=7168,device_name=NVIDIA_H200.json');
     expect(doctor(into, { engine: 'vllm' }).findings).toEqual([]);
+  });
+});
+
+describe('saveConfigTable', () => {
+  const key = { E: 8, N: 7168, deviceName: 'NVIDIA_H100_80GB_HBM3', dtype: null, blockShape: null, perChannelQuant: false, down: false };
+  const good = configTableFrom({ '1': { BLOCK_SIZE_M: 16, BLOCK_SIZE_N: 32, BLOCK_SIZE_K: 64, GROUP_SIZE_M: 1, num_warps: 4, num_stages: 3 } });
+
+  it('writes where the engine reads, refuses invalid tables and different existing files', () => {
+    const into = tempDir();
+    const first = saveConfigTable({ engine: 'sglang', into, key, table: good, tritonVersion: '3.5.1' });
+    expect(path.relative(into, first.path)).toBe('configs/triton_3_5_1/E=8,N=7168,device_name=NVIDIA_H100_80GB_HBM3.json');
+    expect(first.action).toBe('write');
+    expect(saveConfigTable({ engine: 'sglang', into, key, table: good, tritonVersion: '3.5.1' }).action).toBe('unchanged');
+    const other = configTableFrom({ '1': { BLOCK_SIZE_M: 16, BLOCK_SIZE_N: 64, BLOCK_SIZE_K: 64, GROUP_SIZE_M: 1, num_warps: 4, num_stages: 3 } });
+    expect(() => saveConfigTable({ engine: 'sglang', into, key, table: other, tritonVersion: '3.5.1' })).toThrow(/different configs at batch sizes 1/);
+    expect(saveConfigTable({ engine: 'sglang', into, key, table: other, tritonVersion: '3.5.1', force: true }).action).toBe('overwrite');
+    const bad = configTableFrom({ '1': { BLOCK_SIZE_M: 48, BLOCK_SIZE_N: 64, BLOCK_SIZE_K: 64, GROUP_SIZE_M: 1, num_warps: 4, num_stages: 3 } });
+    expect(() => saveConfigTable({ engine: 'vllm', into, key, table: bad })).toThrow(/power of two/);
+    expect(readFileSync(saveConfigTable({ engine: 'vllm', into: tempDir(), key, table: good, tritonVersion: '3.5.1' }).path, 'utf8')).toMatch(/^\{\n {4}"triton_version": "3.5.1"/);
   });
 });

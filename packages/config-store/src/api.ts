@@ -1,9 +1,20 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { analyzeConfigText, decodeConfigBytes, formatConfigTable } from './config-content';
 import type { ConfigKey } from './config-key';
+import type { ConfigTable } from './config-table';
+import { diffConfigTables } from './config-table';
+import { BadConfigFileError } from './errors/bad-config-file-error';
+import { InstallConflictError } from './errors/install-conflict-error';
+import { TreeNotFoundError } from './errors/tree-not-found-error';
+import { formatFileName } from './file-name';
+import { mkdirInside, readFileCapped, writeFileAtomic } from './safe-fs';
+import { validateConfigTable } from './validate-table';
 import type { Engine } from './engine';
 import { readEngineTree } from './engine-tree';
 import { BadArgumentError } from './errors/bad-argument-error';
 import type { InstallOptions, InstallReport } from './install';
-import { collectSourceFiles, installConfigs } from './install';
+import { collectSourceFiles, installConfigs, installRoot } from './install';
 import type { ConfigSource, LookupReport } from './lookup';
 import { lookupConfig, treeSource } from './lookup';
 import { findInstalledEngine } from './python-engine';
@@ -48,4 +59,52 @@ export async function lookup(options: LookupOptions): Promise<LookupReport> {
 /** `moe configs install` as a function: sources are files, folders of them or pack folders. */
 export function install(sources: string[], options: InstallOptions): InstallReport {
   return installConfigs(collectSourceFiles(sources), options);
+}
+
+export interface SaveTableOptions {
+  engine: Engine;
+  /** A config tree, engine package or site-packages folder (as for install). */
+  into: string;
+  key: ConfigKey;
+  table: ConfigTable;
+  /** SGLang: the triton_X_Y_Z folder (required); vLLM: written as the leading triton_version entry. */
+  tritonVersion?: string | null;
+  /** Overwrite an existing file whose configs differ. */
+  force?: boolean;
+}
+
+/**
+ * Writes a tuned table where the engine reads it, in its tuner's exact format, atomically.
+ * Refuses tables the engine could not launch (validateConfigTable) and, without `force`,
+ * existing files with different configs (InstallConflictError lists the batch sizes).
+ */
+export function saveConfigTable(options: SaveTableOptions): { path: string; action: 'write' | 'unchanged' | 'overwrite' } {
+  const { engine, key, table } = options;
+  const problems = validateConfigTable(table, { engine, key }).filter((i) => i.severity === 'error');
+  if (problems.length > 0) throw new BadConfigFileError(`table for ${formatFileName(engine, key)}: ${problems[0]?.message}; ${problems[0]?.fix}`);
+  if (!existsSync(options.into)) throw new TreeNotFoundError(`${options.into} does not exist; create it or pass the engine's folder`);
+  let dir = installRoot(engine, options.into);
+  if (engine === 'sglang') {
+    if (!options.tritonVersion || !/^\d+(\.\d+)*$/.test(options.tritonVersion)) {
+      throw new BadArgumentError(`tritonVersion ${options.tritonVersion ?? '(missing)'}: SGLang files live in triton_X_Y_Z folders; pass the Triton version the table was tuned with`);
+    }
+    dir = path.join(dir, `triton_${options.tritonVersion.replace(/\./g, '_')}`);
+  }
+  const target = path.join(dir, formatFileName(engine, key));
+  const text = formatConfigTable(engine, table, { tritonVersion: options.tritonVersion ?? null });
+  let action: 'write' | 'unchanged' | 'overwrite' = 'write';
+  if (existsSync(target)) {
+    const existing = decodeConfigBytes(readFileCapped(target), target);
+    if (existing === text) return { path: target, action: 'unchanged' };
+    const differences = diffConfigTables(analyzeConfigText(existing, { engine, key }).table, table);
+    if (differences.length > 0 && !options.force) {
+      throw new InstallConflictError(
+        `${target} exists with different configs at batch sizes ${differences.map((d) => d.m).join(', ')}; pass force to overwrite it (or write elsewhere)`,
+      );
+    }
+    action = 'overwrite';
+  }
+  mkdirInside(options.into, dir);
+  writeFileAtomic(target, text, options.into);
+  return { path: target, action };
 }
