@@ -37,6 +37,10 @@ export interface AutoOptions {
   carryOver?: number;
   /** Screen every family again when M changes by more than this factor from the previous batch size (default 2.5). */
   rescreenJump?: number;
+  /** Families screened with an untuned start config and within this factor of the best (default 1.15)... */
+  probeTolerance?: number;
+  /** ...have their other stage counts measured, at most this many families (default 8). */
+  probeFamilies?: number;
   /** Coordinate-descent rounds per refined family (default 3). */
   descentRounds?: number;
   /** Rounds of polishing the winner's one-parameter neighbourhood (default 2). */
@@ -74,6 +78,8 @@ const DEFAULTS: Required<AutoOptions> = {
   carryOver: 4,
   rescreenJump: 2.5,
   descentRounds: 3,
+  probeTolerance: 1.15,
+  probeFamilies: 8,
   polishRounds: 2,
   leadMargin: 1.02,
   reserveFraction: 0.3,
@@ -128,16 +134,18 @@ export function autoStrategy(options: AutoOptions = {}): SearchStrategy {
         const jump = lastGoodM === undefined ? Infinity : Math.max(M / lastGoodM, lastGoodM / M);
         const fullScreen = jump > o.rescreenJump || familyOrder.length === 0;
         const s = share();
-        const budget = Math.max(MIN_BUDGET, Math.floor(Math.min(planned[step]! * scale * s, s * order.length - spent)));
+        const budget = Math.max(MIN_BUDGET, Math.floor(Math.min((fullScreen ? o.fullScreenShare : o.baseShare) * scale * s, s * order.length - spent)));
         const tryNew = probe(batch, session, budget);
         const reserve = Math.ceil(o.reserveFraction * budget);
 
         // 1. What won at the previous batch size, then one config per live family.
         for (const config of carried) await tryNew(config, o.screenRepeats);
         const screened = new Map<string, number>();
+        const untuned = new Set<string>();
         for (const family of fullScreen ? [...grid.families.keys()] : liveFamilies(grid, familyOrder, o)) {
           const fresh = incumbentM.get(family) === lastGoodM;
           const known = fresh ? incumbent.get(family) : undefined;
+          if (!known || fullScreen) untuned.add(family);
           const like = batch.ranked()[0]?.config;
           for (const rep of known ? [known] : grid.familyStarts(family, like)) {
             const us = await tryNew(rep, o.screenRepeats, budget - reserve);
@@ -153,7 +161,23 @@ export function autoStrategy(options: AutoOptions = {}): SearchStrategy {
           const f = familyKey(m.config);
           if (!screened.has(f) || m.us < screened.get(f)!) screened.set(f, m.us);
         }
-        const bestScreen = Math.min(...screened.values());
+        let bestScreen = Math.min(...screened.values());
+
+        // A family screened with a start config (not its tuned best) may be misjudged by its
+        // stages: the promising ones get their other stage counts measured before choosing.
+        const probed = [...untuned]
+          .filter((f) => (screened.get(f) ?? Infinity) <= o.probeTolerance * bestScreen)
+          .sort((a, b) => screened.get(a)! - screened.get(b)!)
+          .slice(0, o.probeFamilies);
+        for (const family of probed) {
+          const at = bestOfFamily(batch, family);
+          if (!at) continue;
+          for (const c of grid.neighbours(at, ['num_stages'])) {
+            const us = await tryNew(c, o.screenRepeats, budget - reserve);
+            if (us !== undefined && us < screened.get(family)!) screened.set(family, us);
+          }
+        }
+        bestScreen = Math.min(...screened.values());
 
         // 2. Coordinate descent over GROUP_SIZE_M, warps and stages in the best families.
         const ranked = [...screened.keys()].sort((a, b) => screened.get(a)! - screened.get(b)!);

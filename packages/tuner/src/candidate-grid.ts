@@ -86,10 +86,9 @@ export class CandidateGrid {
 
   /**
    * A family's starting config: enough warps that the fp32 accumulator takes at most 128
-   * registers per thread (BLOCK_M x BLOCK_N / (32 x warps) <= 128); GROUP_SIZE_M and stages of
-   * `like` (the best config known, whose settings tend to carry over between tile shapes at the
-   * same batch size), else 3 stages and the smallest GROUP_SIZE_M; the nearest candidate of the
-   * family to that.
+   * registers per thread (BLOCK_M x BLOCK_N / (32 x warps) <= 128); the GROUP_SIZE_M of `like`
+   * (the best config known at this batch size) and its stages if more than 3, else 3 stages and
+   * the smallest GROUP_SIZE_M; the nearest candidate of the family to that.
    */
   familyStart(family: string, like?: KernelConfig): KernelConfig | undefined {
     const members = this.families.get(family);
@@ -97,7 +96,8 @@ export class CandidateGrid {
     const first = members[0]!;
     const warpsWanted = (first.BLOCK_SIZE_M * first.BLOCK_SIZE_N) / (32 * 128);
     const warps = this.values.num_warps.find((w) => w >= warpsWanted) ?? this.values.num_warps.at(-1)!;
-    const stages = like?.num_stages ?? 3;
+    // Deep pipelines carry over between tile shapes; two stages rarely do (large tiles starve).
+    const stages = Math.max(3, like?.num_stages ?? 3);
     const groups = like?.GROUP_SIZE_M ?? this.values.GROUP_SIZE_M[0]!;
     const distance = (c: KernelConfig): number =>
       Math.abs(Math.log2(c.num_warps / warps)) * 4 +
