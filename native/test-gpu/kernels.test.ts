@@ -66,7 +66,7 @@ for (const mode of MODES) {
             const up = await batch.checkUpGemm(config);
             const whole = await batch.checkLayer(config);
             for (const r of [up, whole]) {
-              console.log(`# ${mode} ${c.name}: ${explain(r)}`);
+              console.log(`# ${r.ok ? 'OK  ' : 'FAIL'} ${mode} ${c.name}: ${explain(r)}`);
               if (!r.ok) failures.push(`${gemmConfigKey(config)} ${explain(r)}`);
             }
           }

@@ -8,6 +8,7 @@ export default defineConfig({
     'kernels.test': 'test-gpu/kernels.test.ts',
     'fault-isolation.test': 'test-gpu/fault-isolation.test.ts',
     'timing.test': 'test-gpu/timing.test.ts',
+    'checks-fail.test': 'test-gpu/checks-fail.test.ts',
     'oob-child': 'test-gpu/oob-child.ts',
     perf: 'scripts/perf.ts',
   },
