@@ -61,6 +61,7 @@ def main():
     p.add_argument("--json", default="")
     p.add_argument("--per-m", type=int, default=5, help="engine-table configs per M")
     p.add_argument("--ms", default="1,16,64,256,1024,4096")
+    p.add_argument("--variation", default="", help="Ms to time over 8 routing seeds, e.g. 1,1024,4096")
     args = p.parse_args()
     table = json.load(open(args.engine))
     space = table["space"]
@@ -70,7 +71,7 @@ def main():
     w = (torch.randn((E, N, K), device=dev) / K ** 0.5).to(torch.bfloat16)
     print("device %s, triton %s" % (torch.cuda.get_device_name(), __import__("triton").__version__), flush=True)
     out = []
-    for m in [int(x) for x in args.ms.split(",")]:
+    for m in [int(x) for x in args.ms.split(",") if x]:
         scores = torch.rand((m, E), device=dev)
         ids = scores.topk(TOPK, dim=1).indices.to(torch.int32)
         a = torch.randn((m, K), device=dev).to(torch.bfloat16)
@@ -104,9 +105,42 @@ def main():
                 m, label, "%d/%d/%d/%d w%d s%d" % tuple(config[k] for k in (
                     "BLOCK_SIZE_M", "BLOCK_SIZE_N", "BLOCK_SIZE_K", "GROUP_SIZE_M", "num_warps", "num_stages")),
                 t, "%.1f" % engine_us if engine_us else "-", row["ratio"], row["tflops"]), flush=True)
+    variation = []
+    if args.variation:
+        # How much of a gap to the engine's number is routing: the padded row blocks (the work)
+        # change with the routing draw, most at BLOCK_SIZE_M=128. Same configs, 8 routing seeds,
+        # plus the same seed timed 3 times (measurement noise).
+        print("\nrouting variation: M, config, seed, padded blocks, us", flush=True)
+        for m in [int(x) for x in args.variation.split(",")]:
+            a = torch.randn((m, K), device=dev).to(torch.bfloat16)
+            c = torch.empty((m * TOPK, N), device=dev, dtype=torch.bfloat16)
+            us = rows_by_m.get(m)
+            configs = [("sglang-default", sglang_default(m), ENGINE_DEFAULT_US.get(m))]
+            if us:
+                ranked = sorted(((float(t), int(i)) for i, t in us.items()), key=lambda x: x[0])
+                configs += [("engine rank %d" % (j + 1), space[ranked[j][1]], ranked[j][0]) for j in (0, 1)]
+            for label, config, engine_us in configs:
+                times = []
+                for seed in range(8):
+                    gen = torch.Generator(device=dev).manual_seed(seed)
+                    ids = torch.rand((m, E), device=dev, generator=gen).topk(TOPK, dim=1).indices.to(torch.int32)
+                    sorted_ids, expert_ids, nttp, em = h.align(ids, E, config["BLOCK_SIZE_M"])
+                    blocks = int(nttp.item()) // config["BLOCK_SIZE_M"]
+
+                    def launch():
+                        h.gemm(a, w, c, sorted_ids, expert_ids, nttp, em, m * TOPK, TOPK, config, "bf16")
+
+                    reps = [time_graph(launch) for _ in range(3 if seed == 0 else 1)]
+                    times.append(statistics.median(reps))
+                    variation.append(dict(M=m, label=label, config=config, seed=seed, blocks=blocks,
+                                          us=[round(x, 2) for x in reps], engine_us=engine_us))
+                    print("M=%-5d %-16s seed %d blocks %3d  us %s" % (m, label, seed, blocks,
+                          " ".join("%.1f" % x for x in reps)), flush=True)
+                print("M=%-5d %-16s over seeds: min %.1f median %.1f max %.1f us; engine %s us" % (
+                    m, label, min(times), statistics.median(times), max(times), engine_us), flush=True)
     if args.json:
         with open(args.json, "w") as f:
-            json.dump(dict(device=torch.cuda.get_device_name(), rows=out), f, indent=1)
+            json.dump(dict(device=torch.cuda.get_device_name(), rows=out, variation=variation), f, indent=1)
 
 
 if __name__ == "__main__":

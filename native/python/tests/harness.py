@@ -130,16 +130,18 @@ def quant_per_token_group(x, group, fp8_dtype):
 # ---------------------------------------------------------------- float64 references
 
 def ref_gemm(a64, w64, topk_ids, top_k, weights=None, expert_map=None):
-    """[numel, N] float64: row pair = a64[pair // top_k] @ w64[e]^T (x weight); 0 for unmapped experts."""
+    """[numel, N] float64: row pair = a64[pair // top_k] @ w64[local e]^T (x weight); 0 for experts mapped to -1."""
     ids = topk_ids.flatten().long()
     numel = ids.numel()
     out = torch.zeros((numel, w64.shape[1]), dtype=torch.float64, device=a64.device)
     pairs = torch.arange(numel, device=a64.device)
     for e in torch.unique(ids).tolist():
         sel = pairs[ids == e]
-        if expert_map is not None and int(expert_map[e]) < 0:
+        # With an expert map, topk ids are global and the weights are this rank's experts.
+        local = e if expert_map is None else int(expert_map[e])
+        if local < 0:
             continue
-        out[sel] = a64[sel // top_k] @ w64[e].T
+        out[sel] = a64[sel // top_k] @ w64[local].T
     if weights is not None:
         out = out * weights.flatten().double()[:, None]
     return out
