@@ -21,7 +21,7 @@ export interface AutoOptions {
   screenRepeats?: number;
   /** Repeats of a first measurement around the winner (polish; default 4). */
   polishRepeats?: number;
-  /** Successive halving: keep the n best, top them up to r repeats; in order (default 16@8, 6@32, 3@128). */
+  /** Successive halving: keep the n best, top them up to r repeats; in order (default 24@8, 8@32, 3@128). */
   halving?: readonly (readonly [keep: number, repeats: number])[];
   /** Families refined: those within this factor of the best screened family (default 1.06)... */
   familyTolerance?: number;
@@ -66,8 +66,8 @@ const DEFAULTS: Required<AutoOptions> = {
   screenRepeats: 2,
   polishRepeats: 4,
   halving: [
-    [16, 8],
-    [6, 32],
+    [24, 8],
+    [8, 32],
     [3, 128],
   ],
   familyTolerance: 1.06,
@@ -129,7 +129,7 @@ export function autoStrategy(options: AutoOptions = {}): SearchStrategy {
       };
 
       // Pass 1: every batch size in turn, each with about its share of the budget.
-      for (const [step, M] of order.entries()) {
+      for (const M of order) {
         const batch = session.batch(M);
         const jump = lastGoodM === undefined ? Infinity : Math.max(M / lastGoodM, lastGoodM / M);
         const fullScreen = jump > o.rescreenJump || familyOrder.length === 0;
@@ -142,7 +142,10 @@ export function autoStrategy(options: AutoOptions = {}): SearchStrategy {
         for (const config of carried) await tryNew(config, o.screenRepeats);
         const screened = new Map<string, number>();
         const untuned = new Set<string>();
-        for (const family of fullScreen ? [...grid.families.keys()] : liveFamilies(grid, familyOrder, o)) {
+        // A full screen goes through the families in the previous batch size's order (best
+        // first), so that a tight budget cuts the least promising.
+        const all = [...familyOrder, ...[...grid.families.keys()].filter((f) => !familyOrder.includes(f))];
+        for (const family of fullScreen ? all : liveFamilies(grid, familyOrder, o)) {
           const fresh = incumbentM.get(family) === lastGoodM;
           const known = fresh ? incumbent.get(family) : undefined;
           if (!known || fullScreen) untuned.add(family);
@@ -199,7 +202,7 @@ export function autoStrategy(options: AutoOptions = {}): SearchStrategy {
 
         // 3. Successive halving, then the winner's one-parameter neighbourhood (all six).
         let winner = await halve(batch, o.halving);
-        for (const c of grid.neighbours(winner)) await tryNew(c, o.polishRepeats);
+        for (const c of grid.tileNeighbours(winner)) await tryNew(c, o.polishRepeats);
         winner = await halve(batch, o.halving);
 
         // 4. When one family leads clearly, measure all of it: GROUP_SIZE_M, warps and stages
@@ -281,7 +284,7 @@ function contenders(batch: BatchSession, winner: KernelConfig, o: Required<AutoO
 async function polish(batch: BatchSession, grid: CandidateGrid, winner: KernelConfig, tryNew: Probe, o: Required<AutoOptions>): Promise<KernelConfig> {
   for (let round = 0; round < o.polishRounds; round++) {
     const fresh = contenders(batch, winner, o)
-      .flatMap((c) => grid.neighbours(c))
+      .flatMap((c) => grid.tileNeighbours(c))
       .filter((c) => !batch.has(c));
     if (fresh.length === 0) break;
     const before = batch.tried;

@@ -49,6 +49,26 @@ export class CandidateGrid {
     return out;
   }
 
+  /**
+   * The neighbours of `config` in all six parameters, plus, for each move to a tile shape whose
+   * accumulator leaves the warp count open (64 to 128 registers per thread), the same move with
+   * the other warp counts: a bigger tile often wants more warps.
+   */
+  tileNeighbours(config: KernelConfig): KernelConfig[] {
+    const out = this.neighbours(config);
+    const seen = new Set(out.map(configKey));
+    for (const moved of this.neighbours(config, FAMILY_PARAMS)) {
+      if (!ambiguousWarps(moved)) continue;
+      for (const c of this.neighbours(moved, ['num_warps'])) {
+        if (!seen.has(configKey(c))) {
+          seen.add(configKey(c));
+          out.push(c);
+        }
+      }
+    }
+    return out;
+  }
+
   /** Families one step away in one tile dimension (the next smaller or larger value). */
   adjacentFamilies(family: string): string[] {
     const [m, n, k] = family.split('x').map(Number) as [number, number, number];
@@ -79,8 +99,7 @@ export class CandidateGrid {
   familyStarts(family: string, like?: KernelConfig): KernelConfig[] {
     const start = this.familyStart(family, like);
     if (!start) return [];
-    const regs = (start.BLOCK_SIZE_M * start.BLOCK_SIZE_N) / (32 * start.num_warps);
-    if (regs < 64 || regs > 128) return [start];
+    if (!ambiguousWarps(start)) return [start];
     return [start, ...this.neighbours(start, ['num_warps'])];
   }
 
@@ -106,4 +125,10 @@ export class CandidateGrid {
       Math.abs(Math.log2(c.GROUP_SIZE_M / groups)) * 0.1;
     return members.reduce((best, c) => (distance(c) < distance(best) ? c : best));
   }
+}
+
+/** 64 to 128 fp32 accumulator registers per thread: either warp count may be the faster. */
+function ambiguousWarps(config: KernelConfig): boolean {
+  const regs = (config.BLOCK_SIZE_M * config.BLOCK_SIZE_N) / (32 * config.num_warps);
+  return regs >= 64 && regs <= 128;
 }
