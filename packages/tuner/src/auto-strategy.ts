@@ -1,5 +1,6 @@
 import type { BatchSession } from './batch-session';
 import { CandidateGrid, familyKey, WITHIN_FAMILY_PARAMS } from './candidate-grid';
+import { InvalidSearchOptionError } from './errors/invalid-search-option-error';
 import { CONFIG_PARAMS, configKey, type KernelConfig } from './kernel-config';
 import { SearchSession } from './search-session';
 import type { SearchInput, SearchResult, SearchStrategy } from './strategy';
@@ -29,7 +30,7 @@ export interface AutoOptions {
   minFamilies?: number;
   /** ...at most this many (default 5). */
   maxFamilies?: number;
-  /** The families screened at the next batch size: the best this many at the previous one... */
+  /** The families screened at the next batch size: the best this many at the previous one (default 10)... */
   liveFamilies?: number;
   /** ...and the families one tile step from the best this many (default 3). */
   liveNeighbours?: number;
@@ -55,7 +56,7 @@ export interface AutoOptions {
   polishTop?: number;
   /** ...the configs within this fraction of the winner's estimate (default 0.02). */
   contenderTolerance?: number;
-  /** Batch sizes from the largest down (default; large M is sharp and cheap, its savings go to the flat small M) or up. */
+  /** Batch sizes in increasing order (default) or decreasing. */
   order?: 'descending' | 'ascending';
 }
 
@@ -104,6 +105,11 @@ const GIVE_UP_AFTER = 16;
  */
 export function autoStrategy(options: AutoOptions = {}): SearchStrategy {
   const o = { ...DEFAULTS, ...options };
+  if (!(o.measureFraction > 0 && o.measureFraction <= 1)) {
+    throw new InvalidSearchOptionError(
+      `measured fraction ${o.measureFraction}: must be above 0 and at most 1 (a --budget of at least 1 and at most the number of candidates); pass e.g. --budget 100`,
+    );
+  }
   return {
     name: 'auto',
     async search({ batchSizes, candidates, oracle }: SearchInput): Promise<SearchResult> {

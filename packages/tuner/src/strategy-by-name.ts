@@ -21,7 +21,7 @@ export interface StrategyChoice {
 export function strategyByName(choice: StrategyChoice): SearchStrategy {
   switch (choice.name) {
     case 'auto':
-      return autoStrategy(choice.budget === undefined ? {} : { measureFraction: choice.budget / Math.max(1, choice.candidates) });
+      return autoStrategy(choice.budget === undefined ? {} : { measureFraction: Math.min(1, choice.budget / Math.max(1, choice.candidates)) });
     case 'exhaustive':
       if (choice.budget !== undefined) {
         throw new InvalidSearchOptionError('--budget does not apply to --strategy exhaustive (it measures every candidate); drop --budget or pick auto or random');
