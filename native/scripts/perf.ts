@@ -6,7 +6,9 @@
 //   3. the same configs against the engine kernel's per-config times (H200, exhaustive file).
 // Prints a short table; writes everything to <out>/perf.json.
 //
-//   node test-gpu/dist/perf.js [--out DIR] [--engine FILE] [--quick]
+//   node test-gpu/dist/perf.js [--out DIR] [--engine FILE] [--quick] [--long] [--seeds 0,1,2]
+//        [--ms 1,64] [--configs 64/64/64/1/4/4,...] [--no-compile-bench] [--no-layer] [--tag NAME]
+// (MOE_KERNELS_DIR picks another copy of the kernels, e.g. a variant under test.)
 import { mkdtempSync, mkdirSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -146,8 +148,11 @@ async function main(): Promise<void> {
   const peak = { tbs: isH200 ? 4.8 : 3.0, tflops: 790 };
   console.log(`# ${dev.name} (${dev.arch}, ${dev.smCount} SMs, L2 ${(dev.l2CacheBytes / 2 ** 20).toFixed(0)} MiB), driver ${dev.driverVersion}`);
 
-  const compile = await compileThroughput(dev.sharedMemoryPerBlockOptin, target);
-  console.log(
+  const tag = opt('--tag') ?? 'perf';
+  const compile = args.includes('--no-compile-bench')
+    ? { configs: 0, workers: 0, cacheDir: mkdtempSync(path.join(os.tmpdir(), 'moe-perf-cache-')), cold: null, warm: null }
+    : await compileThroughput(dev.sharedMemoryPerBlockOptin, target);
+  if (compile.cold && compile.warm) console.log(
     `# compile ${compile.configs} GEMM configs on ${compile.workers} workers: cold ${compile.cold.configsPerSecond.toFixed(1)} configs/s ` +
       `(${compile.cold.seconds.toFixed(1)} s, ${compile.cold.failures.length} failed), warm (new pool, disk cache) ${compile.warm.configsPerSecond.toFixed(0)} configs/s, ` +
       `in-process repeat ${compile.cold.inProcessRepeatConfigsPerSecond.toFixed(0)} configs/s`,
@@ -176,10 +181,14 @@ async function main(): Promise<void> {
     const v = [...xs].sort((a, b) => a - b);
     return v.length % 2 ? v[v.length >> 1]! : (v[v.length / 2 - 1]! + v[v.length / 2]!) / 2;
   };
-  for (const M of quick ? [1, 1024] : [1, 64, 1024, 4096]) {
+  const onlyConfigs = opt('--configs')?.split(',');
+  const msList = opt('--ms') ? opt('--ms')!.split(',').map(Number) : quick ? [1, 1024] : [1, 64, 1024, 4096];
+  for (const M of msList) {
     const flops = 2 * M * shape.topk * 2 * shape.N * shape.K;
     const def = sglangDefault(M, shape.E);
-    const configs = [def, ...PICKED.filter((c) => gemmConfigKey(c) !== gemmConfigKey(def))];
+    const configs = [def, ...PICKED.filter((c) => gemmConfigKey(c) !== gemmConfigKey(def))].filter(
+      (c) => !onlyConfigs || onlyConfigs.includes(gemmConfigKey(c)),
+    );
     // Per config, one row per routing seed (the padding of each expert's rows to BLOCK_SIZE_M
     // changes the work by a few % from one random routing to the next).
     const perSeed = new Map<string, Record<string, unknown>[]>();
@@ -197,6 +206,7 @@ async function main(): Promise<void> {
         const key = gemmConfigKey(c);
         const row: Record<string, unknown> = { seed, rowBlocks: counts.reduce((a, n) => a + Math.ceil(n / c.BLOCK_SIZE_M), 0) };
         try {
+          if (seed === seeds[0]) row.kernel = await batch.upGemmInfo(c);
           const check = await batch.checkUpGemm(c);
           row.check = { ok: check.ok, relError: check.comparison.relError, unwritten: check.unwrittenCount, align: check.alignProblems.slice(0, 3), rows: check.rowsChecked };
           if (check.ok) {
@@ -210,7 +220,7 @@ async function main(): Promise<void> {
         }
         perSeed.set(key, [...(perSeed.get(key) ?? []), row]);
       }
-      if (M === 1 && seed === seeds[0]) {
+      if (M === 1 && seed === seeds[0] && !onlyConfigs) {
         // Like the engine's measurement (no rotation: the 4 hit experts' 59 MB may stay partly
         // in a 60 MiB L2), and with the tight padded length.
         for (const c of [def, cfg(16, 64, 128, 1, 4, 5)]) {
@@ -262,7 +272,7 @@ async function main(): Promise<void> {
   // The whole layer (align, up GEMM, silu_and_mul, down GEMM with routing weights, top-k sum),
   // one config for both GEMMs as the engines' tuners time it: the default against the up GEMM's best.
   const wholeLayer: Record<string, unknown>[] = [];
-  if (!quick) {
+  if (!quick && !args.includes('--no-layer')) {
     const full = MoeLayer.create({ ctx, compiler: pool, shape, down: true, seed: 0 });
     for (const M of [64, 1024]) {
       const routing = makeRouting({ kind: 'uniform', seed: 1 }, M, shape.topk, shape.E);
@@ -293,6 +303,8 @@ async function main(): Promise<void> {
     smCount: dev.smCount,
     driver: dev.driverVersion,
     date: new Date().toISOString(),
+    tag,
+    kernelsDir: process.env.MOE_KERNELS_DIR ?? null,
     command: `node native/test-gpu/dist/perf.js ${args.join(' ')}`.trim(),
     peak,
     timing: { ...timing, l2Flush: false, note: 'one eager run, CUDA graph of 10 launches, warm-up replays, median of timed replays, per launch; median over routing seeds; inputs rotate only when a set fits in L2 (M=1 here)' },
@@ -302,7 +314,7 @@ async function main(): Promise<void> {
     compile,
     lfm2: perM,
   };
-  writeFileSync(path.join(outDir, 'perf.json'), JSON.stringify(record, null, 1));
+  writeFileSync(path.join(outDir, `${tag}.json`), JSON.stringify(record, null, 1));
 
   console.log('\n| M | ours, SGLang default µs | engine default µs (KERNEL.md, H200) | ours, best of picked µs (config) | engine tuned µs (KERNEL.md) | roofline | rate |');
   console.log('|---|---|---|---|---|---|---|');
@@ -311,8 +323,11 @@ async function main(): Promise<void> {
   for (const m of perM as { M: number; results: Record<string, unknown>[] }[]) {
     const cmp = m.results.filter((r) => typeof r.vsEngine === 'number');
     for (const r of cmp) {
-      const seedsTxt = (r.seeds as { seed: number; us?: number; rowBlocks: number }[]).map((x) => `s${x.seed}:${fmt(x.us)}/${x.rowBlocks}blk`).join(' ');
-      console.log(`  M=${m.M} ${String(r.config).padEnd(20)} ours ${fmt(r.us)} engine ${fmt(r.engineUs)} ratio ${(r.vsEngine as number).toFixed(3)}  [${seedsTxt}]`);
+      const seedRows = r.seeds as { seed: number; us?: number; rowBlocks: number; kernel?: { numRegs: number; sharedBytes: number; localSizeBytes: number } }[];
+      const seedsTxt = seedRows.map((x) => `s${x.seed}:${fmt(x.us)}/${x.rowBlocks}blk`).join(' ');
+      const k = seedRows[0]?.kernel;
+      const res = k ? ` regs ${k.numRegs} smem ${k.sharedBytes} spill ${k.localSizeBytes}` : '';
+      console.log(`  M=${m.M} ${String(r.config).padEnd(20)} ours ${fmt(r.us)} engine ${fmt(r.engineUs)} ratio ${(r.vsEngine as number).toFixed(3)}  [${seedsTxt}]${res}`);
     }
     if (cmp.length === 0) continue;
     const ratios = cmp.map((r) => r.vsEngine as number).sort((a, b) => a - b);
@@ -321,7 +336,7 @@ async function main(): Promise<void> {
       `M=${m.M}: ${cmp.length} configs, ratio median ${ratios[ratios.length >> 1]!.toFixed(3)}, min ${ratios[0]!.toFixed(3)}, max ${ratios[ratios.length - 1]!.toFixed(3)} (${worst.config}: ${(worst.us as number).toFixed(1)} vs ${(worst.engineUs as number).toFixed(1)})`,
     );
   }
-  console.log(`\nfull record: ${path.join(outDir, 'perf.json')}`);
+  console.log(`\nfull record: ${path.join(outDir, `${tag}.json`)}`);
 }
 
 main().catch((err: unknown) => {

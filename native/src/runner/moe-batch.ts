@@ -367,6 +367,14 @@ export class MoeBatch {
     };
   }
 
+  /** The compiled up GEMM's resources for a config: dynamic shared memory, registers, spills. */
+  async upGemmInfo(config: GemmConfig): Promise<{ sharedBytes: number; numRegs: number; localSizeBytes: number; cacheKey: string }> {
+    const al = await this.align(config.BLOCK_SIZE_M);
+    const g = await this.gemm('up', config, al.EM);
+    const a = g.kernel.fn.attributes;
+    return { sharedBytes: g.kernel.result.metadata.shared, numRegs: a.numRegs, localSizeBytes: a.localSizeBytes, cacheKey: g.kernel.result.cacheKey };
+  }
+
   /** Compiles and loads the whole layer: align, up GEMM, silu_and_mul, (fp8 quant), down GEMM, sum. */
   async prepareLayer(up: GemmConfig, down: GemmConfig = up): Promise<PreparedRun> {
     if (!this.layer.hasDown) throw new RunnerArgumentError('the layer was made with down: false; create it with down: true to run the whole layer');
