@@ -28,7 +28,7 @@ export interface AutoOptions {
   familyTolerance?: number;
   /** ...at least this many (default 2)... */
   minFamilies?: number;
-  /** ...at most this many (default 5). */
+  /** ...at most this many (default 6). */
   maxFamilies?: number;
   /** The families screened at the next batch size: the best this many at the previous one (default 10)... */
   liveFamilies?: number;
@@ -56,6 +56,8 @@ export interface AutoOptions {
   polishTop?: number;
   /** ...the configs within this fraction of the winner's estimate (default 0.02). */
   contenderTolerance?: number;
+  /** Configs a batch size may measure past its budget to finish the winner's neighbourhood (default 8). */
+  overdraft?: number;
   /** Batch sizes in increasing order (default) or decreasing. */
   order?: 'descending' | 'ascending';
 }
@@ -73,7 +75,7 @@ const DEFAULTS: Required<AutoOptions> = {
   ],
   familyTolerance: 1.06,
   minFamilies: 2,
-  maxFamilies: 5,
+  maxFamilies: 6,
   liveFamilies: 10,
   liveNeighbours: 3,
   carryOver: 4,
@@ -85,6 +87,7 @@ const DEFAULTS: Required<AutoOptions> = {
   leadMargin: 1.02,
   reserveFraction: 0.3,
   order: 'ascending',
+  overdraft: 8,
   descentParams: 'within',
   polishTop: 8,
   contenderTolerance: 0.02,
@@ -222,6 +225,16 @@ export function autoStrategy(options: AutoOptions = {}): SearchStrategy {
 
         // 5. Polish the contenders' neighbourhoods.
         winner = await polish(batch, grid, await halve(batch, o.halving), tryNew, o);
+
+        // The final winner's one-parameter neighbours are always measured, a few past this batch
+        // size's budget if need be while the run's total allows (later batch sizes get less).
+        const overdraft = Math.max(0, Math.min(o.overdraft, Math.floor(share() * order.length) - spent - budget));
+        const unseen = grid.neighbours(winner).filter((c) => !batch.has(c));
+        if (unseen.length > 0 && overdraft > 0) {
+          const extend = probe(batch, session, budget + overdraft);
+          for (const c of unseen) await extend(c, o.polishRepeats);
+          winner = await halve(batch, o.halving);
+        }
 
         // 6. What the next batch size starts from.
         const measured = batch.ranked();
