@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import type { KernelConfig } from './kernel-config';
+import type { Oracle } from './oracle';
+import { SearchSession } from './search-session';
+
+const a: KernelConfig = { BLOCK_SIZE_M: 16, BLOCK_SIZE_N: 32, BLOCK_SIZE_K: 64, GROUP_SIZE_M: 1, num_warps: 4, num_stages: 2 };
+const b: KernelConfig = { ...a, num_stages: 3 };
+const broken: KernelConfig = { ...a, num_stages: 5 };
+
+/** An oracle that returns scripted times and counts compiles. */
+function scripted(times: number[]) {
+  let compiles = 0;
+  const oracle: Oracle = {
+    async compile(config) {
+      compiles += 1;
+      return config.num_stages === 5 ? { ok: false, reason: 'OutOfResources' } : { ok: true };
+    },
+    async measure() {
+      const us = times.shift();
+      return us === undefined ? { ok: false, reason: 'no time' } : { ok: true, us };
+    },
+  };
+  return { oracle, compiles: () => compiles };
+}
+
+describe('SearchSession and BatchSession', () => {
+  it('compiles each config once per search, across batch sizes', async () => {
+    const s = scripted([10, 20, 30]);
+    const session = new SearchSession(s.oracle);
+    await session.batch(1).measure(a, 1);
+    await session.batch(2).measure(a, 1);
+    expect(await session.batch(3).measure(broken, 1)).toBeUndefined();
+    await session.compile(broken);
+    expect(s.compiles()).toBe(2);
+    expect(session.knownFailure(broken)).toBe(true);
+    expect(session.compiled).toEqual([
+      { config: a, ok: true },
+      { config: broken, ok: false, reason: 'OutOfResources' },
+    ]);
+  });
+
+  it('weights repeated measurements by their repeats', async () => {
+    // 1 repeat at 10 µs, then 3 more at 14 µs: (10 x 1 + 14 x 3) / 4 = 13 µs.
+    const s = scripted([10, 14, 20]);
+    const batch = new SearchSession(s.oracle).batch(8);
+    await batch.measure(a, 1);
+    expect(await batch.topUp(a, 4)).toBe(13);
+    expect(batch.repeatsOf(a)).toBe(4);
+    expect(await batch.topUp(a, 4)).toBe(13);
+    await batch.measure(b, 2);
+    expect(batch.ranked().map((m) => [m.config.num_stages, m.us, m.repeats])).toEqual([
+      [2, 13, 4],
+      [3, 20, 2],
+    ]);
+    expect(batch.tried).toBe(2);
+  });
+
+  it('counts failed measurements and keeps them out of the ranking', async () => {
+    const s = scripted([]);
+    const batch = new SearchSession(s.oracle).batch(8);
+    expect(await batch.measure(a, 1)).toBeUndefined();
+    expect(batch.failedMeasurements).toBe(1);
+    expect(batch.tried).toBe(1);
+    expect(batch.result(null)).toEqual({ M: 8, best: null, measured: [], failedMeasurements: 1 });
+  });
+});
