@@ -4,6 +4,7 @@ export * from './errors/runner-argument-error';
 export * from './errors/specialization-mismatch-error';
 export * from './gemm-config';
 export * from './kernel-compiler';
+export * from './layer-shape';
 export * from './loaded-kernel';
 export * from './moe-batch';
 export * from './moe-layer';
