@@ -101,10 +101,12 @@ const GIVE_UP_AFTER = 16;
 
 /**
  * The default strategy (see SEARCH.md). Batch sizes one after another; at each: measure what won
- * at the previous one, screen one config per live tile family, refine the best families by
- * coordinate descent over GROUP_SIZE_M / warps / stages, measure the leading family in full when it
- * leads clearly, pick the winner by successive halving (more repeats for fewer survivors), and
- * polish its one-parameter neighbourhood.
+ * at the previous one, screen one config per live tile family, probe the stages of families
+ * screened untuned, refine the best families by coordinate descent over GROUP_SIZE_M / warps /
+ * stages, pick the winner by successive halving (more repeats for fewer survivors), measure the
+ * leading family in full when it leads clearly, and polish the neighbourhoods of the configs
+ * close to the winner. A second pass spends what is left of the budget on the batch sizes with
+ * the most close contenders.
  */
 export function autoStrategy(options: AutoOptions = {}): SearchStrategy {
   const o = { ...DEFAULTS, ...options };
@@ -147,7 +149,7 @@ export function autoStrategy(options: AutoOptions = {}): SearchStrategy {
         const tryNew = probe(batch, session, budget);
         const reserve = Math.ceil(o.reserveFraction * budget);
 
-        // 1. What won at the previous batch size, then one config per live family.
+        // Steps 1-2 (SEARCH.md): what won at the previous batch size, then one config per live family.
         for (const config of carried) await tryNew(config, o.screenRepeats);
         const screened = new Map<string, number>();
         const untuned = new Set<string>();
@@ -175,8 +177,8 @@ export function autoStrategy(options: AutoOptions = {}): SearchStrategy {
         }
         let bestScreen = Math.min(...screened.values());
 
-        // A family screened with a start config (not its tuned best) may be misjudged by its
-        // stages: the promising ones get their other stage counts measured before choosing.
+        // Step 3: a family screened with a start config (not its tuned best) may be misjudged by
+        // its stages: the promising ones get their other stage counts measured before choosing.
         const probed = [...untuned]
           .filter((f) => (screened.get(f) ?? Infinity) <= o.probeTolerance * bestScreen)
           .sort((a, b) => screened.get(a)! - screened.get(b)!)
@@ -191,7 +193,7 @@ export function autoStrategy(options: AutoOptions = {}): SearchStrategy {
         }
         bestScreen = Math.min(...screened.values());
 
-        // 2. Coordinate descent over GROUP_SIZE_M, warps and stages in the best families.
+        // Step 4: coordinate descent over GROUP_SIZE_M, warps and stages in the best families.
         const ranked = [...screened.keys()].sort((a, b) => screened.get(a)! - screened.get(b)!);
         let refine = ranked.filter((f) => screened.get(f)! <= o.familyTolerance * bestScreen).slice(0, o.maxFamilies);
         if (refine.length < o.minFamilies) refine = ranked.slice(0, o.minFamilies);
@@ -209,12 +211,12 @@ export function autoStrategy(options: AutoOptions = {}): SearchStrategy {
           }
         }
 
-        // 3. Successive halving, then the winner's one-parameter neighbourhood (all six).
+        // Step 5: successive halving, then the winner's neighbourhood (all six parameters).
         let winner = await halve(batch, o.halving);
         for (const c of grid.tileNeighbours(winner)) await tryNew(c, o.polishRepeats);
         winner = await halve(batch, o.halving);
 
-        // 4. When one family leads clearly, measure all of it: GROUP_SIZE_M, warps and stages
+        // Step 6: when one family leads clearly, measure all of it: GROUP_SIZE_M, warps and stages
         // interact, and a narrow optimum inside the leading family is the common case at large M.
         const lead = familyKey(winner);
         const runnerUp = Math.min(...batch.ranked().filter((m) => familyKey(m.config) !== lead).map((m) => m.us));
@@ -223,7 +225,7 @@ export function autoStrategy(options: AutoOptions = {}): SearchStrategy {
           for (const c of members) await tryNew(c, o.screenRepeats);
         }
 
-        // 5. Polish the contenders' neighbourhoods.
+        // Step 7: polish the contenders' neighbourhoods.
         winner = await polish(batch, grid, await halve(batch, o.halving), tryNew, o);
 
         // The final winner's one-parameter neighbours are always measured, a few past this batch
@@ -236,7 +238,7 @@ export function autoStrategy(options: AutoOptions = {}): SearchStrategy {
           winner = await halve(batch, o.halving);
         }
 
-        // 6. What the next batch size starts from.
+        // What the next batch size starts from.
         const measured = batch.ranked();
         for (const m of [...measured].reverse()) {
           incumbent.set(familyKey(m.config), m.config);
