@@ -17,7 +17,9 @@ import {
   ROCM_ONLY_FIELDS,
   tritonLaunchDefaults,
 } from './kernel-config';
-import { effectiveBlockK, estimateSharedMemory } from './shared-memory';
+import { effectiveBlockK } from './shared-memory';
+import { sharedMemoryProblem } from './shared-memory-finding';
+import { elementBytes } from './element-bytes';
 
 /** A config file's content as written: entries in file order, fields as JSON values. */
 export interface ConfigFileContent {
@@ -137,7 +139,8 @@ export function analyzeConfigText(text: string, ctx: ContentContext): AnalyzedCo
   const key = ctx.key ?? null;
   const platform = key ? platformOf(key.deviceName) : 'cuda';
   const launch = tritonLaunchDefaults(platform);
-  const limit = key ? gpuInfo(key.deviceName)?.sharedMemoryPerBlock ?? null : null;
+  const gpu = key ? gpuInfo(key.deviceName) : null;
+  const bytes = key ? elementBytes(key.dtype) : null;
   const known = new Set<string>(engineFields(engine));
   const grouped = new Grouped();
   const content: ConfigFileContent = { tritonVersion: null, entries: [] };
@@ -262,7 +265,7 @@ export function analyzeConfigText(text: string, ctx: ContentContext): AnalyzedCo
         continue;
       }
       config[field] = value as number | boolean;
-      if ((ROCM_ONLY_FIELDS as readonly string[]).includes(field) && key && gpuInfo(key.deviceName)?.vendor === 'nvidia') {
+      if ((ROCM_ONLY_FIELDS as readonly string[]).includes(field) && key && gpu?.vendor === 'nvidia') {
         grouped.add(
           'warning',
           'rocm-key-on-cuda',
@@ -292,17 +295,9 @@ export function analyzeConfigText(text: string, ctx: ContentContext): AnalyzedCo
         );
       }
     }
-    if (limit !== null && key) {
-      const est = estimateSharedMemory(kc, { dtype: key.dtype, blockShape: key.blockShape });
-      if (est !== null && est > limit) {
-        grouped.add(
-          'error',
-          'shared-memory',
-          `needs about ${Math.ceil(est / 1024)} KB of shared memory (estimate), over the ${limit / 1024} KB ${key.deviceName} allows per block; the launch fails with OutOfResources`,
-          'lower num_stages or the block sizes, or retune on this GPU',
-          keyText,
-        );
-      }
+    if (key) {
+      const problem = sharedMemoryProblem(kc, { bytes, blockShape: key.blockShape, gpu, deviceName: key.deviceName });
+      if (problem) grouped.add(problem.severity, problem.code, problem.message, problem.fix, keyText);
     }
   }
   // A key whose last occurrence is broken is broken; the table holds only usable entries.

@@ -15,23 +15,3 @@ export const BLOCK_QUANT_DTYPES: readonly string[] = ['fp8_w8a8', 'int8_w8a8'];
 export function isEngineDtype(engine: Engine, dtype: string | null): boolean {
   return dtype === null || ENGINE_DTYPES[engine].includes(dtype);
 }
-
-/** Bytes per element of the activation (A) and weight (B) tiles the kernel stages, per dtype. */
-export function operandBytes(dtype: string | null): { a: number; b: number } | null {
-  switch (dtype) {
-    case null:
-      return { a: 2, b: 2 };
-    case 'float32':
-      return { a: 4, b: 4 };
-    case 'fp8_w8a8':
-    case 'int8_w8a8':
-      return { a: 1, b: 1 };
-    case 'int8_w8a16':
-    case 'fp8_w8a16':
-      return { a: 2, b: 1 };
-    case 'int4_w4a16':
-      return { a: 2, b: 0.5 };
-    default:
-      return null;
-  }
-}

@@ -19,10 +19,12 @@ export { configTableFrom, nearestBatchKey, diffConfigTables } from './config-tab
 export type { ConfigKey } from './config-key';
 export { sameConfigKey } from './config-key';
 export type { GpuInfo } from './gpu-info';
-export { gpuInfo, platformOf } from './gpu-info';
-export type { SharedMemoryContext } from './shared-memory';
-export { estimateSharedMemory, effectiveBlockK } from './shared-memory';
-export { ENGINE_DTYPES, BLOCK_QUANT_DTYPES, isEngineDtype, operandBytes } from './dtype';
+export { gpuInfo, gpuInfoForDriverName, platformOf } from './gpu-info';
+export type { ElementBytes } from './element-bytes';
+export { elementBytes } from './element-bytes';
+export type { SharedMemoryContext, SharedMemoryVerdict, TileConfig } from './shared-memory';
+export { estimateSharedMemory, sharedMemoryLowerBound, checkSharedMemory, effectiveBlockK } from './shared-memory';
+export { ENGINE_DTYPES, BLOCK_QUANT_DTYPES, isEngineDtype } from './dtype';
 export { deviceNameForEngine, neverRequestedDevice, VLLM_ROCM_DEVICE_IDS } from './device-name';
 export type { ParsedFileName, BlockShapeSpelling } from './file-name';
 export { parseFileName, formatFileName, unsafeNameReason } from './file-name';

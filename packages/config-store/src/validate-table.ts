@@ -6,7 +6,9 @@ import { issue } from './finding';
 import { gpuInfo } from './gpu-info';
 import type { KernelConfigField } from './kernel-config';
 import { checkFieldValue, engineFields, KERNEL_CONFIG_FIELDS } from './kernel-config';
-import { effectiveBlockK, estimateSharedMemory } from './shared-memory';
+import { effectiveBlockK } from './shared-memory';
+import { sharedMemoryProblem } from './shared-memory-finding';
+import { elementBytes } from './element-bytes';
 
 export interface TableContext {
   engine: Engine;
@@ -16,13 +18,15 @@ export interface TableContext {
 
 /**
  * Checks a typed table before it is written: value ranges and powers of two, fields the engine
- * accepts, BLOCK_SIZE_K against block_k, and the shared-memory estimate against the GPU's
- * per-block limit. Returns the problems; an empty list means the engine can launch every entry.
+ * accepts, BLOCK_SIZE_K against block_k, and shared memory against the GPU's per-block limit
+ * (an error when no Triton can fit it, a warning when only Triton 3.6's rule is over). Returns
+ * the problems; no errors means the engine can launch every entry on some Triton.
  */
 export function validateConfigTable(table: ConfigTable, ctx: TableContext): Issue[] {
   const out: Issue[] = [];
   const known = new Set<string>(engineFields(ctx.engine));
-  const limit = gpuInfo(ctx.key.deviceName)?.sharedMemoryPerBlock ?? null;
+  const gpu = gpuInfo(ctx.key.deviceName);
+  const bytes = elementBytes(ctx.key.dtype);
   for (const [m, config] of table) {
     const where = `batch size ${m}`;
     for (const field of KERNEL_CONFIG_FIELDS) {
@@ -39,14 +43,8 @@ export function validateConfigTable(table: ConfigTable, ctx: TableContext): Issu
     if (bs && bs[0] > 0 && bs[1] > 0 && Number.isInteger(config.BLOCK_SIZE_K) && config.BLOCK_SIZE_K > 0 && bs[1] % effectiveBlockK(config.BLOCK_SIZE_K, bs) !== 0) {
       out.push(issue('error', 'block-k-mismatch', `${where}: BLOCK_SIZE_K ${config.BLOCK_SIZE_K} does not divide block_k ${bs[1]}`, `use a BLOCK_SIZE_K that divides ${bs[1]}`));
     }
-    if (limit !== null) {
-      const est = estimateSharedMemory(config, { dtype: ctx.key.dtype, blockShape: bs });
-      if (est !== null && est > limit) {
-        out.push(
-          issue('error', 'shared-memory', `${where}: needs about ${Math.ceil(est / 1024)} KB of shared memory (estimate), over the ${limit / 1024} KB ${ctx.key.deviceName} allows`, 'lower num_stages or the block sizes'),
-        );
-      }
-    }
+    const problem = sharedMemoryProblem(config, { bytes, blockShape: bs, gpu, deviceName: ctx.key.deviceName });
+    if (problem) out.push({ ...problem, message: `${where}: ${problem.message}` });
   }
   return out;
 }
