@@ -31,7 +31,7 @@ export function sharedMemoryProblem(
   return issue(
     'warning',
     'shared-memory-triton36',
-    `${rule} needs ${v.triton36} bytes of shared memory for this entry, over the ${v.limit} bytes ${ctx.deviceName} allows per block, so it fails to compile there (OutOfResources at run time); Tritons that buffer num_stages - 1 tiles need ${v.lowerBound}`,
+    `${rule} needs ${v.triton36} bytes of shared memory per block, over the ${v.limit} bytes ${ctx.deviceName} allows, so the kernel fails to compile there (OutOfResources at run time); Tritons that buffer num_stages - 1 tiles need ${v.lowerBound}`,
     'retune with the Triton you run, or drop the entry',
   );
 }

@@ -100,7 +100,7 @@ describe('shared memory estimates', () => {
     const issues = analyzeConfigText(text, { engine: 'sglang', key }).issues.filter((i) => i.code.startsWith('shared-memory'));
     expect(issues.map((i) => [i.severity, i.code])).toEqual([['warning', 'shared-memory-triton36']]);
     expect(issues[0]?.message).toBe(
-      'entries "2", "4": Triton 3.6 needs 245760 bytes of shared memory for this entry, over the 232448 bytes NVIDIA_H100_80GB_HBM3 allows per block, so it fails to compile there (OutOfResources at run time); Tritons that buffer num_stages - 1 tiles need 196608',
+      'entries "2", "4": Triton 3.6 needs 245760 bytes of shared memory per block, over the 232448 bytes NVIDIA_H100_80GB_HBM3 allows, so the kernel fails to compile there (OutOfResources at run time); Tritons that buffer num_stages - 1 tiles need 196608',
     );
     expect(issues[0]?.fix).toBe('retune with the Triton you run, or drop the entry');
     // On B200 the same rule is an assumption, and the message says so.
