@@ -5,14 +5,12 @@
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { elementBytes, estimateSharedMemory, gpuInfoForDriverName } from '@moe/config-store';
 import {
   autoStrategy,
-  elementBytesFor,
-  estimateSharedMemory,
   exhaustiveStrategy,
   familyKey,
   GOAL,
-  gpuLimitsFor,
   randomStrategy,
   sweepSeeds,
   tableCandidates,
@@ -132,18 +130,20 @@ async function main(): Promise<void> {
   );
 
   // The shared-memory estimate against the recorded failures.
-  const gpu = gpuLimitsFor(table.card ?? '')!;
-  const bytes = elementBytesFor(table.dtype);
+  const gpu = gpuInfoForDriverName(table.card ?? '')!;
+  const limit = gpu.sharedMemoryPerBlock!;
+  const bytes = elementBytes(table.dtype)!;
+  const need = (c: (typeof table.space)[number]) => estimateSharedMemory(c, { bytes, gpu });
   const oor = [...table.failed].filter(([, r]) => r.startsWith('OutOfResources'));
-  const exact = oor.filter(([i, r]) => estimateSharedMemory(table.space[i]!, gpu, bytes) === Number(/Required: (\d+)/.exec(r)?.[1])).length;
-  const over = oor.filter(([i]) => estimateSharedMemory(table.space[i]!, gpu, bytes) > gpu.sharedMemoryBytes).length;
-  const compiledOver = table.space.filter((c, i) => !table.failed.has(i) && estimateSharedMemory(c, gpu, bytes) > gpu.sharedMemoryBytes).length;
-  const otherOver = [...table.failed].filter(([i, r]) => !r.startsWith('OutOfResources') && estimateSharedMemory(table.space[i]!, gpu, bytes) > gpu.sharedMemoryBytes).length;
+  const exact = oor.filter(([i, r]) => need(table.space[i]!) === Number(/Required: (\d+)/.exec(r)?.[1])).length;
+  const over = oor.filter(([i]) => need(table.space[i]!) > limit).length;
+  const compiledOver = table.space.filter((c, i) => !table.failed.has(i) && need(c) > limit).length;
+  const otherOver = [...table.failed].filter(([i, r]) => !r.startsWith('OutOfResources') && need(table.space[i]!) > limit).length;
   out.push(
     '',
     '### Shared-memory estimate on the recorded failures',
     '',
-    `- OutOfResources failures predicted (estimate > ${gpu.sharedMemoryBytes} B): **${over} of ${oor.length}** (${pct(over / oor.length)}); ` +
+    `- OutOfResources failures predicted (estimate > ${limit} B): **${over} of ${oor.length}** (${pct(over / oor.length)}); ` +
       `the estimate equals Triton's "Required" bytes for ${exact} of ${oor.length}.`,
     `- Configs that compiled but the estimate rules out: **${compiledOver}**.`,
     `- Configs that failed with an MLIR error and are also over the limit (pruned too; they never compiled): ${otherOver}.`,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CandidateGrid, familyKey } from './candidate-grid';
-import { HOPPER } from './gpu-limits';
+import { gpuInfoForDriverName } from '@moe/config-store';
 import { configKey, type KernelConfig } from './kernel-config';
 import { buildSearchSpace, engineGrid } from './search-space';
 
@@ -29,7 +29,7 @@ describe('CandidateGrid', () => {
   });
 
   it('leaves out neighbours that are not candidates (pruned for shared memory)', () => {
-    const pruned = new CandidateGrid(buildSearchSpace(engineGrid(), { gpu: HOPPER }).candidates);
+    const pruned = new CandidateGrid(buildSearchSpace(engineGrid(), { gpu: gpuInfoForDriverName('NVIDIA H200') }).candidates);
     // 128x256x64 with 5 stages needs 5 x (128x64 + 64x256) x 2 B = 245,760 B > 232,448 B.
     const around = pruned.neighbours(c(128, 256, 64, 1, 8, 4), ['num_stages']).map((x) => x.num_stages);
     expect(around.sort()).toEqual([2, 3]);

@@ -1,7 +1,4 @@
 export * from './kernel-config';
-export * from './element-bytes';
-export * from './gpu-limits';
-export * from './shared-memory';
 export * from './search-space';
 export * from './measured-table';
 export * from './random-source';

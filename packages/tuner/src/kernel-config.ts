@@ -1,12 +1,10 @@
-/** The six launch parameters of the fused-MoE GEMM that a config file stores per batch size. */
-export interface KernelConfig {
-  BLOCK_SIZE_M: number;
-  BLOCK_SIZE_N: number;
-  BLOCK_SIZE_K: number;
-  GROUP_SIZE_M: number;
-  num_warps: number;
-  num_stages: number;
-}
+import type { KernelConfig as StoredKernelConfig } from '@moe/config-store';
+
+/**
+ * The six launch parameters of the fused-MoE GEMM that the tuner searches: @moe/config-store's
+ * KernelConfig without its optional engine- and ROCm-specific fields.
+ */
+export type KernelConfig = Pick<StoredKernelConfig, 'BLOCK_SIZE_M' | 'BLOCK_SIZE_N' | 'BLOCK_SIZE_K' | 'GROUP_SIZE_M' | 'num_warps' | 'num_stages'>;
 
 /** The parameters in the engines' key order (the order config files write them in). */
 export const CONFIG_PARAMS = [

@@ -1,8 +1,12 @@
+import { gpuInfoForDriverName } from '@moe/config-store';
 import { describe, expect, it } from 'vitest';
-import { ADA, AMPERE, gpuLimitsFor, HOPPER } from './gpu-limits';
 import { configKey } from './kernel-config';
 import { buildSearchSpace, engineGrid } from './search-space';
 import { referenceTable } from './__fixtures__/reference';
+
+const HOPPER = gpuInfoForDriverName('NVIDIA H200')!;
+const AMPERE = gpuInfoForDriverName('NVIDIA A100-SXM4-80GB')!;
+const ADA = gpuInfoForDriverName('NVIDIA L40S')!;
 
 describe('engineGrid', () => {
   it('is the 1,920 configs of the engines in their order (the recorded table lists them so)', () => {
@@ -52,12 +56,14 @@ describe('buildSearchSpace', () => {
   });
 });
 
-describe('gpuLimitsFor', () => {
+describe('gpuInfoForDriverName (the GPU the tuner prunes for)', () => {
   it('maps driver names to limits, and unknown GPUs to none', () => {
-    expect(gpuLimitsFor('NVIDIA H100 80GB HBM3')).toBe(HOPPER);
-    expect(gpuLimitsFor('NVIDIA H200')).toBe(HOPPER);
-    expect(gpuLimitsFor('NVIDIA A100-SXM4-80GB')).toBe(AMPERE);
-    expect(gpuLimitsFor('NVIDIA L40S')).toBe(ADA);
-    expect(gpuLimitsFor('Some Future GPU')).toBeUndefined();
+    expect(gpuInfoForDriverName('NVIDIA H100 80GB HBM3')).toBe(HOPPER);
+    expect(HOPPER.sharedMemoryPerBlock).toBe(232_448);
+    expect(AMPERE.sharedMemoryPerBlock).toBe(166_912);
+    expect(ADA.sharedMemoryPerBlock).toBe(101_376);
+    expect(gpuInfoForDriverName('Some Future GPU')).toBeNull();
+    // An unknown GPU prunes nothing.
+    expect(buildSearchSpace(engineGrid(), { gpu: gpuInfoForDriverName('Some Future GPU') }).pruned).toEqual([]);
   });
 });

@@ -1,7 +1,5 @@
-import { elementBytesFor } from './element-bytes';
-import type { GpuLimits } from './gpu-limits';
+import { elementBytes, estimateSharedMemory, type ElementBytes, type GpuInfo } from '@moe/config-store';
 import { CONFIG_PARAMS, type ConfigParam, type KernelConfig } from './kernel-config';
-import { estimateSharedMemory } from './shared-memory';
 
 /** The values the engines' tuners (SGLang, vLLM) search, per parameter (ENGINES.md). */
 export const ENGINE_GRID_VALUES: Readonly<Record<ConfigParam, readonly number[]>> = {
@@ -25,8 +23,11 @@ export function engineGrid(values: Readonly<Record<ConfigParam, readonly number[
 export type Engine = 'sglang' | 'vllm';
 
 export interface SearchSpaceOptions {
-  /** Prune configs whose estimated shared memory exceeds this GPU's limit; none when absent. */
-  gpu?: GpuLimits;
+  /**
+   * Prune configs whose shared memory (Triton 3.6's rule, @moe/config-store's
+   * estimateSharedMemory) exceeds this GPU's limit; none when absent or without a limit.
+   */
+  gpu?: GpuInfo | null;
   /** The engine dtype string (`fp8_w8a8`, `int8_w8a16`, ...); bf16/fp16 when absent. */
   dtype?: string | null;
   /** Block-wise quantization [block_n, block_k] (fp8 block [128, 128]); none when absent. */
@@ -50,14 +51,18 @@ export interface SearchSpace {
   pruned: PrunedConfig[];
 }
 
+/** A dtype string of unknown element sizes is estimated as 16-bit (the engines' default). */
+const SIXTEEN_BIT: ElementBytes = { a: 2, b: 2, out: 2 };
+
 /**
  * The search space: the given configs (the engines' grid by default) less those that cannot run.
  * Block-wise fp8 keeps BLOCK_SIZE_K a multiple of block_k (and, in vLLM, BLOCK_SIZE_N a multiple
  * of block_n); with a GPU, configs whose shared memory would exceed its limit are dropped.
  */
 export function buildSearchSpace(configs: readonly KernelConfig[] = engineGrid(), options: SearchSpaceOptions = {}): SearchSpace {
-  const bytes = elementBytesFor(options.dtype);
+  const bytes = elementBytes(options.dtype) ?? SIXTEEN_BIT;
   const block = options.blockShape && options.blockShape[0] > 0 && options.blockShape[1] > 0 ? options.blockShape : null;
+  const limit = options.gpu?.sharedMemoryPerBlock ?? null;
   const candidates: KernelConfig[] = [];
   const pruned: PrunedConfig[] = [];
   for (const config of configs) {
@@ -70,9 +75,9 @@ export function buildSearchSpace(configs: readonly KernelConfig[] = engineGrid()
         continue;
       }
     }
-    if (options.gpu) {
-      const need = estimateSharedMemory(config, options.gpu, bytes);
-      if (need > options.gpu.sharedMemoryBytes) {
+    if (limit !== null) {
+      const need = estimateSharedMemory(config, { bytes, blockShape: block, gpu: options.gpu });
+      if (need > limit) {
         pruned.push({ config, reason: 'shared-memory', sharedMemoryBytes: need });
         continue;
       }

@@ -1,4 +1,4 @@
-import { gpuLimitsFor } from './gpu-limits';
+import { gpuInfoForDriverName } from '@moe/config-store';
 import { configKey, type KernelConfig } from './kernel-config';
 import { bestRecorded, type MeasuredTable } from './measured-table';
 import { buildSearchSpace } from './search-space';
@@ -53,8 +53,8 @@ export interface Simulation {
 
 /** The candidates of a table's space for its card and dtype (nothing pruned for an unknown card). */
 export function tableCandidates(table: MeasuredTable): KernelConfig[] {
-  const gpu = table.card === undefined ? undefined : gpuLimitsFor(table.card);
-  return buildSearchSpace(table.space, { ...(gpu ? { gpu } : {}), dtype: table.dtype ?? null }).candidates;
+  const gpu = table.card === undefined ? null : gpuInfoForDriverName(table.card);
+  return buildSearchSpace(table.space, { gpu, dtype: table.dtype ?? null }).candidates;
 }
 
 /** Runs a strategy against a replay of the table and scores it against the recorded times. */

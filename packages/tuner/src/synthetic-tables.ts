@@ -1,10 +1,8 @@
-import { elementBytesFor } from './element-bytes';
-import { HOPPER } from './gpu-limits';
+import { elementBytes, estimateSharedMemory, gpuInfoForDriverName } from '@moe/config-store';
 import { CONFIG_PARAMS, configKey, type KernelConfig } from './kernel-config';
 import type { MeasuredRow, MeasuredTable } from './measured-table';
 import { RandomSource } from './random-source';
 import { ENGINE_GRID_VALUES, engineGrid } from './search-space';
-import { estimateSharedMemory } from './shared-memory';
 
 /** The batch sizes of the engines' tuners from 4 up (ENGINES.md). */
 export const SYNTHETIC_BATCH_SIZES = [4, 8, 16, 24, 32, 48, 64, 96, 128, 256, 512, 1024, 1536, 2048, 3072, 4096] as const;
@@ -113,11 +111,13 @@ export function tableToJson(table: MeasuredTable): Record<string, unknown> {
 
 function failures(space: readonly KernelConfig[], random: RandomSource): Map<number, string> {
   const failed = new Map<number, string>();
-  const bytes = elementBytesFor('bf16');
+  const h200 = gpuInfoForDriverName('NVIDIA H200')!;
+  const limit = h200.sharedMemoryPerBlock!;
+  const bytes = elementBytes('bf16')!;
   space.forEach((c, i) => {
-    const need = estimateSharedMemory(c, HOPPER, bytes);
-    if (need > HOPPER.sharedMemoryBytes) {
-      failed.set(i, `OutOfResources: out of resource: shared memory, Required: ${need}, Hardware limit: ${HOPPER.sharedMemoryBytes}`);
+    const need = estimateSharedMemory(c, { bytes, gpu: h200 });
+    if (need > limit) {
+      failed.set(i, `OutOfResources: out of resource: shared memory, Required: ${need}, Hardware limit: ${limit}`);
     } else if (random.next() < 0.02) {
       failed.set(i, `RuntimeError: PassManager::run failed (synthetic ${configKey(c)})`);
     }
