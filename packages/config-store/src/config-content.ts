@@ -70,11 +70,6 @@ export function pythonIntKey(key: string): number | null {
   return Number.isSafeInteger(n) ? n : null;
 }
 
-/** Whether `engine` keeps this top-level key as a batch size, and as which number. */
-function engineBatchKey(engine: Engine, key: string): number | null {
-  if (engine === 'vllm') return /^\d+$/.test(key) && Number.isSafeInteger(Number(key)) ? Number(key) : null;
-  return pythonIntKey(key);
-}
 
 /** Decodes file bytes as strict UTF-8 (as Python's open() does), or throws BadConfigFileError. */
 export function decodeConfigBytes(bytes: Uint8Array, label = 'config file'): string {
@@ -163,31 +158,22 @@ export function analyzeConfigText(text: string, ctx: ContentContext): AnalyzedCo
       } else if (member.value.kind === 'string') content.tritonVersion = member.value.value;
       continue;
     }
-    const m = engineBatchKey(engine, member.key);
+    // Both engines convert every key with Python's int() (vLLM after dropping "triton_version"):
+    // a key int() rejects makes the whole load fail.
+    const m = pythonIntKey(member.key);
     const fields: [string, JsonOut][] =
       member.value.kind === 'object' ? member.value.members.map((f) => [f.key, nodeToOut(f.value)]) : [];
     content.entries.push({ key: member.key, fields });
     if (m === null) {
-      if (engine === 'sglang') {
-        loadable = false;
-        out.issues.push(
-          issue(
-            'error',
-            'bad-batch-key',
-            `key ${JSON.stringify(member.key)} is not an integer: SGLang converts every key with int() and fails to load the file`,
-            'use batch sizes as keys ("1", "2", ...) and nothing else',
-          ),
-        );
-      } else {
-        out.issues.push(
-          issue(
-            'warning',
-            'bad-batch-key',
-            `key ${JSON.stringify(member.key)} is not a batch size: vLLM skips it`,
-            'remove the entry or give it a batch-size key',
-          ),
-        );
-      }
+      loadable = false;
+      out.issues.push(
+        issue(
+          'error',
+          'bad-batch-key',
+          `key ${JSON.stringify(member.key)} is not an integer: ${engine === 'sglang' ? 'SGLang' : 'vLLM'} converts every key with int() and fails to load the file`,
+          'use batch sizes as keys ("1", "2", ...) and nothing else',
+        ),
+      );
       continue;
     }
     const keyText = JSON.stringify(member.key);

@@ -212,10 +212,17 @@ describe('default configs', () => {
 });
 
 describe('engine load failures', () => {
-  it('vLLM treats a non-object file as missing (default config); SGLang fails on it', () => {
-    const v = lookupConfig({ engine: 'vllm', key: h100, ms: [1] }, memorySource({ [NAME]: '[1, 2]' }));
-    expect(v.results[0]?.source).toBe('default');
-    expect(() => sg({ tritonVersion: '3.5.1' }, { [`triton_3_5_1/${NAME}`]: '[1, 2]' })).toThrow(EngineWouldFailError);
+  it('both engines fail on a file whose top level is not an object (vLLM pops "triton_version" from it)', () => {
+    for (const text of ['[1, 2]', '"x"', '7', 'null']) {
+      expect(() => lookupConfig({ engine: 'vllm', key: h100, ms: [1] }, memorySource({ [NAME]: text }))).toThrow(EngineWouldFailError);
+      expect(() => sg({ tritonVersion: '3.5.1' }, { [`triton_3_5_1/${NAME}`]: text })).toThrow(EngineWouldFailError);
+    }
+  });
+
+  it('both engines fail on a batch key int() rejects', () => {
+    const text = JSON.stringify({ '1': c(32), best: c(64) });
+    expect(() => lookupConfig({ engine: 'vllm', key: h100, ms: [1] }, memorySource({ [NAME]: text }))).toThrow(/"best" is not an integer: vLLM/);
+    expect(() => sg({ tritonVersion: '3.5.1' }, { [`triton_3_5_1/${NAME}`]: text })).toThrow(/"best" is not an integer: SGLang/);
   });
 
   it('SGLang fails when it must fall back and the configs folder does not exist', () => {

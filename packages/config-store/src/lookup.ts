@@ -135,8 +135,8 @@ interface Loaded {
 
 function load(engine: Engine, key: ConfigKey, found: { text: string; rel: string }): Loaded | null {
   const a = analyzeConfigText(found.text, { engine, key });
-  // vLLM's loader returns nothing for JSON that is not an object: the default config is used.
-  if (engine === 'vllm' && a.issues.some((i) => i.code === 'not-object')) return null;
+  // Neither engine checks the top level: a JSON array, string or number fails in the loader
+  // (vLLM's pop("triton_version"), SGLang's .items()), so it is a load failure like any other.
   if (!a.content || !a.loadable) {
     const why = a.issues.find((i) => i.severity === 'error');
     throw new EngineWouldFailError(`${found.rel}: the engine fails to load this file (${why?.message ?? 'unreadable'}); ${why?.fix ?? 'fix or remove it'}`);

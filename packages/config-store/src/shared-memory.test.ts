@@ -154,13 +154,16 @@ describe('entry validation', () => {
     expect(analyzeConfigText(withTma, { engine: 'vllm' }).issues.map((i) => i.code)).toContain('unknown-key');
   });
 
-  it('treats keys as the engines do: SGLang int() fails on text keys, vLLM skips them', () => {
+  it('treats keys as the engines do: both convert every key with int(), which fails on text keys', () => {
     const text = JSON.stringify({ x: cfg(16, 32, 64, 2), '8': cfg(16, 32, 64, 2) });
-    const s = analyzeConfigText(text, { engine: 'sglang' });
-    expect(s.loadable).toBe(false);
-    const v = analyzeConfigText(text, { engine: 'vllm' });
+    for (const engine of ['sglang', 'vllm'] as const) {
+      const a = analyzeConfigText(text, { engine });
+      expect(a.loadable).toBe(false);
+      expect(a.issues.find((i) => i.code === 'bad-batch-key')?.severity).toBe('error');
+    }
+    // vLLM drops "triton_version" first; int() accepts spaces, a sign and digit underscores.
+    const v = analyzeConfigText(JSON.stringify({ triton_version: '3.4.0', ' 16 ': cfg(16, 32, 64, 2), '1_024': cfg(16, 32, 64, 2) }), { engine: 'vllm' });
     expect(v.loadable).toBe(true);
-    expect([...v.table.keys()]).toEqual([8]);
-    expect(v.issues.find((i) => i.code === 'bad-batch-key')?.severity).toBe('warning');
+    expect([...v.table.keys()]).toEqual([16, 1024]);
   });
 });
