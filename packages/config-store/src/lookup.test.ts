@@ -1,9 +1,14 @@
+import { symlinkSync } from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { tempDir, writeTree } from './__fixtures__/fake-engines';
+import { readEngineTree } from './engine-tree';
+import { UnsafePathError } from './errors/unsafe-path-error';
 import { sglangDefaultConfig, vllmDefaultConfig } from './default-config';
 import { EngineWouldFailError } from './errors/engine-would-fail-error';
 import type { KernelConfig } from './kernel-config';
 import type { LookupQuery } from './lookup';
-import { lookupConfig, memorySource, sglangSearchOrder } from './lookup';
+import { lookupConfig, memorySource, sglangSearchOrder, treeSource } from './lookup';
 
 // Every expectation below is worked out by hand from ../shared/design/ENGINES.md.
 
@@ -234,5 +239,47 @@ describe('engine load failures', () => {
     const files = { [`triton_3_5_1/${NAME}`]: JSON.stringify({ '1': c(32), '64': { BLOCK_SIZE_M: 16 } }) };
     expect(sg({ tritonVersion: '3.5.1', ms: [2] }, files).results[0]?.key).toBe(1);
     expect(() => sg({ tritonVersion: '3.5.1', ms: [60] }, files)).toThrow(/picks entry "64"/);
+  });
+});
+
+describe('links the walk does not follow', () => {
+  const outside = () => {
+    const dir = tempDir();
+    writeTree(dir, { [NAME]: file([[1, c(64)]]) });
+    return dir;
+  };
+
+  it('a file the engine would open through a link out of the folder is an error, not "default"', () => {
+    const out = outside();
+    const dir = tempDir();
+    writeTree(dir, { 'triton_3_5_1/.keep': '' });
+    symlinkSync(path.join(out, NAME), path.join(dir, 'triton_3_5_1', NAME));
+    const src = treeSource(readEngineTree('sglang', dir));
+    expect(() => lookupConfig({ engine: 'sglang', key: h100, ms: [1], tritonVersion: '3.5.1' }, src)).toThrow(UnsafePathError);
+    const v = tempDir();
+    symlinkSync(path.join(out, NAME), path.join(v, NAME));
+    expect(() => lookupConfig({ engine: 'vllm', key: h100, ms: [1] }, treeSource(readEngineTree('vllm', v)))).toThrow(/symlink to .*outside the folder: the engine would read it/);
+  });
+
+  it('a Triton folder linked out of the tree is searched like SGLang does: an error only when the file is there', () => {
+    const out = outside();
+    const dir = tempDir();
+    writeTree(dir, { [`triton_3_1_0/${OLD_ONLY}`]: file([[1, c(32)]]) });
+    symlinkSync(out, path.join(dir, 'triton_3_6_0'));
+    const src = treeSource(readEngineTree('sglang', dir));
+    // 3.6.0 comes first in the fallback and holds NAME: SGLang would load it from the linked folder.
+    expect(() => lookupConfig({ engine: 'sglang', key: h100, ms: [1], tritonVersion: '3.5.1' }, src)).toThrow(/triton_3_6_0 is a symlink/);
+    // OLD_ONLY is not in the linked folder: SGLang goes on to triton_3_1_0.
+    const r = lookupConfig({ engine: 'sglang', key: { ...h100, E: 16, N: 1024 }, ms: [1], tritonVersion: '3.5.1' }, src);
+    expect(r.file).toBe(`triton_3_1_0/${OLD_ONLY}`);
+    expect(r.tried).toEqual([`triton_3_5_1/${OLD_ONLY}`, `triton_3_6_0/${OLD_ONLY}`, `triton_3_1_0/${OLD_ONLY}`]);
+  });
+
+  it('a broken link is a missing file for the engine too', () => {
+    const dir = tempDir();
+    writeTree(dir, { 'triton_3_5_1/.keep': '' });
+    symlinkSync(path.join(dir, 'nowhere.json'), path.join(dir, 'triton_3_5_1', NAME));
+    const r = lookupConfig({ engine: 'sglang', key: h100, ms: [1], tritonVersion: '3.5.1' }, treeSource(readEngineTree('sglang', dir)));
+    expect(r.results[0]?.source).toBe('default');
   });
 });

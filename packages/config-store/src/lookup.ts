@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { analyzeConfigText, decodeConfigBytes } from './config-content';
 import type { ConfigKey } from './config-key';
 import type { DefaultConfigInput } from './default-config';
@@ -9,6 +10,7 @@ import type { EngineTree } from './engine-tree';
 import { tritonDirInfo } from './engine-tree';
 import { BadArgumentError } from './errors/bad-argument-error';
 import { EngineWouldFailError } from './errors/engine-would-fail-error';
+import { UnsafePathError } from './errors/unsafe-path-error';
 import { formatFileName } from './file-name';
 import { platformOf } from './gpu-info';
 import type { KernelConfig } from './kernel-config';
@@ -23,14 +25,38 @@ export interface ConfigSource {
   read(dir: string | null, name: string): { text: string; rel: string } | null;
 }
 
-/** A source over a tree read from disk. */
+/**
+ * A source over a tree read from disk. Entries the walk did not follow (a symlink out of the
+ * folder, an unreadable entry) are ones the engine would still open: asking for one throws
+ * instead of answering as if it were missing. A broken symlink is missing for the engine too.
+ */
 export function treeSource(tree: EngineTree): ConfigSource {
   const byPath = new Map(tree.files.map((f) => [f.tritonDir ? `${f.tritonDir}/${f.name}` : f.name, f]));
+  const prefix = tree.configsRootRel ? `${tree.configsRootRel}/` : '';
+  const skipped = new Map(
+    tree.problems.filter((p) => p.rel.startsWith(prefix) && p.kind !== 'name').map((p) => [p.rel.slice(prefix.length), p]),
+  );
+  // SGLang lists the configs folder: links out of it and broken links are listed too.
+  const skippedDirs = [...skipped.keys()].filter((k) => !k.includes('/') && k.startsWith('triton_'));
+  const refuse = (key: string, target: string): void => {
+    const p = skipped.get(key);
+    // Only a file the engine would find there matters (a stat, nothing is read through the link).
+    if (!p || p.kind === 'broken' || !existsSync(path.join(tree.configsRoot, target))) return;
+    throw new UnsafePathError(
+      `${p.rel} ${p.reason}: the engine would read it, but MoE Kit does not follow it, so it cannot say what the engine loads; copy the files into ${tree.dir} (or fix the permissions) and look up again`,
+    );
+  };
   return {
-    tritonDirs: () => (tree.engine === 'sglang' && existsSync(tree.configsRoot) ? tree.tritonDirs.map((d) => d.name) : null),
+    tritonDirs: () =>
+      tree.engine === 'sglang' && existsSync(tree.configsRoot) ? [...tree.tritonDirs.map((d) => d.name), ...skippedDirs] : null,
     read: (dir, name) => {
-      const f = byPath.get(dir ? `${dir}/${name}` : name);
-      if (!f) return null;
+      const key = dir ? `${dir}/${name}` : name;
+      const f = byPath.get(key);
+      if (!f) {
+        if (dir) refuse(dir, key);
+        refuse(key, key);
+        return null;
+      }
       return { text: decodeConfigBytes(readFileCapped(f.abs), f.rel), rel: f.rel };
     },
   };

@@ -58,6 +58,11 @@ export interface WalkEntry {
 export interface WalkProblem {
   rel: string;
   reason: string;
+  /**
+   * outside: a symlink leaving the folder; broken: a symlink to nothing; unreadable: cannot be
+   * listed or stat'ed; name: a name with path characters; limit: past the depth or entry cap.
+   */
+  kind: 'outside' | 'broken' | 'unreadable' | 'name' | 'limit';
 }
 
 /**
@@ -77,19 +82,19 @@ export function walkTree(root: string, options: { maxDepth?: number } = {}): { e
     try {
       names = readdirSync(absDir).sort();
     } catch (err) {
-      problems.push({ rel: relDir || '.', reason: `cannot be listed (${(err as NodeJS.ErrnoException).code ?? 'error'})` });
+      problems.push({ rel: relDir || '.', reason: `cannot be listed (${(err as NodeJS.ErrnoException).code ?? 'error'})`, kind: 'unreadable' });
       return;
     }
     for (const name of names) {
       seen += 1;
       if (seen > MAX_WALK_ENTRIES) {
-        problems.push({ rel: relDir || '.', reason: `more than ${MAX_WALK_ENTRIES} entries; the rest were not read` });
+        problems.push({ rel: relDir || '.', reason: `more than ${MAX_WALK_ENTRIES} entries; the rest were not read`, kind: 'limit' });
         return;
       }
       const rel = relDir ? `${relDir}/${name}` : name;
       const bad = unsafeNameReason(name);
       if (bad && name !== '..') {
-        problems.push({ rel, reason: `name ${bad}` });
+        problems.push({ rel, reason: `name ${bad}`, kind: 'name' });
         continue;
       }
       const abs = path.join(absDir, name);
@@ -101,11 +106,11 @@ export function walkTree(root: string, options: { maxDepth?: number } = {}): { e
           try {
             target = realpathSync(abs);
           } catch {
-            problems.push({ rel, reason: 'is a broken symlink' });
+            problems.push({ rel, reason: 'is a broken symlink', kind: 'broken' });
             continue;
           }
           if (!isInside(realRoot, target)) {
-            problems.push({ rel, reason: `is a symlink to ${target}, outside the folder` });
+            problems.push({ rel, reason: `is a symlink to ${target}, outside the folder`, kind: 'outside' });
             continue;
           }
           const st = statSync(abs);
@@ -118,13 +123,13 @@ export function walkTree(root: string, options: { maxDepth?: number } = {}): { e
           kind = l.isDirectory() ? 'dir' : l.isFile() ? 'file' : null;
         }
       } catch (err) {
-        problems.push({ rel, reason: `cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})` });
+        problems.push({ rel, reason: `cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`, kind: 'unreadable' });
         continue;
       }
       if (kind === null) continue;
       entries.push({ rel, abs, name, kind });
       if (kind === 'dir') {
-        if (depth >= maxDepth) problems.push({ rel, reason: `deeper than ${maxDepth} levels; not read` });
+        if (depth >= maxDepth) problems.push({ rel, reason: `deeper than ${maxDepth} levels; not read`, kind: 'limit' });
         else walk(abs, rel, depth + 1);
       }
     }
