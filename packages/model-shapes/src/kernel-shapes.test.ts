@@ -5,6 +5,7 @@ import { InvalidShapeOptionError } from './errors/invalid-shape-option-error';
 import { kernelShapes } from './kernel-shapes';
 import { resolveMoeShape } from './resolve-moe-shape';
 import type { DtypeOption, Engine } from './types';
+import { vllmNames } from './__fixtures__/reference';
 
 const shapeOf = (id: string) => resolveMoeShape(findCatalogEntry(id)?.config);
 const v3 = shapeOf('deepseek-ai/DeepSeek-V3');
@@ -58,13 +59,32 @@ describe('kernelShapes', () => {
     expect(k.configFile).toBe('E=8,N=7168,device_name=NVIDIA_H200.json');
   });
 
-  it('int4_w4a16 halves N in the name (two weights per byte), both engines', () => {
-    // Mixtral-8x7B tp 2: N 7168 -> 3584 in the name.
-    for (const engine of ['sglang', 'vllm'] as const) {
-      const k = kernelShapes(mixtral, { tp: 2, engine, dtype: 'int4_w4a16', deviceName: 'NVIDIA A100-SXM4-80GB' });
-      expect([k.shardIntermediate, k.fileN]).toEqual([7168, 3584]);
-      expect(k.configFile).toBe('E=8,N=3584,device_name=NVIDIA_A100-SXM4-80GB,dtype=int4_w4a16.json');
-    }
+  it('int4_w4a16: SGLang halves N in the name (N = packed w2 width), vLLM does not (it doubles the packed width back)', () => {
+    // Mixtral-8x7B tp 2: per-rank width 14336 / 2 = 7168; w2 packs two int4 per byte -> 3584 columns.
+    // SGLang names the file by w2.shape[2] = 3584; vLLM by w2.shape[2] * 2 = 7168.
+    const s = kernelShapes(mixtral, { tp: 2, engine: 'sglang', dtype: 'int4_w4a16', deviceName: 'NVIDIA A100-SXM4-80GB' });
+    expect([s.shardIntermediate, s.fileN]).toEqual([7168, 3584]);
+    expect(s.configFile).toBe('E=8,N=3584,device_name=NVIDIA_A100-SXM4-80GB,dtype=int4_w4a16.json');
+    const v = kernelShapes(mixtral, { tp: 2, engine: 'vllm', dtype: 'int4_w4a16', deviceName: 'NVIDIA A100-SXM4-80GB' });
+    expect([v.shardIntermediate, v.fileN]).toEqual([7168, 7168]);
+    expect(v.configFile).toBe('E=8,N=7168,device_name=NVIDIA_A100-SXM4-80GB,dtype=int4_w4a16.json');
+    expect(v.notes.join('\n')).not.toMatch(/half/);
+  });
+
+  it('int4_w4a16 Kimi-K2 (384 experts of 2048) at tp 8: vLLM asks for the N=256 file it ships for MI355X', () => {
+    const kimi = resolveMoeShape({
+      architectures: ['DeepseekV3ForCausalLM'],
+      model_type: 'kimi_k2',
+      hidden_size: 7168,
+      n_routed_experts: 384,
+      n_shared_experts: 1,
+      num_experts_per_tok: 8,
+      moe_intermediate_size: 2048,
+      quantization_config: { quant_method: 'compressed-tensors', config_groups: { group_0: { weights: { num_bits: 4, type: 'int', strategy: 'group', group_size: 32 } } } },
+    });
+    const v = kernelShapes(kimi, { tp: 8, engine: 'vllm', deviceName: 'AMD Instinct MI355X' });
+    expect(v.configFile).toBe('E=384,N=256,device_name=AMD_Instinct_MI355X,dtype=int4_w4a16.json');
+    expect(vllmNames().has(v.configFile)).toBe(true);
   });
 
   it('without a device name the files keep the {device} placeholder', () => {

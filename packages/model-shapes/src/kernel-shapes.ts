@@ -41,7 +41,8 @@ function engineDtype(shape: MoeShape, option: DtypeOption): EngineDtype | null {
  * - E = experts / ep, plus one where SGLang fuses the shared expert (its DeepSeek-V3/V3.2,
  *   Kimi-K2, GLM-4.x MoE and Mistral-Large-3 paths, and only without expert parallelism);
  *   vLLM never adds one;
- * - N = I / (tp / ep), halved once more for packed int4_w4a16;
+ * - N = I / (tp / ep); for packed int4_w4a16 SGLang halves it once more (it names the file by
+ *   w2's packed width), while vLLM doubles that width back, so its N stays I / (tp / ep);
  * - dtype: `auto` takes the quantization_config's kernel dtype (fp8 -> fp8_w8a8 and its block
  *   shape; none -> null). vLLM has no int8_w8a8 name: it looks up the unquantised file.
  */
@@ -106,8 +107,11 @@ export function kernelShapes(shape: MoeShape, options: KernelShapeOptions): Kern
     if (shard % 2 !== 0) {
       throw new IndivisibleShapeError(`${shape.label}: tp ${tp}: int4_w4a16 packs two values per byte but the per-rank width ${shard} is odd; pick a smaller tp`);
     }
-    fileN = shard / 2;
-    notes.push('int4_w4a16 packs two weights per byte: N in the name is half the per-rank expert width');
+    // Both engines key the file on the packed w2 width (shard / 2); vLLM doubles it back first.
+    if (engine === 'sglang') {
+      fileN = shard / 2;
+      notes.push('int4_w4a16 packs two weights per byte: SGLang names the file by the packed width, half the per-rank expert width');
+    }
   }
   const deviceName = options.deviceName ? engineDeviceName(engine, options.deviceName) : null;
   const parts = { experts: localExperts, n: fileN, deviceName, dtype, blockShape, perChannelQuant };

@@ -95,7 +95,7 @@ export interface KernelShape {
   localExperts: number;
   /** I / (tp / ep): the expert intermediate size on this rank. */
   shardIntermediate: number;
-  /** N in the file name: shardIntermediate, halved once more for packed int4_w4a16. */
+  /** N in the file name: shardIntermediate (SGLang halves it once more for packed int4_w4a16). */
   fileN: number;
   /** SGLang fused one shared expert into the routed ones here. */
   fusedSharedExpert: boolean;
