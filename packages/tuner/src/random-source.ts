@@ -7,6 +7,16 @@ export class RandomSource {
     this.state = (Math.trunc(seed) ^ 0x9e3779b9) >>> 0;
   }
 
+  /**
+   * Another stream for the same seed (stream 1, 2, ...), independent of `new RandomSource(seed)`:
+   * two users of one seed (the noise of a replay and a strategy's draws) must not share numbers.
+   */
+  static stream(seed: number, stream: number): RandomSource {
+    let h = Math.imul(Math.trunc(seed) ^ Math.imul(stream, 0x85ebca6b), 0xcc9e2d51);
+    h = Math.imul(h ^ (h >>> 16), 0x1b873593);
+    return new RandomSource((h ^ (h >>> 13)) | 0);
+  }
+
   /** Uniform in [0, 1). */
   next(): number {
     this.state = (this.state + 0x6d2b79f5) >>> 0;
@@ -36,14 +46,13 @@ export class RandomSource {
     return r * Math.cos(2 * Math.PI * v);
   }
 
-  /** `k` distinct items of `items`, in random order (partial Fisher-Yates). */
-  sample<T>(items: readonly T[], k: number): T[] {
+  /** The items in random order, drawn one at a time (Fisher-Yates): stop early, and only the draws made use numbers. */
+  *shuffled<T>(items: readonly T[]): Generator<T, void, undefined> {
     const copy = items.slice();
-    const n = Math.min(k, copy.length);
-    for (let i = 0; i < n; i++) {
+    for (let i = 0; i < copy.length; i++) {
       const j = i + this.int(copy.length - i);
       [copy[i], copy[j]] = [copy[j]!, copy[i]!];
+      yield copy[i]!;
     }
-    return copy.slice(0, n);
   }
 }

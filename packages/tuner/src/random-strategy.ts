@@ -4,13 +4,19 @@ import { SearchSession } from './search-session';
 import type { SearchInput, SearchResult, SearchStrategy } from './strategy';
 
 export interface RandomOptions {
-  /** Configs drawn (uniformly, without replacement) and measured per batch size. */
+  /**
+   * Configs measured per batch size, drawn uniformly without replacement; a draw that fails to
+   * compile is skipped (compiled, but not measured) and does not count.
+   */
   budget: number;
-  /** Seed of the draws (default 0). */
+  /** Seed of the draws (default 0); their stream is independent of a replay's noise of the same seed. */
   seed?: number;
   /** Repeats per measurement (default 10). */
   repeats?: number;
 }
+
+/** The stream of RandomSource.stream the draws use (the replay's noise uses the seed's own). */
+const DRAW_STREAM = 1;
 
 /** The baseline: at each batch size, measure `budget` random candidates and keep the fastest. */
 export function randomStrategy(options: RandomOptions): SearchStrategy {
@@ -21,12 +27,15 @@ export function randomStrategy(options: RandomOptions): SearchStrategy {
   return {
     name: 'random',
     async search({ batchSizes, candidates, oracle }: SearchInput): Promise<SearchResult> {
-      const random = new RandomSource(options.seed ?? 0);
+      const random = RandomSource.stream(options.seed ?? 0, DRAW_STREAM);
       const session = new SearchSession(oracle);
       const rows = [];
       for (const M of batchSizes) {
         const batch = session.batch(M);
-        for (const config of random.sample(candidates, options.budget)) await batch.measure(config, repeats);
+        for (const config of random.shuffled(candidates)) {
+          if (batch.tried >= options.budget) break;
+          await batch.measure(config, repeats);
+        }
         rows.push(batch.result(batch.ranked()[0]?.config ?? null));
       }
       return { strategy: 'random', rows, compiled: session.compiled };
