@@ -22,13 +22,25 @@ function causeText(err: unknown): string {
   return err.message;
 }
 
+/** The origin of an http(s) URL, or null when `url` is not one. */
+function httpOrigin(url: string): string | null {
+  if (!URL.canParse(url)) return null;
+  const parsed = new URL(url);
+  return (parsed.protocol === 'http:' || parsed.protocol === 'https:') && parsed.host ? parsed.origin : null;
+}
+
 /** Downloads a model's file (config.json) from the hub through @huggingface/hub. */
 export async function fetchHubFile(repoId: string, file: string, options: HubFetchOptions = {}): Promise<{ text: string; url: string }> {
   const hubUrl = (options.hubUrl || DEFAULT_HUB_URL).replace(/\/+$/, '');
   const revision = options.revision ?? 'main';
   const baseFetch = options.fetch ?? fetch;
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const hubOrigin = new URL(hubUrl).origin;
+  const hubOrigin = httpOrigin(hubUrl);
+  if (hubOrigin === null) {
+    throw new HubUnreachableError(
+      `${repoId}: HF_ENDPOINT "${options.hubUrl}" is not a URL; set HF_ENDPOINT to the hub's address, e.g. ${DEFAULT_HUB_URL}, or unset it`,
+    );
+  }
   // The token goes in our own header (only to the hub's origin): @huggingface/hub would refuse
   // tokens that don't start with hf_, which mirrors behind HF_ENDPOINT may hand out.
   const timedFetch: typeof fetch = (input, init) => {

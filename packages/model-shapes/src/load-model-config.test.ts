@@ -249,6 +249,18 @@ describe('loadModelConfig from the hub (a local stand-in at HF_ENDPOINT)', () =>
   });
 });
 
+describe('a bad HF_ENDPOINT', () => {
+  it('is named with the fix, before any request', async () => {
+    for (const endpoint of ['hub.local', 'ftp://hub.local', 'http://']) {
+      const err = await loadModelConfig('acme/anywhere', { env: { ...env, HF_ENDPOINT: endpoint } }).catch((e: unknown) => e);
+      expect(err, endpoint).toBeInstanceOf(HubUnreachableError);
+      expect((err as Error).message).toBe(
+        `acme/anywhere: HF_ENDPOINT "${endpoint}" is not a URL; set HF_ENDPOINT to the hub's address, e.g. https://huggingface.co, or unset it`,
+      );
+    }
+  });
+});
+
 describe('offline mode (HF_HUB_OFFLINE=1)', () => {
   it('never touches the network: cache and catalog work, anything else fails', async () => {
     const offline = { ...env, HF_HUB_OFFLINE: '1' };

@@ -192,6 +192,12 @@ describe('moe shapes on bad input: one line naming the input and the fix, exit 2
     });
   });
 
+  it('an HF_ENDPOINT that is not a URL', async () => {
+    await expectUsageError(['acme/not-cached'], /^moe: acme\/not-cached: HF_ENDPOINT "hub\.local" is not a URL; set HF_ENDPOINT to the hub's address, e\.g\. https:\/\/huggingface\.co, or unset it$/, {
+      HF_ENDPOINT: 'hub.local',
+    });
+  });
+
   it('offline with a model nowhere local', async () => {
     await expectUsageError(['acme/not-cached'], /^moe: acme\/not-cached: not in the local Hugging Face cache .*HF_HUB_OFFLINE=1/, { HF_HUB_OFFLINE: '1' });
   });
