@@ -20,9 +20,11 @@ Buffer::Buffer(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Buffer>(info) 
 
 Buffer::~Buffer() {
   // Garbage-collected without free(): give the memory back if the context still can.
-  if (st_ && !freed_ && !st_->closed && !st_->dead && st_->MakeCurrent() == kSuccess) {
-    st_->drv->memFree.fn(ptr_);
-  }
+  if (st_ && !freed_) ReleaseDeferred();
+}
+
+void Buffer::ReleaseDeferred() {
+  if (!st_->closed && !st_->dead && st_->MakeCurrent() == kSuccess) st_->drv->memFree.fn(ptr_);
 }
 
 void Buffer::Set(StatePtr st, CUdeviceptr ptr, std::size_t bytes) {
@@ -63,10 +65,11 @@ Napi::Value Buffer::Upload(const Napi::CallbackInfo& info) {
 namespace {
 class DownloadWorker : public DriverWorker {
  public:
-  DownloadWorker(Napi::Env env, StatePtr st, Napi::Object owner, CUdeviceptr src, std::size_t bytes)
+  DownloadWorker(Napi::Env env, StatePtr st, Buffer* buffer, Napi::Object owner, CUdeviceptr src,
+                 std::size_t bytes)
       : DriverWorker(env, std::move(st)), src_(src), bytes_(bytes) {
+    Use(buffer, owner);  // a free() meanwhile waits for the copy
     out_ = Napi::Persistent(Napi::ArrayBuffer::New(env, bytes));
-    owner_ = Napi::Persistent(owner);  // keeps the buffer from being collected mid-copy
     data_ = out_.Value().Data();
   }
 
@@ -84,7 +87,6 @@ class DownloadWorker : public DriverWorker {
   std::size_t bytes_;
   void* data_ = nullptr;
   Napi::Reference<Napi::ArrayBuffer> out_;
-  Napi::ObjectReference owner_;
 };
 }  // namespace
 
@@ -94,7 +96,7 @@ Napi::Value Buffer::Download(const Napi::CallbackInfo& info) {
   Usable(env);
   auto offset = static_cast<std::size_t>(info[0].As<Napi::Number>().Int64Value());
   auto bytes = static_cast<std::size_t>(info[1].As<Napi::Number>().Int64Value());
-  auto* w = new DownloadWorker(env, st_, info.This().As<Napi::Object>(), ptr_ + offset, bytes);
+  auto* w = new DownloadWorker(env, st_, this, info.This().As<Napi::Object>(), ptr_ + offset, bytes);
   Napi::Promise p = w->Promise();
   w->Queue();
   return p;
@@ -134,6 +136,7 @@ Napi::Value Buffer::Free(const Napi::CallbackInfo& info) {
   if (freed_ || !st_) return env.Undefined();
   freed_ = true;
   if (st_->closed || st_->dead) return env.Undefined();  // the context took the memory with it
+  if (!CanReleaseNow()) return env.Undefined();          // freed when the download settles
   CU_TRY(env, st_.get(), ctxSetCurrent, st_->ctx);
   CU_TRY(env, st_.get(), memFree, ptr_);
   return env.Undefined();

@@ -8,16 +8,18 @@
 
 namespace moe {
 
-class Buffer : public Napi::ObjectWrap<Buffer> {
+class Buffer : public Napi::ObjectWrap<Buffer>, public InFlight {
  public:
   static Napi::Function Init(Napi::Env env);
   explicit Buffer(const Napi::CallbackInfo& info);
   ~Buffer() override;
   void Set(StatePtr st, CUdeviceptr ptr, std::size_t bytes);
   CUdeviceptr ptr() const { return ptr_; }
+  // Throws unless the buffer can be used (not freed, context open and alive).
+  void Usable(Napi::Env env);
 
  private:
-  void Usable(Napi::Env env);
+  void ReleaseDeferred() override;
   Napi::Value Ptr(const Napi::CallbackInfo& info);
   Napi::Value Bytes(const Napi::CallbackInfo& info);
   Napi::Value Freed(const Napi::CallbackInfo& info);

@@ -18,9 +18,11 @@ Napi::Function Event::Init(Napi::Env env) {
 Event::Event(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Event>(info) {}
 
 Event::~Event() {
-  if (st_ && !destroyed_ && !st_->closed && !st_->dead && st_->MakeCurrent() == kSuccess) {
-    st_->drv->eventDestroy.fn(e_);
-  }
+  if (st_ && !destroyed_) ReleaseDeferred();
+}
+
+void Event::ReleaseDeferred() {
+  if (!st_->closed && !st_->dead && st_->MakeCurrent() == kSuccess) st_->drv->eventDestroy.fn(e_);
 }
 
 void Event::Set(StatePtr st, CUevent e) {
@@ -45,20 +47,21 @@ Napi::Value Event::Record(const Napi::CallbackInfo& info) {
 namespace {
 class EventSyncWorker : public DriverWorker {
  public:
-  EventSyncWorker(Napi::Env env, StatePtr st, CUevent e, Napi::Object owner)
-      : DriverWorker(env, std::move(st)), e_(e), owner_(Napi::Persistent(owner)) {}
+  EventSyncWorker(Napi::Env env, StatePtr st, InFlight* event, CUevent e, Napi::Object owner)
+      : DriverWorker(env, std::move(st)), e_(e) {
+    Use(event, owner);  // a destroy() meanwhile waits for the synchronisation
+  }
   void Run() override { Try(st_->drv->eventSynchronize.name, st_->drv->eventSynchronize.fn(e_)); }
 
  private:
   CUevent e_;
-  Napi::ObjectReference owner_;
 };
 }  // namespace
 
 Napi::Value Event::Synchronize(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Usable(env);
-  auto* w = new EventSyncWorker(env, st_, e_, info.This().As<Napi::Object>());
+  auto* w = new EventSyncWorker(env, st_, this, e_, info.This().As<Napi::Object>());
   Napi::Promise p = w->Promise();
   w->Queue();
   return p;
@@ -89,6 +92,7 @@ Napi::Value Event::Destroy(const Napi::CallbackInfo& info) {
   if (destroyed_ || !st_) return env.Undefined();
   destroyed_ = true;
   if (st_->closed || st_->dead) return env.Undefined();
+  if (!CanReleaseNow()) return env.Undefined();  // destroyed when its synchronisation settles
   CU_TRY(env, st_.get(), ctxSetCurrent, st_->ctx);
   CU_TRY(env, st_.get(), eventDestroy, e_);
   return env.Undefined();

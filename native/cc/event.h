@@ -7,7 +7,7 @@
 
 namespace moe {
 
-class Event : public Napi::ObjectWrap<Event> {
+class Event : public Napi::ObjectWrap<Event>, public InFlight {
  public:
   static Napi::Function Init(Napi::Env env);
   explicit Event(const Napi::CallbackInfo& info);
@@ -16,6 +16,7 @@ class Event : public Napi::ObjectWrap<Event> {
 
  private:
   void Usable(Napi::Env env);
+  void ReleaseDeferred() override;
   Napi::Value Record(const Napi::CallbackInfo& info);
   Napi::Value Synchronize(const Napi::CallbackInfo& info);
   Napi::Value Query(const Napi::CallbackInfo& info);

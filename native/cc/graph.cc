@@ -2,6 +2,7 @@
 
 #include <vector>
 
+#include "buffer.h"
 #include "stream.h"
 
 namespace moe {
@@ -18,7 +19,11 @@ Napi::Function Graph::Init(Napi::Env env) {
 Graph::Graph(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Graph>(info) {}
 
 Graph::~Graph() {
-  if (st_ && !destroyed_ && !st_->closed && !st_->dead && st_->MakeCurrent() == kSuccess) Release();
+  if (st_ && !destroyed_) ReleaseDeferred();
+}
+
+void Graph::ReleaseDeferred() {
+  if (!st_->closed && !st_->dead && st_->MakeCurrent() == kSuccess) Release();
 }
 
 void Graph::Release() {
@@ -51,16 +56,16 @@ namespace {
 // a memset larger than L2 runs before every replay, outside the timed region.
 class ReplayWorker : public DriverWorker {
  public:
-  ReplayWorker(Napi::Env env, StatePtr st, Napi::Object owner, CUgraphExec exec, CUstream s,
-               int warmup, int repeats, CUdeviceptr flush, std::size_t flushBytes)
+  ReplayWorker(Napi::Env env, StatePtr st, CUgraphExec exec, CUstream s, int warmup, int repeats,
+               CUdeviceptr flush, std::size_t flushBytes)
       : DriverWorker(env, std::move(st)),
-        owner_(Napi::Persistent(owner)),
         exec_(exec),
         s_(s),
         warmup_(warmup),
         repeats_(repeats),
         flush_(flush),
         flushBytes_(flushBytes) {}
+  using DriverWorker::Use;  // the graph, its stream and the flush buffer, until it settles
 
  protected:
   void Run() override {
@@ -108,7 +113,6 @@ class ReplayWorker : public DriverWorker {
   }
 
  private:
-  Napi::ObjectReference owner_;
   CUgraphExec exec_;
   CUstream s_;
   int warmup_, repeats_;
@@ -118,19 +122,26 @@ class ReplayWorker : public DriverWorker {
 };
 }  // namespace
 
-// replayTimes(stream | null, warmup, repeats, flushPtr: bigint, flushBytes: number):
-//   Promise<Float64Array> of µs per timed replay
+// replayTimes(stream | null, warmup, repeats, flush: DeviceBuffer | null, flushBytes: number):
+//   Promise<Float64Array> of µs per timed replay. flushBytes <= the flush buffer's size (TS).
 Napi::Value Graph::ReplayTimes(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Usable(env);
-  CUstream s = StreamArg(env, info[0]);
+  Stream* stream = StreamObject(env, info[0]);
   int warmup = info[1].As<Napi::Number>().Int32Value();
   int repeats = info[2].As<Napi::Number>().Int32Value();
-  bool lossless = true;
-  auto flush = static_cast<CUdeviceptr>(info[3].As<Napi::BigInt>().Uint64Value(&lossless));
-  auto flushBytes = static_cast<std::size_t>(info[4].As<Napi::Number>().Int64Value());
-  auto* w = new ReplayWorker(env, st_, info.This().As<Napi::Object>(), exec_, s, warmup, repeats,
-                             flush, flushBytes);
+  Buffer* flush = nullptr;
+  std::size_t flushBytes = 0;
+  if (!info[3].IsNull() && !info[3].IsUndefined()) {
+    flush = Buffer::Unwrap(info[3].As<Napi::Object>());
+    flush->Usable(env);
+    flushBytes = static_cast<std::size_t>(info[4].As<Napi::Number>().Int64Value());
+  }
+  auto* w = new ReplayWorker(env, st_, exec_, stream == nullptr ? nullptr : stream->handle(), warmup,
+                             repeats, flush == nullptr ? 0 : flush->ptr(), flushBytes);
+  w->Use(this, info.This().As<Napi::Object>());
+  if (stream != nullptr) w->Use(stream, info[0].As<Napi::Object>());
+  if (flush != nullptr) w->Use(flush, info[3].As<Napi::Object>());
   Napi::Promise p = w->Promise();
   w->Queue();
   return p;
@@ -141,6 +152,7 @@ Napi::Value Graph::Destroy(const Napi::CallbackInfo& info) {
   if (destroyed_ || !st_) return env.Undefined();
   destroyed_ = true;
   if (st_->closed || st_->dead) return env.Undefined();
+  if (!CanReleaseNow()) return env.Undefined();  // destroyed when its replays settle
   CU_TRY(env, st_.get(), ctxSetCurrent, st_->ctx);
   Release();
   return env.Undefined();

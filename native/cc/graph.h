@@ -7,7 +7,7 @@
 
 namespace moe {
 
-class Graph : public Napi::ObjectWrap<Graph> {
+class Graph : public Napi::ObjectWrap<Graph>, public InFlight {
  public:
   static Napi::Function Init(Napi::Env env);
   explicit Graph(const Napi::CallbackInfo& info);
@@ -20,6 +20,7 @@ class Graph : public Napi::ObjectWrap<Graph> {
   Napi::Value ReplayTimes(const Napi::CallbackInfo& info);
   Napi::Value Destroy(const Napi::CallbackInfo& info);
   void Release();
+  void ReleaseDeferred() override;
 
   StatePtr st_;
   CUgraph graph_ = nullptr;

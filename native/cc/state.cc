@@ -77,6 +77,19 @@ bool DriverWorker::Try(const char* call, CUresult status) {
   return false;
 }
 
+void DriverWorker::Use(InFlight* resource, Napi::Object owner) {
+  resource->Pin();
+  used_.emplace_back(resource, Napi::Persistent(owner));
+}
+
+// On the JS thread, before the promise settles: deferred releases of the resources first, then
+// the context's (a close() that waited for this worker).
+void DriverWorker::Settle() {
+  for (auto& [resource, owner] : used_) resource->Unpin();
+  used_.clear();
+  st_->WorkerSettled();
+}
+
 void DriverWorker::Execute() {
   if (!Try(st_->drv->ctxSetCurrent.name, st_->MakeCurrent())) return;
   Run();
@@ -84,14 +97,15 @@ void DriverWorker::Execute() {
 
 void DriverWorker::OnOK() {
   Napi::HandleScope scope(Env());
-  st_->WorkerSettled();
+  Settle();
   deferred_.Resolve(Result(Env()));
 }
 
 void DriverWorker::OnError(const Napi::Error&) {
   Napi::HandleScope scope(Env());
-  st_->WorkerSettled();
-  deferred_.Reject(DriverError(Env(), st_.get(), failedCall_, status_).Value());
+  Napi::Error error = DriverError(Env(), st_.get(), failedCall_, status_);  // may mark it dead
+  Settle();
+  deferred_.Reject(error.Value());
 }
 
 }  // namespace moe

@@ -8,6 +8,8 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "driver.h"
 
@@ -38,6 +40,35 @@ struct ContextState {
 };
 using StatePtr = std::shared_ptr<ContextState>;
 
+// A wrapped resource (buffer, stream, event, graph) that async workers may be using. free() or
+// destroy() while one of them runs only marks the resource released: its driver handle goes when
+// the last of those workers settles, so no worker thread ever uses a freed handle.
+class InFlight {
+ public:
+  virtual ~InFlight() = default;
+  void Pin() { ++pins_; }
+  void Unpin() {
+    if (--pins_ == 0 && deferred_) {
+      deferred_ = false;
+      ReleaseDeferred();
+    }
+  }
+
+ protected:
+  // true: no worker uses the resource, release it now; false: released when they settle.
+  bool CanReleaseNow() {
+    if (pins_ == 0) return true;
+    deferred_ = true;
+    return false;
+  }
+  // The deferred release: frees the handle if the context still can; never throws.
+  virtual void ReleaseDeferred() = 0;
+
+ private:
+  int pins_ = 0;  // JS thread only
+  bool deferred_ = false;
+};
+
 // A JS Error for a failed driver call: code MOE_DRIVER_ERROR, call, status, errorName, errorText,
 // sticky, backend. A sticky status marks the context dead.
 Napi::Error DriverError(Napi::Env env, ContextState* st, const char* call, CUresult status);
@@ -64,6 +95,8 @@ class DriverWorker : public Napi::AsyncWorker {
  protected:
   // In Run(): `if (!Try(st_->drv->x.name, st_->drv->x.fn(...))) return;`
   bool Try(const char* call, CUresult status);
+  // Keeps a resource the worker uses (and its JS object) alive and unreleased until it settles.
+  void Use(InFlight* resource, Napi::Object owner);
   virtual void Run() = 0;
   virtual Napi::Value Result(Napi::Env env) { return env.Undefined(); }
   StatePtr st_;
@@ -72,7 +105,9 @@ class DriverWorker : public Napi::AsyncWorker {
   void Execute() override;
   void OnOK() override;
   void OnError(const Napi::Error& e) override;
+  void Settle();
   Napi::Promise::Deferred deferred_;
+  std::vector<std::pair<InFlight*, Napi::ObjectReference>> used_;
   const char* failedCall_ = "";
   CUresult status_ = kSuccess;
 };

@@ -18,9 +18,11 @@ Napi::Function Stream::Init(Napi::Env env) {
 Stream::Stream(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Stream>(info) {}
 
 Stream::~Stream() {
-  if (st_ && !destroyed_ && !st_->closed && !st_->dead && st_->MakeCurrent() == kSuccess) {
-    st_->drv->streamDestroy.fn(s_);
-  }
+  if (st_ && !destroyed_) ReleaseDeferred();
+}
+
+void Stream::ReleaseDeferred() {
+  if (!st_->closed && !st_->dead && st_->MakeCurrent() == kSuccess) st_->drv->streamDestroy.fn(s_);
 }
 
 void Stream::Set(StatePtr st, CUstream s) {
@@ -33,32 +35,38 @@ void Stream::Usable(Napi::Env env) {
   EnsureUsable(env, st_.get());
 }
 
-CUstream StreamArg(Napi::Env env, const Napi::Value& v) {
+Stream* StreamObject(Napi::Env env, const Napi::Value& v) {
   if (v.IsNull() || v.IsUndefined()) return nullptr;
   Stream* s = Stream::Unwrap(v.As<Napi::Object>());
   s->Usable(env);
-  return s->s_;
+  return s;
+}
+
+CUstream StreamArg(Napi::Env env, const Napi::Value& v) {
+  Stream* s = StreamObject(env, v);
+  return s == nullptr ? nullptr : s->handle();
 }
 
 namespace {
 class StreamSyncWorker : public DriverWorker {
  public:
-  StreamSyncWorker(Napi::Env env, StatePtr st, CUstream s, Napi::Object owner)
-      : DriverWorker(env, std::move(st)), s_(s), owner_(Napi::Persistent(owner)) {}
+  StreamSyncWorker(Napi::Env env, StatePtr st, Stream* stream, Napi::Object owner)
+      : DriverWorker(env, std::move(st)), s_(stream->handle()) {
+    Use(stream, owner);  // a destroy() meanwhile waits for the synchronisation
+  }
   void Run() override {
     Try(st_->drv->streamSynchronize.name, st_->drv->streamSynchronize.fn(s_));
   }
 
  private:
   CUstream s_;
-  Napi::ObjectReference owner_;
 };
 }  // namespace
 
 Napi::Value Stream::Synchronize(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Usable(env);
-  auto* w = new StreamSyncWorker(env, st_, s_, info.This().As<Napi::Object>());
+  auto* w = new StreamSyncWorker(env, st_, this, info.This().As<Napi::Object>());
   Napi::Promise p = w->Promise();
   w->Queue();
   return p;
@@ -93,6 +101,7 @@ Napi::Value Stream::Destroy(const Napi::CallbackInfo& info) {
   if (destroyed_ || !st_) return env.Undefined();
   destroyed_ = true;
   if (st_->closed || st_->dead) return env.Undefined();
+  if (!CanReleaseNow()) return env.Undefined();  // destroyed when its workers settle
   CU_TRY(env, st_.get(), ctxSetCurrent, st_->ctx);
   CU_TRY(env, st_.get(), streamDestroy, s_);
   return env.Undefined();

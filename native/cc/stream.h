@@ -8,7 +8,7 @@
 
 namespace moe {
 
-class Stream : public Napi::ObjectWrap<Stream> {
+class Stream : public Napi::ObjectWrap<Stream>, public InFlight {
  public:
   static Napi::Function Init(Napi::Env env);
   explicit Stream(const Napi::CallbackInfo& info);
@@ -18,12 +18,13 @@ class Stream : public Napi::ObjectWrap<Stream> {
 
  private:
   void Usable(Napi::Env env);
+  void ReleaseDeferred() override;
   Napi::Value Synchronize(const Napi::CallbackInfo& info);
   Napi::Value BeginCapture(const Napi::CallbackInfo& info);
   Napi::Value EndCapture(const Napi::CallbackInfo& info);
   Napi::Value Destroy(const Napi::CallbackInfo& info);
 
-  friend CUstream StreamArg(Napi::Env env, const Napi::Value& v);
+  friend Stream* StreamObject(Napi::Env env, const Napi::Value& v);
   StatePtr st_;
   CUstream s_ = nullptr;
   bool destroyed_ = false;
@@ -31,5 +32,7 @@ class Stream : public Napi::ObjectWrap<Stream> {
 
 // A stream argument: null/undefined is the legacy default stream.
 CUstream StreamArg(Napi::Env env, const Napi::Value& v);
+// The same argument's object (checked usable), or nullptr for the legacy default stream.
+Stream* StreamObject(Napi::Env env, const Napi::Value& v);
 
 }  // namespace moe

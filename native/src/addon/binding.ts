@@ -8,7 +8,7 @@ import { type AddonLoadAttempt, NativeAddonUnavailableError } from './errors/nat
 import type { Backend, BackendProbe, DeviceInfo, FunctionAttributes } from './types';
 
 /** The addon's ABI between C++ and this file; bumped when either side changes shape. */
-export const ADDON_ABI_VERSION = 1;
+export const ADDON_ABI_VERSION = 2;
 
 export interface NativeProbe {
   backends: BackendProbe[];
@@ -47,7 +47,7 @@ export interface NativeGraph {
     stream: NativeStream | null,
     warmup: number,
     repeats: number,
-    flushPtr: bigint,
+    flush: NativeBuffer | null,
     flushBytes: number,
   ): Promise<Float64Array>;
   destroy(): void;

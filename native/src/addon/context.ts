@@ -169,7 +169,7 @@ class ContextImpl implements Context, FunctionOwner {
       const stream = options.stream === undefined ? this.captureStream().native : nativeStreamOf(`${op}(options.stream)`, options.stream, this);
       graph.live(op);
       const flush = flushBytes > 0 ? this.flushBuffer(flushBytes) : undefined;
-      return nativeCallAsync(op, () => graph.native.replayTimes(stream, warmup, repeats, flush?.ptr ?? 0n, flushBytes)).then((t) => Array.from(t));
+      return nativeCallAsync(op, () => graph.native.replayTimes(stream, warmup, repeats, flush?.native ?? null, flushBytes)).then((t) => Array.from(t));
     } catch (err) {
       return Promise.reject(err);
     }

@@ -184,6 +184,29 @@ describe('contexts, buffers, launches, graphs and errors through a fake libcuda'
   });
 });
 
+describe('releasing a resource that a worker thread still uses', () => {
+  it('defers free() and destroy() until the download, replay or synchronisation has settled', () => {
+    const r = run('release-in-flight', { FAKE_CUDA_WORKER_DELAY_MS: '100' });
+    // the download still reads the buffer's bytes, and only then is the memory given back
+    expect(r.freedAtOnce).toBe(true);
+    expect(r.heldWhileDownloading).toBe(1 << 20);
+    expect(r.download).toEqual(new Array(16).fill(7));
+    expect(r.heldAfterDownload).toBe(0);
+    expect(r.useAfterFree).toMatchObject({ class: 'ResourceReleasedError', code: 'MOE_RESOURCE_RELEASED' });
+    expect(r.doubleFree).toBeNull();
+    // the replays run on their destroyed graph and stream, and on a replaced flush buffer
+    expect(r.replay).toBeNull();
+    expect(r.times).toHaveLength(2);
+    expect(r.replay2).toBeNull();
+    expect(r.counter).toBe('4'); // 1 warm-up + 2 timed replays of graph, 1 of graph2
+    expect(r.graphAfterDestroy).toMatchObject({ class: 'ResourceReleasedError', code: 'MOE_RESOURCE_RELEASED' });
+    expect(r.doubleDestroy).toBeNull();
+    expect(r.streamSync).toBeNull();
+    expect(r.eventSync).toBeNull();
+    expect(r.dead).toBe(false);
+  });
+});
+
 describe('the HIP backend through a fake libamdhip64', () => {
   const hipEnv = () => ({ MOE_NATIVE_CUDA_LIBRARY: path.join(dir, 'missing', 'libcuda.so.1'), MOE_NATIVE_HIP_LIBRARY: fakeHip });
 

@@ -125,12 +125,14 @@ export interface DeviceBuffer {
   fill(value: number, elementBytes?: 1 | 2 | 4): void;
   /** Device-to-device copy from `src` (default: min of both sizes, offsets 0). */
   copyFrom(src: DeviceBuffer, range?: { srcOffsetBytes?: number; dstOffsetBytes?: number; bytes?: number }): void;
+  /** Frees the memory; a download still running keeps it until it has finished. Idempotent. */
   free(): void;
 }
 
 export interface Stream {
   /** Waits off the JS thread until everything queued on the stream has finished. */
   synchronize(): Promise<void>;
+  /** Destroys the stream once its pending synchronize() or replays have settled. Idempotent. */
   destroy(): void;
 }
 
@@ -162,6 +164,7 @@ export interface Module {
 export interface Graph {
   /** Queues one replay. */
   launch(stream?: Stream | null): void;
+  /** Destroys the graph once its pending replayTimes() have settled. Idempotent. */
   destroy(): void;
 }
 

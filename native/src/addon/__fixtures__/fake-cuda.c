@@ -6,17 +6,65 @@
  *   fault(): makes the context fail with CUDA_ERROR_ILLEGAL_ADDRESS (sticky)
  * A fake clock advances 10 us per kernel run, so event timings are exact.
  * Environment: FAKE_CUDA_INIT_ERROR=<status> makes cuInit fail; FAKE_CUDA_DEVICES=<n> (default 1);
- * FAKE_CUDA_NAME (default "NVIDIA H100 80GB HBM3"); FAKE_CUDA_NO_GETPROC=1 hides cuGetProcAddress. */
+ * FAKE_CUDA_NAME (default "NVIDIA H100 80GB HBM3"); FAKE_CUDA_NO_GETPROC=1 hides cuGetProcAddress.
+ * Like a real driver, it rejects handles that were freed or destroyed (CUDA_ERROR_INVALID_VALUE /
+ * CUDA_ERROR_INVALID_HANDLE) instead of touching them; FAKE_CUDA_WORKER_DELAY_MS=<ms> makes the calls
+ * the addon runs on worker threads (download, synchronisations, graph launch) wait first, so that
+ * the JS thread can free what they use meanwhile. cuMemGetInfo's free bytes count live allocations. */
 #define _GNU_SOURCE
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
+#include <time.h>
 
 typedef int CUresult;
 typedef unsigned long long u64;
 
 static CUresult sticky = 0;
+
+/* Live handles and allocations, shared by the JS thread and the worker threads. */
+#define MAX_LIVE 4096
+static struct { const void* p; size_t bytes; } live[MAX_LIVE];
+static size_t live_bytes = 0;
+static pthread_mutex_t live_mu = PTHREAD_MUTEX_INITIALIZER;
+static void track(const void* p, size_t bytes) {
+  pthread_mutex_lock(&live_mu);
+  for (int i = 0; i < MAX_LIVE; ++i) {
+    if (!live[i].p) { live[i].p = p; live[i].bytes = bytes; live_bytes += bytes; break; }
+  }
+  pthread_mutex_unlock(&live_mu);
+}
+static int untrack(const void* p) {
+  int found = 0;
+  pthread_mutex_lock(&live_mu);
+  for (int i = 0; i < MAX_LIVE; ++i) {
+    if (live[i].p == p) { live_bytes -= live[i].bytes; live[i].p = NULL; found = 1; break; }
+  }
+  pthread_mutex_unlock(&live_mu);
+  return found;
+}
+/* p is a live handle, or an address inside a live allocation. */
+static int alive(const void* p) {
+  int found = 0;
+  pthread_mutex_lock(&live_mu);
+  for (int i = 0; i < MAX_LIVE && !found; ++i) {
+    const char* start = live[i].p;
+    found = start && ((const char*)p == start || ((const char*)p > start && (const char*)p < start + live[i].bytes));
+  }
+  pthread_mutex_unlock(&live_mu);
+  return found;
+}
+static void worker_delay(void) {
+  const char* e = getenv("FAKE_CUDA_WORKER_DELAY_MS");
+  if (!e) return;
+  long ms = atol(e);
+  struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+  nanosleep(&ts, NULL);
+}
+#define INVALID_VALUE 1
+#define INVALID_HANDLE 400
 static double clock_ms = 0;
 
 enum { K_ECHO = 1, K_ADD1 = 2, K_FAULT = 3 };
@@ -89,23 +137,44 @@ static CUresult cuDevicePrimaryCtxRetain(void** c, int d) { *c = &ctx_token; ret
 static CUresult cuDevicePrimaryCtxRelease(int d) { return 0; }
 static CUresult cuCtxSetCurrent(void* c) { return 0; }
 static CUresult cuCtxSynchronize(void) { return sticky; }
-static CUresult cuMemGetInfo(size_t* f, size_t* t) { *f = 80000000000ull; *t = 85899345920ull; return 0; }
+static CUresult cuMemGetInfo(size_t* f, size_t* t) {
+  pthread_mutex_lock(&live_mu);
+  *f = 85899345920ull - live_bytes;
+  pthread_mutex_unlock(&live_mu);
+  *t = 85899345920ull;
+  return 0;
+}
 static CUresult cuMemAlloc(u64* p, size_t n) {
   if (sticky) return sticky;
   if (n > (1ull << 32)) return 2; /* out of memory */
   void* m = NULL;
   if (posix_memalign(&m, 256, n)) return 2;
   *p = (u64)(uintptr_t)m;
+  track(m, n);
   return 0;
 }
-static CUresult cuMemFree(u64 p) { free((void*)(uintptr_t)p); return 0; }
+static CUresult cuMemFree(u64 p) {
+  if (!untrack((void*)(uintptr_t)p)) return INVALID_VALUE;
+  free((void*)(uintptr_t)p);
+  return 0;
+}
 static CUresult cuMemcpyHtoD(u64 d, const void* s, size_t n) { if (sticky) return sticky; memcpy((void*)(uintptr_t)d, s, n); return 0; }
-static CUresult cuMemcpyDtoH(void* d, u64 s, size_t n) { if (sticky) return sticky; memcpy(d, (void*)(uintptr_t)s, n); return 0; }
+static CUresult cuMemcpyDtoH(void* d, u64 s, size_t n) {
+  worker_delay();
+  if (sticky) return sticky;
+  if (!alive((void*)(uintptr_t)s)) return INVALID_VALUE;
+  memcpy(d, (void*)(uintptr_t)s, n);
+  return 0;
+}
 static CUresult cuMemcpyDtoD(u64 d, u64 s, size_t n) { if (sticky) return sticky; memmove((void*)(uintptr_t)d, (void*)(uintptr_t)s, n); return 0; }
 static CUresult cuMemsetD8(u64 d, unsigned char v, size_t n) { memset((void*)(uintptr_t)d, v, n); return sticky; }
 static CUresult cuMemsetD16(u64 d, unsigned short v, size_t n) { for (size_t i = 0; i < n; ++i) ((unsigned short*)(uintptr_t)d)[i] = v; return sticky; }
 static CUresult cuMemsetD32(u64 d, unsigned v, size_t n) { for (size_t i = 0; i < n; ++i) ((unsigned*)(uintptr_t)d)[i] = v; return sticky; }
-static CUresult cuMemsetD8Async(u64 d, unsigned char v, size_t n, void* s) { memset((void*)(uintptr_t)d, v, n); return sticky; }
+static CUresult cuMemsetD8Async(u64 d, unsigned char v, size_t n, void* s) {
+  if (!alive((void*)(uintptr_t)d)) return INVALID_VALUE;
+  memset((void*)(uintptr_t)d, v, n);
+  return sticky;
+}
 static int module_token;
 static CUresult cuModuleLoadData(void** m, const void* image) {
   if (memcmp(image, "FAKECUBIN", 9) != 0) return 200; /* CUDA_ERROR_INVALID_IMAGE */
@@ -150,9 +219,18 @@ static CUresult cuLaunchKernel(Func* f, unsigned gx, unsigned gy, unsigned gz, u
   }
   return run(&l);
 }
-static CUresult cuStreamCreate(Stream** s, unsigned flags) { *s = calloc(1, sizeof(Stream)); return 0; }
-static CUresult cuStreamDestroy(Stream* s) { free(s->list); free(s); return 0; }
-static CUresult cuStreamSynchronize(Stream* s) { return sticky; }
+static CUresult cuStreamCreate(Stream** s, unsigned flags) { *s = calloc(1, sizeof(Stream)); track(*s, 0); return 0; }
+static CUresult cuStreamDestroy(Stream* s) {
+  if (!untrack(s)) return INVALID_HANDLE;
+  free(s->list);
+  free(s);
+  return 0;
+}
+static CUresult cuStreamSynchronize(Stream* s) {
+  worker_delay();
+  if (s && !alive(s)) return INVALID_HANDLE;
+  return sticky;
+}
 static CUresult cuStreamBeginCapture(Stream* s, int mode) {
   if (!s || s->capturing) return 1;
   s->capturing = 1; s->n = 0; s->list = NULL;
@@ -162,18 +240,29 @@ static CUresult cuStreamEndCapture(Stream* s, Graph** g) {
   if (!s || !s->capturing) return 1;
   Graph* graph = malloc(sizeof(Graph));
   graph->list = s->list; graph->n = s->n;
+  track(graph, 0);
   s->capturing = 0; s->list = NULL; s->n = 0;
   *g = graph;
   return 0;
 }
-static CUresult cuEventCreate(Event** e, unsigned flags) { *e = calloc(1, sizeof(Event)); return 0; }
-static CUresult cuEventDestroy(Event* e) { free(e); return 0; }
+static CUresult cuEventCreate(Event** e, unsigned flags) { *e = calloc(1, sizeof(Event)); track(*e, 0); return 0; }
+static CUresult cuEventDestroy(Event* e) {
+  if (!untrack(e)) return INVALID_HANDLE;
+  free(e);
+  return 0;
+}
 static CUresult cuEventRecord(Event* e, Stream* s) { e->t = clock_ms; return sticky; }
-static CUresult cuEventSynchronize(Event* e) { return sticky; }
+static CUresult cuEventSynchronize(Event* e) {
+  worker_delay();
+  if (!alive(e)) return INVALID_HANDLE;
+  return sticky;
+}
 static CUresult cuEventQuery(Event* e) { return sticky; }
 static CUresult cuEventElapsedTime(float* ms, Event* a, Event* b) { *ms = (float)(b->t - a->t); return 0; }
 static CUresult cuGraphInstantiateWithFlags(Graph** x, Graph* g, unsigned long long flags) { *x = g; return 0; }
 static CUresult cuGraphLaunch(Graph* x, Stream* s) {
+  worker_delay();
+  if (!alive(x) || (s && !alive(s))) return INVALID_HANDLE;
   for (int i = 0; i < x->n; ++i) {
     CUresult r = run(&x->list[i]);
     if (r) return r;
@@ -181,7 +270,12 @@ static CUresult cuGraphLaunch(Graph* x, Stream* s) {
   return sticky;
 }
 static CUresult cuGraphExecDestroy(Graph* x) { return 0; }
-static CUresult cuGraphDestroy(Graph* g) { free(g->list); free(g); return 0; }
+static CUresult cuGraphDestroy(Graph* g) {
+  if (!untrack(g)) return INVALID_HANDLE;
+  free(g->list);
+  free(g);
+  return 0;
+}
 
 static CUresult cuGetErrorName(CUresult r, const char** s) {
   switch (r) {
@@ -189,6 +283,7 @@ static CUresult cuGetErrorName(CUresult r, const char** s) {
     case 2: *s = "CUDA_ERROR_OUT_OF_MEMORY"; return 0;
     case 100: *s = "CUDA_ERROR_NO_DEVICE"; return 0;
     case 200: *s = "CUDA_ERROR_INVALID_IMAGE"; return 0;
+    case 400: *s = "CUDA_ERROR_INVALID_HANDLE"; return 0;
     case 500: *s = "CUDA_ERROR_NOT_FOUND"; return 0;
     case 700: *s = "CUDA_ERROR_ILLEGAL_ADDRESS"; return 0;
     default: return 1;
@@ -200,6 +295,7 @@ static CUresult cuGetErrorString(CUresult r, const char** s) {
     case 2: *s = "out of memory"; return 0;
     case 100: *s = "no CUDA-capable device is detected"; return 0;
     case 200: *s = "device kernel image is invalid"; return 0;
+    case 400: *s = "invalid resource handle"; return 0;
     case 500: *s = "named symbol not found"; return 0;
     case 700: *s = "an illegal memory access was encountered"; return 0;
     default: return 1;

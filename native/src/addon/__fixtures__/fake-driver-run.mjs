@@ -115,6 +115,57 @@ if (scenario === 'probe') {
   ctx.close();
   out.afterClose = await attempt(() => ctx.createStream());
 }
+if (scenario === 'release-in-flight') {
+  // free()/destroy() called while a worker thread still uses the resource (the fake driver's
+  // worker calls wait FAKE_CUDA_WORKER_DELAY_MS first, and reject freed handles).
+  const ctx = m.openContext(0);
+  const freeBytes = () => ctx.memoryInfo().freeBytes;
+  const before = freeBytes();
+  const buf = ctx.alloc(1 << 20);
+  buf.fill(7);
+  const download = buf.download({ bytes: 16 });
+  buf.free();
+  out.freedAtOnce = buf.freed;
+  out.heldWhileDownloading = before - freeBytes();
+  out.download = [...(await download)];
+  out.heldAfterDownload = before - freeBytes();
+  out.useAfterFree = await attempt(() => buf.download());
+  out.doubleFree = await attempt(() => buf.free());
+
+  const mod = ctx.loadModule(Buffer.from('FAKECUBIN image'));
+  const add1 = mod.getFunction('add1');
+  const counter = ctx.alloc(8);
+  counter.fill(0);
+  const graph = ctx.captureGraph((stream) => ctx.launch(add1, { grid: 1, block: 1, stream, params: [{ type: 'ptr', value: counter }] }));
+  const stream = ctx.createStream();
+  const replay = ctx.replayTimes(graph, { warmup: 1, repeats: 2, stream, l2Flush: 4096 });
+  graph.destroy();
+  stream.destroy();
+  // a larger flush replaces the context's flush buffer while the first replay still uses it
+  const graph2 = ctx.captureGraph((s) => ctx.launch(add1, { grid: 1, block: 1, stream: s, params: [{ type: 'ptr', value: counter }] }));
+  const replay2 = ctx.replayTimes(graph2, { warmup: 0, repeats: 1, l2Flush: 8192 });
+  out.replay = await attempt(async () => {
+    out.times = await replay;
+  });
+  out.replay2 = await attempt(() => replay2);
+  out.counter = u64s(await counter.download())[0];
+  out.graphAfterDestroy = await attempt(() => graph.launch());
+  out.doubleDestroy = await attempt(() => {
+    graph.destroy();
+    stream.destroy();
+  });
+
+  const s2 = ctx.createStream();
+  const sync = s2.synchronize();
+  s2.destroy();
+  out.streamSync = await attempt(() => sync);
+  const ev = ctx.createEvent();
+  ev.record(null);
+  const evSync = ev.synchronize();
+  ev.destroy();
+  out.eventSync = await attempt(() => evSync);
+  out.dead = ctx.dead;
+}
 if (scenario === 'hip') {
   const ctx = m.openContext(0);
   out.device = ctx.device;
