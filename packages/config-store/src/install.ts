@@ -17,6 +17,7 @@ import { TreeNotFoundError } from './errors/tree-not-found-error';
 import { UnsafePathError } from './errors/unsafe-path-error';
 import type { Finding } from './finding';
 import { formatFileName, parseFileName, unsafeNameReason } from './file-name';
+import { readPack } from './packs';
 import { isInside, mkdirInside, readFileCapped, walkTree, writeFileAtomic } from './safe-fs';
 
 /** A config file to install, and the Triton version it was tuned with when its folder says so. */
@@ -42,6 +43,16 @@ export function collectSourceFiles(paths: string[]): SourceFile[] {
     if (st.isFile()) {
       const parent = path.basename(path.dirname(abs));
       out.push({ abs, display: p, name: path.basename(abs), tritonVersion: parent.startsWith('triton_') ? tritonDirInfo(parent, parent).version : null });
+      continue;
+    }
+    if (existsSync(path.join(abs, 'manifest.json'))) {
+      // A config pack: its manifest is checked (hashes, vLLM copies, no unlisted files) and
+      // exactly the files it lists are installed.
+      const pack = readPack(abs);
+      for (const f of pack.manifest.files) {
+        const parent = f.path.split('/')[1] as string;
+        out.push({ abs: path.join(pack.dir, f.path), display: path.join(p, f.path), name: path.basename(f.path), tritonVersion: tritonDirInfo(parent, parent).version });
+      }
       continue;
     }
     const { entries, problems } = walkTree(abs, { maxDepth: 4 });

@@ -1,9 +1,10 @@
-import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { collectSourceFiles, installConfigs } from './install';
 import { lookupConfig } from './lookup';
 import { buildPack, discoverPacks, packSource, readPack } from './packs';
-import { tempDir, writeTree } from './__fixtures__/fake-engines';
+import { fakeSglangSitePackages, tempDir, writeTree } from './__fixtures__/fake-engines';
 import { SGLANG_CORPUS } from './__fixtures__/reference';
 
 const LFM2 = 'triton_3_5_1/E=32,N=1792,device_name=NVIDIA_H100_80GB_HBM3.json';
@@ -81,5 +82,47 @@ describe('config packs', () => {
     expect(s.results[0]).toMatchObject({ source: 'file', file: `@moe/configs-h100/configs/${LFM2}`, key: 16 });
     const v = lookupConfig({ engine: 'vllm', key, ms: [16] }, packSource(packs[0]!, 'vllm'));
     expect(v.results[0]).toMatchObject({ source: 'file', file: '@moe/configs-h100/vllm/E=32,N=1792,device_name=NVIDIA_H100_80GB_HBM3.json', key: 16 });
+  });
+});
+
+describe('packs whose manifest lies', () => {
+  const VLLM_LFM2 = 'vllm/E=32,N=1792,device_name=NVIDIA_H100_80GB_HBM3.json';
+  const built = () => {
+    const out = path.join(tempDir(), 'pack');
+    buildPack(source(), { name: 'h100', out });
+    return out;
+  };
+
+  it('refuses a vLLM copy whose configs differ from the SGLang file it claims to copy', () => {
+    const out = built();
+    const file = path.join(out, VLLM_LFM2);
+    writeFileSync(file, readFileSync(file, 'utf8').replace('"BLOCK_SIZE_M": 16', '"BLOCK_SIZE_M": 128'));
+    expect(() => readPack(out)).toThrow(/vllm\/E=32,N=1792,device_name=NVIDIA_H100_80GB_HBM3.json is not a copy of configs\/triton_3_5_1/);
+  });
+
+  it('refuses a missing or misnamed vLLM copy', () => {
+    const out = built();
+    renameSync(path.join(out, VLLM_LFM2), path.join(out, 'vllm/E=32,N=1792,device_name=NVIDIA_H200.json'));
+    expect(() => readPack(out)).toThrow(/vllm\/E=32,N=1792,device_name=NVIDIA_H100_80GB_HBM3.json is listed in manifest.json but missing/);
+  });
+
+  it('refuses config files the manifest does not list (lookup and install read the folders)', () => {
+    const out = built();
+    writeTree(out, { 'configs/triton_3_5_1/E=8,N=64,device_name=NVIDIA_H100_80GB_HBM3.json': '{}\n' });
+    expect(() => readPack(out)).toThrow(/configs\/triton_3_5_1\/E=8,N=64,device_name=NVIDIA_H100_80GB_HBM3.json is not listed in manifest.json/);
+    const out2 = built();
+    writeTree(out2, { 'vllm/E=8,N=64,device_name=NVIDIA_H100_80GB_HBM3.json': '{}\n' });
+    expect(() => readPack(out2)).toThrow(/vllm\/E=8,N=64,device_name=NVIDIA_H100_80GB_HBM3.json is not listed/);
+  });
+
+  it('install checks a pack before copying anything from it', () => {
+    const out = built();
+    writeFileSync(path.join(out, 'configs', LFM2), readFileSync(path.join(out, 'configs', LFM2), 'utf8').replace('"BLOCK_SIZE_M": 16', '"BLOCK_SIZE_M": 128'));
+    const site = fakeSglangSitePackages('new');
+    expect(() => installConfigs(collectSourceFiles([out]), { engine: 'sglang', into: site })).toThrow(/does not match its sha256/);
+    expect(existsSync(path.join(site, 'sglang/srt/layers/moe/moe_runner/triton_utils/configs', LFM2))).toBe(false);
+    // An intact pack installs exactly the files its manifest lists.
+    const good = built();
+    expect(collectSourceFiles([good]).map((f) => path.relative(good, f.abs)).sort()).toEqual([`configs/${DOWN}`, `configs/${LFM2}`]);
   });
 });

@@ -16,7 +16,8 @@ import { treeSource } from './lookup';
 import type { PackFile, PackInput, PackManifest } from './pack-manifest';
 import { packInputSchema, parsePackManifest } from './pack-manifest';
 import { gpuInfo } from './gpu-info';
-import { isInside, MAX_MANIFEST_BYTES, mkdirInside, readFileCapped, writeFileAtomic } from './safe-fs';
+import { isInside, MAX_MANIFEST_BYTES, mkdirInside, readFileCapped, walkTree, writeFileAtomic } from './safe-fs';
+import { diffConfigTables } from './config-table';
 
 /** A config pack found on disk. */
 export interface ConfigPack {
@@ -48,6 +49,7 @@ export function readPack(dir: string): ConfigPack {
   }
   const manifest = parsePackManifest(JSON.parse(text), manifestPath);
   const real = realpathSync(abs);
+  const vllmNames = new Set<string>();
   for (const f of manifest.files) {
     const file = path.join(real, f.path);
     if (!f.path.startsWith('configs/triton_') || f.path.split('/').length !== 3) {
@@ -56,10 +58,50 @@ export function readPack(dir: string): ConfigPack {
     if (!existsSync(file) || !isInside(real, realpathSync(file))) {
       throw new BadPackError(`${dir}: ${f.path} is listed in manifest.json but missing (or outside the pack); reinstall the pack`);
     }
-    const hash = createHash('sha256').update(readFileCapped(file)).digest('hex');
+    const bytes = readFileCapped(file);
+    const hash = createHash('sha256').update(bytes).digest('hex');
     if (hash !== f.sha256) throw new BadPackError(`${dir}: ${f.path} does not match its sha256 in manifest.json; reinstall the pack`);
+    if (f.vllmName !== null) {
+      checkVllmCopy(dir, real, f.path, bytes, f.vllmName);
+      vllmNames.add(f.vllmName);
+    }
+  }
+  // Lookup and install read the folders, not the manifest: a config file it does not list is a lie.
+  const listed = new Set(manifest.files.map((f) => f.path));
+  for (const sub of ['configs', 'vllm']) {
+    if (!existsSync(path.join(real, sub))) continue;
+    const { entries, problems } = walkTree(path.join(real, sub), { maxDepth: 3 });
+    const problem = problems[0];
+    if (problem) throw new BadPackError(`${dir}: ${sub}/${problem.rel} ${problem.reason}; reinstall the pack`);
+    for (const e of entries) {
+      if (e.kind !== 'file' || !e.name.endsWith('.json')) continue;
+      const known = sub === 'configs' ? listed.has(`configs/${e.rel}`) : vllmNames.has(e.rel);
+      if (!known) throw new BadPackError(`${dir}: ${sub}/${e.rel} is not listed in manifest.json; reinstall the pack (or rebuild it with \`moe configs pack\`)`);
+    }
   }
   return { name: manifest.name, dir: real, manifest };
+}
+
+/** A pack's vLLM copy must be the rename its manifest promises: vLLM's name of the key, same configs. */
+function checkVllmCopy(dir: string, real: string, sgPath: string, sgBytes: Uint8Array, vllmName: string): void {
+  const sgName = path.basename(sgPath);
+  const parsed = parseFileName(sgName);
+  const expected = parsed && !parsed.key.down && !parsed.key.perChannelQuant
+    ? formatFileName('vllm', { ...parsed.key, deviceName: deviceNameForEngine('vllm', parsed.key.deviceName) })
+    : null;
+  if (vllmName !== expected) {
+    throw new BadPackError(`${dir}: manifest.json names the vLLM copy of ${sgPath} ${vllmName}, but vLLM asks for ${expected ?? 'no such file'}; rebuild the pack`);
+  }
+  const file = path.join(real, 'vllm', vllmName);
+  if (!existsSync(file) || !isInside(real, realpathSync(file))) {
+    throw new BadPackError(`${dir}: vllm/${vllmName} is listed in manifest.json but missing (or outside the pack); reinstall the pack`);
+  }
+  const key = (parsed as NonNullable<typeof parsed>).key;
+  const sg = analyzeConfigText(decodeConfigBytes(sgBytes, sgPath), { engine: 'sglang', key });
+  const v = analyzeConfigText(decodeConfigBytes(readFileCapped(file), `vllm/${vllmName}`), { engine: 'vllm', key: { ...key, deviceName: deviceNameForEngine('vllm', key.deviceName) } });
+  if (!v.content || !v.loadable || diffConfigTables(sg.table, v.table).length > 0 || v.brokenKeys.length !== sg.brokenKeys.length) {
+    throw new BadPackError(`${dir}: vllm/${vllmName} is not a copy of ${sgPath} (its configs differ); reinstall the pack`);
+  }
 }
 
 /**
