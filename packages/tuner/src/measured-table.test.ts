@@ -59,6 +59,16 @@ describe('parseMeasuredTable', () => {
     ['a negative time', { ...minimal(), rows: [{ M: 1, us: { '0': -1 } }] }, /rows\.0\.us\.0/],
     ['no compile time', (() => { const j: Record<string, unknown> = minimal(); delete j.compile_seconds_4_processes; return j; })(), /compile_seconds_<n>_processes/],
     ['not an object', [1, 2], /the top level/],
+    [
+      'a config listed twice in the space',
+      { ...minimal(), space: [minimal().space[0], minimal().space[1], minimal().space[0]] },
+      /space\[2\] repeats space\[0\] \(BLOCK 16x32x64, GROUP 1, 4 warps, 2 stages\)/,
+    ],
+    [
+      'zero compile processes',
+      (() => { const j: Record<string, unknown> = minimal(); delete j.compile_seconds_4_processes; j.compile_seconds_0_processes = 2; return j; })(),
+      /compile_seconds_<n>_processes/,
+    ],
   ])('rejects %s, naming the file and the fix', (_, json, pattern) => {
     const err = errorOf(json);
     expect(err.code).toBe('MOE_INVALID_TABLE');

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { InvalidTableError } from './errors/invalid-table-error';
-import type { KernelConfig } from './kernel-config';
+import { configKey, describeConfig, type KernelConfig } from './kernel-config';
 
 const positiveInt = z.number().int().positive();
 const indexKey = z.string().regex(/^\d+$/, 'keys must be indices into "space" ("0", "1", ...)');
@@ -29,7 +29,7 @@ const tableSchema = z.looseObject({
     .min(1, 'needs at least one batch size'),
 });
 
-const COMPILE_KEY = /^compile_seconds_(\d+)_processes$/;
+const COMPILE_KEY = /^compile_seconds_([1-9]\d*)_processes$/;
 
 /** One batch size of a measured table: µs per index into `space` (absent: no time recorded). */
 export interface MeasuredRow {
@@ -83,6 +83,13 @@ export function parseMeasuredTable(json: unknown, source = 'table'): MeasuredTab
     num_warps: c.num_warps,
     num_stages: c.num_stages,
   }));
+  // A config listed twice would have two sets of times, and a search finds configs, not indices.
+  const firstIndex = new Map<string, number>();
+  space.forEach((c, i) => {
+    const first = firstIndex.get(configKey(c));
+    if (first !== undefined) fail(`space[${i}] repeats space[${first}] (${describeConfig(c)})`, 'list each config once in "space"');
+    firstIndex.set(configKey(c), i);
+  });
   const failed = new Map<number, string>();
   for (const [key, reason] of Object.entries(data.failed)) {
     const index = Number(key);

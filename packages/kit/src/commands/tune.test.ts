@@ -93,11 +93,39 @@ describe('moe tune --simulate', () => {
     [['tune', '--simulate', TABLE, '--strategy', 'fastest'], /^moe: --strategy "fastest" is not valid: .*pass e\.g\. --strategy auto/],
     [['tune', '--simulate', TABLE, '--budget', '-3'], /^moe: --budget "-3" is not valid/],
     [['tune'], /^moe: --simulate is missing: .*pass --simulate <table\.json>/],
+    [['tune', '--simulate', TABLE, '--budget', '0'], /^moe: --budget "0" is not valid: --budget must be at least 1; pass e\.g\. --budget 100$/],
+    [['tune', '--simulate', TABLE, '--jitter', '-1'], /^moe: --jitter "-1" is not valid: --jitter must be 0 or more \(percent\); pass e\.g\. --jitter 1$/],
+    [['tune', '--simulate', TABLE, '--strategy', 'exhaustive', '--budget', '5'], /^moe: --budget does not apply to --strategy exhaustive .*; drop --budget/],
   ])('rejects bad input with one line and exit 2: %j', async (argv, pattern) => {
     const { code, err } = await run(argv);
     expect(code).toBe(EXIT.usage);
-    expect(err).toMatch(pattern);
+    expect(err.trim()).toMatch(pattern);
     expect(err.trim().split('\n')).toHaveLength(1);
+  });
+
+  it.each([
+    ['not JSON', '{"space": [', /^moe: --simulate .*broken\.json: not valid JSON \(.*\); pass a measured table JSON$/],
+    ['an array', '[1, 2]', /^moe: .*broken\.json: the top level: .*; give a JSON object with "space"/],
+    ['a table without rows', JSON.stringify({ space: [{ BLOCK_SIZE_M: 16, BLOCK_SIZE_N: 32, BLOCK_SIZE_K: 64, GROUP_SIZE_M: 1, num_warps: 4, num_stages: 2 }], compile_seconds_1_processes: 1 }), /^moe: .*broken\.json: rows: .*; give a JSON object/],
+  ])('rejects a table file that is %s with one line naming it, exit 2', async (_, text, pattern) => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'moe-tune-'));
+    const file = path.join(dir, 'broken.json');
+    writeFileSync(file, text);
+    const { code, out, err } = await run(['tune', '--simulate', file, '--json']);
+    expect(code).toBe(EXIT.usage);
+    expect(out).toBe('');
+    expect(err.trim()).toMatch(pattern);
+    expect(err.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('refuses a table that lists a config twice (its times would be ambiguous)', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'moe-tune-'));
+    const file = path.join(dir, 'twice.json');
+    const space = [raw.space[0], raw.space[1], raw.space[0]];
+    writeFileSync(file, JSON.stringify({ space, rows: [{ M: 1, us: { '0': 10, '1': 20, '2': 30 } }], compile_seconds_1_processes: 1 }));
+    const { code, err } = await run(['tune', '--simulate', file, '--json']);
+    expect(code).toBe(EXIT.usage);
+    expect(err).toMatch(/twice\.json: space\[2\] repeats space\[0\] .*; list each config once in "space"$/m);
   });
 
   it('names the table file and the field when the table is malformed', async () => {
