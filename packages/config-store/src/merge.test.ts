@@ -54,4 +54,17 @@ describe('merge', () => {
     writeFileSync(path.join(bad, F), '{"1": ');
     expect(() => mergeConfigs([a, bad], { out: path.join(tempDir(), 'o') })).toThrow(/not valid JSON/);
   });
+
+  it('refuses inputs whose files the merged layout would drop or never merge', () => {
+    const a = shard({ '1': c(32) });
+    const flat = tempDir();
+    writeTree(flat, { [path.basename(F)]: `${JSON.stringify({ '2': c(64) }, null, 4)}\n` });
+    // Detected layouts differ: SGLang folders vs a flat folder.
+    expect(() => mergeConfigs([a, flat], { out: path.join(tempDir(), 'o') })).toThrow(/different layouts/);
+    // Read both as SGLang: the flat file is outside any triton_X_Y_Z folder.
+    expect(() => mergeConfigs([a, flat], { out: path.join(tempDir(), 'o'), engine: 'sglang' })).toThrow(/is not directly in a triton_X_Y_Z folder/);
+    // Read both as vLLM: the SGLang file sits in a subfolder.
+    expect(() => mergeConfigs([a, flat], { out: path.join(tempDir(), 'o'), engine: 'vllm' })).toThrow(/is in a subfolder/);
+    expect(() => mergeConfigs([a, tempDir()], { out: path.join(tempDir(), 'o') })).toThrow(/no config files/);
+  });
 });

@@ -76,6 +76,17 @@ function readInput(dir: string, engineHint: Engine | null): { engine: Engine; fi
   const sg = readEngineTree('sglang', root);
   const engine: Engine = engineHint ?? (sg.tritonDirs.length > 0 ? 'sglang' : 'vllm');
   const tree = engine === 'sglang' ? sg : readEngineTree('vllm', root);
+  // Files the chosen layout does not read would be dropped without a word (or never merged with
+  // their counterparts): refuse them instead.
+  const unread = tree.unread[0];
+  if (unread) {
+    throw new BadArgumentError(
+      engine === 'sglang'
+        ? `${dir}: ${unread.file.rel} is not directly in a triton_X_Y_Z folder, and this merge writes the SGLang layout; move it into the triton_X_Y_Z folder of the Triton version it was tuned with`
+        : `${dir}: ${unread.file.rel} is in a subfolder, and this merge writes the flat vLLM layout; merge with --engine sglang (triton_X_Y_Z folders), or move the files up`,
+    );
+  }
+  if (tree.files.length === 0) throw new BadArgumentError(`${dir}: no config files (E=...json) found; pass folders of config files (tuning outputs, trees or packs)`);
   const files: InputFile[] = [];
   for (const f of tree.files) {
     const rel = f.tritonDir ? `${f.tritonDir}/${f.name}` : f.name;
@@ -102,6 +113,12 @@ export function mergeConfigs(inputs: string[], options: MergeOptions): MergeRepo
   if (existsSync(out) && readdirSync(out).length > 0) throw new BadArgumentError(`-o ${options.out} is not empty; pass a new folder for the merged files`);
   const read = inputs.map((d) => readInput(d, options.engine ?? null));
   const engine = options.engine ?? (read[0] as { engine: Engine }).engine;
+  const other = read.findIndex((r) => r.engine !== engine);
+  if (other >= 0) {
+    throw new BadArgumentError(
+      `${inputs[0]} and ${inputs[other]} have different layouts (triton_X_Y_Z folders vs a flat folder), so their files would not be merged; put the flat files in a triton_X_Y_Z folder, or pass --engine to read both one way`,
+    );
+  }
   const byPath = new Map<string, { input: number; file: InputFile }[]>();
   read.forEach((r, input) => {
     for (const file of r.files) {
