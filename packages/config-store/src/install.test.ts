@@ -107,6 +107,19 @@ describe('install safety', () => {
     expect(existsSync(path.join(outside, path.basename(LFM2)))).toBe(false);
   });
 
+  it('checks every target before writing any: one refused target leaves nothing half-installed', () => {
+    const dir = tempDir();
+    const outside = tempDir();
+    mkdirSync(path.join(dir, 'configs', 'triton_3_2_0'), { recursive: true });
+    // LFM2 goes to triton_3_5_1 (fine); BLOCK goes to triton_3_2_0, where its name is a link out.
+    const blockName = path.basename(BLOCK);
+    symlinkSync(path.join(outside, 'victim.json'), path.join(dir, 'configs', 'triton_3_2_0', blockName));
+    const sources = collectSourceFiles([path.join(SGLANG_CORPUS, LFM2), path.join(SGLANG_CORPUS, BLOCK)]);
+    expect(() => installConfigs(sources, { engine: 'sglang', into: dir, force: true })).toThrow(/is a symlink; remove it first/);
+    expect(existsSync(path.join(dir, 'configs', 'triton_3_5_1'))).toBe(false);
+    expect(existsSync(path.join(outside, 'victim.json'))).toBe(false);
+  });
+
   it('never creates folders through a symlink that leaves the target', () => {
     const dir = tempDir();
     const outside = tempDir();

@@ -18,7 +18,7 @@ import { UnsafePathError } from './errors/unsafe-path-error';
 import type { Finding } from './finding';
 import { formatFileName, parseFileName, unsafeNameReason } from './file-name';
 import { readPack } from './packs';
-import { isInside, mkdirInside, readFileCapped, walkTree, writeFileAtomic } from './safe-fs';
+import { checkWriteInside, isInside, mkdirInside, readFileCapped, walkTree, writeFileAtomic } from './safe-fs';
 
 /** A config file to install, and the Triton version it was tuned with when its folder says so. */
 export interface SourceFile {
@@ -233,6 +233,8 @@ export function installConfigs(sources: SourceFile[], options: InstallOptions): 
   const blocked = planned.some((p) => p.action.action === 'conflict');
   const report: InstallReport = { engine, into, configsRoot: rootRel, actions: planned.map((p) => p.action), blocked, findings: [] };
   if (blocked || options.dryRun) return report;
+  const writes = planned.filter((p) => ['write', 'reformat', 'overwrite'].includes(p.action.action));
+  for (const p of writes) checkWriteInside(into, p.abs);
   for (const p of planned) {
     if (!['write', 'reformat', 'overwrite'].includes(p.action.action)) continue;
     mkdirInside(into, path.dirname(p.abs));

@@ -206,12 +206,34 @@ export function writeFileAtomic(target: string, data: string | Uint8Array, root?
  * gets a folder created through it.
  */
 export function mkdirInside(root: string, dir: string): void {
+  const realRoot = checkDirInside(root, dir);
+  mkdirSync(dir, { recursive: true });
+  if (!isInside(realRoot, realpathSync(dir))) throw new UnsafePathError(`refusing to write into ${dir}: it resolves outside ${realRoot}`);
+}
+
+/** Throws UnsafePathError unless `dir` (existing or not) would resolve inside `root`; returns root's real path. */
+function checkDirInside(root: string, dir: string): string {
   const realRoot = realpathSync(root);
   let existing = path.resolve(dir);
   while (!existsSync(existing)) existing = path.dirname(existing);
   if (!isInside(realRoot, realpathSync(existing))) {
     throw new UnsafePathError(`refusing to create ${dir}: ${existing} resolves to ${realpathSync(existing)}, outside ${realRoot} (a symlink?)`);
   }
-  mkdirSync(dir, { recursive: true });
-  if (!isInside(realRoot, realpathSync(dir))) throw new UnsafePathError(`refusing to write into ${dir}: it resolves outside ${realRoot}`);
+  return realRoot;
+}
+
+/**
+ * Checks, creating and writing nothing, that writeFileAtomic(target, …, root) after
+ * mkdirInside(root, dirname(target)) would stay inside `root`: callers writing several files
+ * check them all first, so a refused target does not leave the others half-installed.
+ */
+export function checkWriteInside(root: string, target: string): void {
+  checkDirInside(root, path.dirname(target));
+  let link = false;
+  try {
+    link = lstatSync(target).isSymbolicLink();
+  } catch {
+    // does not exist yet
+  }
+  if (link) throw new UnsafePathError(`refusing to write ${target}: it is a symlink; remove it first`);
 }
