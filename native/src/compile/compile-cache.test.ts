@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fakeCompileSuccess } from './__fixtures__/compile-success';
 import { CompileCache } from './compile-cache';
 import type { CompileFailure, CompileSuccess } from './types';
 
@@ -14,33 +15,14 @@ const run = promisify(execFile);
 const KEY = 'ab'.padEnd(64, '0');
 
 function success(binary: Uint8Array): CompileSuccess {
-  return {
-    ok: true,
+  return fakeCompileSuccess({
     cacheKey: KEY,
-    fromCache: false,
-    kernel: 'fused_moe_gemm',
     binary,
-    binaryPath: null,
-    binaryFormat: 'cubin',
-    metadata: {
-      name: 'fused_moe_gemm',
-      shared: 73728,
-      num_warps: 4,
-      num_ctas: 1,
-      num_stages: 3,
-      global_scratch_size: 0,
-      global_scratch_align: 1,
-      profile_scratch_size: 0,
-      profile_scratch_align: 1,
-      launch_cooperative_grid: false,
-      launch_pdl: false,
-      triton_version: '3.6.0',
-      target: { backend: 'cuda', arch: 90, warp_size: 32 },
-    },
+    metadata: { shared: 73728, num_stages: 3 },
     params: [{ name: 'a_ptr', type: 'ptr', tritonType: '*bf16', specialization: 'div16' }],
     specialization: { a_ptr: 'div16', stride_ak: 'one' },
     compileSeconds: 0.9,
-  };
+  });
 }
 
 function allFiles(dir: string): string[] {

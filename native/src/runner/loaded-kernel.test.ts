@@ -1,35 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { fakeCompileSuccess } from '../compile/__fixtures__/compile-success';
 import type { CompileSuccess } from '../compile/types';
 import { packParams } from './loaded-kernel';
 
 function result(params: CompileSuccess['params']): CompileSuccess {
-  return {
-    ok: true,
-    cacheKey: 'k',
-    fromCache: false,
-    kernel: 'silu_and_mul',
-    binary: new Uint8Array(0),
-    binaryPath: null,
-    binaryFormat: 'cubin',
-    metadata: {
-      name: 'silu_and_mul',
-      shared: 0,
-      num_warps: 4,
-      num_ctas: 1,
-      num_stages: 1,
-      global_scratch_size: 0,
-      global_scratch_align: 1,
-      profile_scratch_size: 0,
-      profile_scratch_align: 1,
-      launch_cooperative_grid: false,
-      launch_pdl: false,
-      triton_version: '3.6.0',
-      target: { backend: 'cuda', arch: 90, warp_size: 32 },
-    },
-    params,
-    specialization: {},
-    compileSeconds: 0,
-  };
+  return fakeCompileSuccess({ kernel: 'silu_and_mul', params });
 }
 
 const params: CompileSuccess['params'] = [

@@ -2,6 +2,7 @@
 // request with the params the real worker would list (from the kernels' signatures), so the
 // runner's orchestration (names, specialisation, grids, buffer sizes) is testable without a GPU.
 import type { Context, DeviceBuffer, DeviceInfo, Graph, KernelFunction, KernelParam, LaunchOptions, Module, Stream } from '../../addon/types';
+import { fakeCompileSuccess } from '../../compile/__fixtures__/compile-success';
 import { KERNEL_SIGNATURES } from '../../compile/kernel-signatures';
 import { resolveRequest } from '../../compile/resolve-request';
 import type { CompileRequest, CompileResult } from '../../compile/types';
@@ -114,33 +115,14 @@ export function signatureCompiler(): KernelCompiler & { requests: CompileRequest
           const t = r.types[p.name] ?? p.type;
           return { name: p.name, type: t.startsWith('*') ? ('ptr' as const) : ('i32' as const), tritonType: t, specialization: r.specialization[p.name]! };
         });
-      return {
-        ok: true,
+      return fakeCompileSuccess({
         cacheKey: JSON.stringify(r),
-        fromCache: false,
         kernel: r.kernel,
         binary: new TextEncoder().encode(r.kernel),
-        binaryPath: null,
-        binaryFormat: 'cubin',
-        metadata: {
-          name: r.kernel,
-          shared: 0,
-          num_warps: r.num_warps,
-          num_ctas: 1,
-          num_stages: r.num_stages,
-          global_scratch_size: 0,
-          global_scratch_align: 1,
-          profile_scratch_size: 0,
-          profile_scratch_align: 1,
-          launch_cooperative_grid: false,
-          launch_pdl: false,
-          triton_version: '3.6.0',
-          target: { backend: 'cuda', arch: 90, warp_size: 32 },
-        },
+        metadata: { num_warps: r.num_warps, num_stages: r.num_stages },
         params,
         specialization: r.specialization,
-        compileSeconds: 0,
-      };
+      });
     },
   };
 }
