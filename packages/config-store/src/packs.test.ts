@@ -115,6 +115,19 @@ describe('packs whose manifest lies', () => {
     expect(() => readPack(out2)).toThrow(/vllm\/E=8,N=64,device_name=NVIDIA_H100_80GB_HBM3.json is not listed/);
   });
 
+  it('refuses a manifest whose device names or Triton version do not match its files', () => {
+    for (const [field, value, message] of [
+      ['deviceNames', ['NVIDIA_H100_80GB_HBM3'], /is for NVIDIA_H20, which deviceNames \(NVIDIA_H100_80GB_HBM3\) does not list/],
+      ['tritonVersion', '3.6.0', /is in a Triton 3.5.1 folder but tritonVersion says 3.6.0/],
+    ] as const) {
+      const out = built();
+      const manifest = JSON.parse(readFileSync(path.join(out, 'manifest.json'), 'utf8'));
+      manifest[field] = value;
+      writeFileSync(path.join(out, 'manifest.json'), JSON.stringify(manifest));
+      expect(() => readPack(out)).toThrow(message);
+    }
+  });
+
   it('install checks a pack before copying anything from it', () => {
     const out = built();
     writeFileSync(path.join(out, 'configs', LFM2), readFileSync(path.join(out, 'configs', LFM2), 'utf8').replace('"BLOCK_SIZE_M": 16', '"BLOCK_SIZE_M": 128'));

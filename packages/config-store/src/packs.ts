@@ -58,6 +58,16 @@ export function readPack(dir: string): ConfigPack {
     if (!existsSync(file) || !isInside(real, realpathSync(file))) {
       throw new BadPackError(`${dir}: ${f.path} is listed in manifest.json but missing (or outside the pack); reinstall the pack`);
     }
+    const parsed = parseFileName(path.basename(f.path));
+    if (!parsed) throw new BadPackError(`${manifestPath}: file ${f.path} is not a config file name (E=..,N=..,device_name=...json); rebuild the pack`);
+    const device = deviceNameForEngine('sglang', parsed.key.deviceName);
+    if (!manifest.deviceNames.includes(device)) {
+      throw new BadPackError(`${manifestPath}: ${f.path} is for ${device}, which deviceNames (${manifest.deviceNames.join(', ')}) does not list; rebuild the pack`);
+    }
+    const folderVersion = (f.path.split('/')[1] as string).slice('triton_'.length).replace(/_/g, '.');
+    if (manifest.tritonVersion !== null && manifest.tritonVersion !== folderVersion) {
+      throw new BadPackError(`${manifestPath}: ${f.path} is in a Triton ${folderVersion} folder but tritonVersion says ${manifest.tritonVersion}; rebuild the pack`);
+    }
     const bytes = readFileCapped(file);
     const hash = createHash('sha256').update(bytes).digest('hex');
     if (hash !== f.sha256) throw new BadPackError(`${dir}: ${f.path} does not match its sha256 in manifest.json; reinstall the pack`);
