@@ -79,6 +79,7 @@ describe('doctor on broken trees', () => {
     const outside = tempDir();
     writeTree(outside, { [F]: GOOD });
     symlinkSync(path.join(outside, F), path.join(dir, 'configs/triton_3_5_1/E=9,N=9,device_name=NVIDIA_H100_80GB_HBM3.json'));
+    symlinkSync(path.join(outside, 'gone.json'), path.join(dir, 'configs/triton_3_5_1/E=9,N=10,device_name=NVIDIA_H100_80GB_HBM3.json'));
     const r = doctor(dir, { engine: 'sglang' });
     const got = r.findings.map((f) => `${f.severity} ${f.code} ${f.file}`);
     expect(got).toEqual(
@@ -91,6 +92,7 @@ describe('doctor on broken trees', () => {
         'error not-utf8 configs/triton_3_5_1/E=8,N=5,device_name=NVIDIA_H100_80GB_HBM3.json',
         'error block-shape-spelling configs/triton_3_5_1/E=8,N=6,device_name=NVIDIA_H100_80GB_HBM3,dtype=fp8_w8a8,block_shape=[128,128].json',
         'warning symlink-outside configs/triton_3_5_1/E=9,N=9,device_name=NVIDIA_H100_80GB_HBM3.json',
+        'error broken-symlink configs/triton_3_5_1/E=9,N=10,device_name=NVIDIA_H100_80GB_HBM3.json',
         'error triton-folder-name configs/triton_3_x_0',
       ]),
     );

@@ -230,7 +230,20 @@ export function doctor(dir: string, options: DoctorOptions = {}): DoctorReport {
     }
   }
   for (const p of tree.problems) {
-    const symlink = /symlink/.test(p.reason);
+    if (p.kind === 'broken') {
+      // The engine checks the path exists: a dangling link named like a config is a file it never reads.
+      const name = p.rel.split('/').pop() as string;
+      add(p.rel, [
+        issue(
+          name.startsWith('E=') && name.endsWith('.json') ? 'error' : 'warning',
+          'broken-symlink',
+          `${p.rel} is a symlink to nothing: the engine finds no file there`,
+          'point the link at the config file, or copy the file in its place',
+        ),
+      ]);
+      continue;
+    }
+    const symlink = p.kind === 'outside';
     add(p.rel, [
       issue('warning', symlink ? 'symlink-outside' : 'unreadable-entry', `not checked: ${p.rel} ${p.reason}`, symlink ? 'copy the file into the folder instead of linking outside it' : 'check permissions and nesting'),
     ]);
