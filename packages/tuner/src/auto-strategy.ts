@@ -58,6 +58,12 @@ export interface AutoOptions {
   contenderTolerance?: number;
   /** Configs a batch size may measure past its budget to finish the winner's neighbourhood (default 8). */
   overdraft?: number;
+  /**
+   * A batch size may always measure this many configs, even past the run's budget (default
+   * AUTO_MIN_PER_BATCH = 12: a small space has no 7.5% to speak of). A run whose budget is below
+   * it per batch size should lower it, to keep that budget on average.
+   */
+  minPerBatch?: number;
   /** Batch sizes in increasing order (default) or decreasing. */
   order?: 'descending' | 'ascending';
 }
@@ -88,13 +94,14 @@ const DEFAULTS: Required<AutoOptions> = {
   reserveFraction: 0.3,
   order: 'ascending',
   overdraft: 8,
+  minPerBatch: 12,
   descentParams: 'within',
   polishTop: 8,
   contenderTolerance: 0.02,
 };
 
-/** A batch size may always measure this many configs (a small space has no 8% to speak of). */
-const MIN_BUDGET = 12;
+/** The default of AutoOptions.minPerBatch. */
+export const AUTO_MIN_PER_BATCH = DEFAULTS.minPerBatch;
 
 /** Attempts at one batch size after which a batch size where nothing ran is given up. */
 const GIVE_UP_AFTER = 16;
@@ -140,14 +147,19 @@ export function autoStrategy(options: AutoOptions = {}): SearchStrategy {
       };
 
       // Pass 1: every batch size in turn, each with about its share of the budget.
-      for (const M of order) {
+      for (const [i, M] of order.entries()) {
         const batch = session.batch(M);
+        // What the batch sizes after this one are sure to measure.
+        const later = (order.length - 1 - i) * o.minPerBatch;
         const jump = lastGoodM === undefined ? Infinity : Math.max(M / lastGoodM, lastGoodM / M);
         const fullScreen = jump > o.rescreenJump || familyOrder.length === 0;
         const s = share();
-        const budget = Math.max(MIN_BUDGET, Math.floor(Math.min((fullScreen ? o.fullScreenShare : o.baseShare) * scale * s, s * order.length - spent)));
+        // This batch size's share, within what the run has left once the later ones have their minimum.
+        const planned = (fullScreen ? o.fullScreenShare : o.baseShare) * scale * s;
+        const budget = Math.max(o.minPerBatch, Math.floor(Math.min(planned, s * order.length - spent - later)));
         const tryNew = probe(batch, session, budget);
-        const reserve = Math.ceil(o.reserveFraction * budget);
+        // Kept for steps 5-7, but never all of it: a budget of one config still screens one.
+        const reserve = Math.min(Math.ceil(o.reserveFraction * budget), budget - 1);
 
         // Steps 1-2 (SEARCH.md): what won at the previous batch size, then one config per live family.
         for (const config of carried) await tryNew(config, o.screenRepeats);
@@ -229,8 +241,9 @@ export function autoStrategy(options: AutoOptions = {}): SearchStrategy {
         winner = await polish(batch, grid, await halve(batch, o.halving), tryNew, o);
 
         // The final winner's one-parameter neighbours are always measured, a few past this batch
-        // size's budget if need be while the run's total allows (later batch sizes get less).
-        const overdraft = Math.max(0, Math.min(o.overdraft, Math.floor(share() * order.length) - spent - budget));
+        // size's budget if need be while the run's total allows, less what the later batch sizes
+        // are sure to measure (they get less).
+        const overdraft = Math.max(0, Math.min(o.overdraft, Math.floor(share() * order.length) - spent - budget - later));
         const unseen = grid.neighbours(winner).filter((c) => !batch.has(c));
         if (unseen.length > 0 && overdraft > 0) {
           const extend = probe(batch, session, budget + overdraft);

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidSearchOptionError } from './errors/invalid-search-option-error';
+import { simulate, tableCandidates } from './simulate';
 import { parseSimulateOptions } from './simulate-options';
 import { strategyByName } from './strategy-by-name';
+import { referenceTable } from './__fixtures__/reference';
 
 describe('parseSimulateOptions', () => {
   it('defaults to auto, no jitter, seed 0', () => {
@@ -42,5 +44,16 @@ describe('strategyByName', () => {
     expect(strategyByName({ name: 'random', candidates: 1000, budget: 10 }).name).toBe('random');
     expect(strategyByName({ name: 'exhaustive', candidates: 1000 }).name).toBe('exhaustive');
     expect(() => strategyByName({ name: 'exhaustive', candidates: 1000, budget: 5 })).toThrow(/--budget does not apply/);
+  });
+});
+
+describe('a --budget for auto', () => {
+  it.each([1, 5, 13, 30])('is kept on average over the run: at most %i configs per batch size x 16 batch sizes', async (budget) => {
+    const t = referenceTable();
+    const strategy = strategyByName({ name: 'auto', budget, candidates: tableCandidates(t).length });
+    const { score } = await simulate(t, strategy, { jitterPercent: 1, seed: 1 });
+    const measured = score.rows.reduce((sum, r) => sum + r.measured, 0);
+    expect(measured).toBeLessThanOrEqual(budget * t.rows.length);
+    expect(score.rows.every((r) => r.measured >= 1)).toBe(true);
   });
 });

@@ -1,4 +1,4 @@
-import { autoStrategy } from './auto-strategy';
+import { AUTO_MIN_PER_BATCH, autoStrategy } from './auto-strategy';
 import { InvalidSearchOptionError } from './errors/invalid-search-option-error';
 import { exhaustiveStrategy } from './exhaustive-strategy';
 import { randomStrategy } from './random-strategy';
@@ -21,7 +21,11 @@ export interface StrategyChoice {
 export function strategyByName(choice: StrategyChoice): SearchStrategy {
   switch (choice.name) {
     case 'auto':
-      return autoStrategy(choice.budget === undefined ? {} : { measureFraction: Math.min(1, choice.budget / Math.max(1, choice.candidates)) });
+      if (choice.budget === undefined) return autoStrategy();
+      return autoStrategy({
+        measureFraction: Math.min(1, choice.budget / Math.max(1, choice.candidates)),
+        minPerBatch: Math.min(AUTO_MIN_PER_BATCH, choice.budget),
+      });
     case 'exhaustive':
       if (choice.budget !== undefined) {
         throw new InvalidSearchOptionError('--budget does not apply to --strategy exhaustive (it measures every candidate); drop --budget or pick auto or random');
