@@ -1,7 +1,7 @@
 import type { Context, DeviceBuffer } from '../addon/types';
 import type { CompileRequest, CompileResult, CompileTarget } from '../compile/types';
 import { ELEMENT_BYTES } from '../reference/element-type';
-import { checkProblem, type DtypeMode } from '../reference/moe-problem';
+import { checkProblem, type DtypeMode, type MoeProblem } from '../reference/moe-problem';
 import { makeRandomWeights, type MoeWeights } from '../reference/random-inputs';
 import { makeRouting, type Routing, type RoutingSpec } from '../reference/routing';
 import type { KernelCompiler } from './kernel-compiler';
@@ -9,16 +9,8 @@ import { KernelLoader } from './loaded-kernel';
 import { MoeBatch } from './moe-batch';
 import { uploadTensor } from './upload-tensor';
 
-/** The layer a runner serves: a KernelShape (E, N, K, top-k) and its dtype mode. */
-export interface MoeLayerShape {
-  readonly E: number;
-  /** Per-rank intermediate size: the up GEMM is 2N wide. */
-  readonly N: number;
-  readonly K: number;
-  readonly topk: number;
-  readonly mode: DtypeMode;
-  readonly blockShape?: readonly [number, number] | null;
-}
+/** The layer a runner serves: a KernelShape (E, N, K, top-k) and its dtype mode: a MoeProblem without M. */
+export type MoeLayerShape = Omit<MoeProblem, 'M'>;
 
 export interface MoeLayerOptions {
   readonly ctx: Context;
