@@ -195,6 +195,41 @@ describe('resolveMoeShape on bad input', () => {
     expect(() => resolveMoeShape(llama, {}, { label: 'meta-llama/Llama-3-8B' })).toThrow(/^meta-llama\/Llama-3-8B: not a Mixture-of-Experts model/);
   });
 
+  it('an expert count of 0 means a dense model, not a broken config', () => {
+    // Dense checkpoints of MoE-capable families write the expert keys as 0.
+    const dense = { architectures: ['AcmeForCausalLM'], hidden_size: 2560, num_experts: 0, num_experts_per_tok: 0, intermediate_size: 8192 };
+    expect(() => resolveMoeShape(dense)).toThrow(NotMoeModelError);
+    expect(() => resolveMoeShape(dense)).toThrow(
+      /^config.json of AcmeForCausalLM: not a Mixture-of-Experts model: num_experts = 0 routed experts; if it is a MoE model, pass --experts <routed experts> \(with --topk and --intermediate\)$/,
+    );
+    // A zero in one place does not hide the real count elsewhere.
+    const nested = { architectures: ['AcmeVL'], num_experts: 0, text_config: { hidden_size: 2048, num_experts: 64, num_experts_per_tok: 8, moe_intermediate_size: 1024 } };
+    expect(core(nested)).toEqual({ hidden: 2048, experts: 64, topk: 8, intermediate: 1024 });
+    expect(core(dense, { experts: 8, topk: 2 })).toEqual({ hidden: 2560, experts: 8, topk: 2, intermediate: 8192 });
+  });
+
+  it('top-k larger than the expert count is refused', () => {
+    const odd = { architectures: ['AcmeMoe'], hidden_size: 2048, num_experts: 4, num_experts_per_tok: 8, moe_intermediate_size: 1024 };
+    expect(() => resolveMoeShape(odd)).toThrow(InvalidModelConfigError);
+    expect(() => resolveMoeShape(odd)).toThrow(
+      /^config.json of AcmeMoe: top-k 8 \(num_experts_per_tok\) is more than the 4 routed experts \(num_experts\); fix the config.json or pass --topk and --experts$/,
+    );
+    expect(() => resolveMoeShape(odd, { topk: 16 })).toThrow(/top-k 16 \(override \(--topk\)\) is more than the 4 routed experts/);
+    expect(core(odd, { topk: 4 }).topk).toBe(4);
+  });
+
+  it('a key written as a string or boolean names the key, not "no key found"', () => {
+    const quoted = { architectures: ['AcmeMoe'], hidden_size: 2048, num_experts: '64', num_experts_per_tok: 8, moe_intermediate_size: 1024 };
+    expect(() => resolveMoeShape(quoted)).toThrow(InvalidModelConfigError);
+    expect(() => resolveMoeShape(quoted)).toThrow(/^config.json of AcmeMoe: num_experts = "64" is not a number; fix the config.json or pass --experts <value>$/);
+    const topk = { ...quoted, num_experts: 64, num_experts_per_tok: true };
+    expect(() => resolveMoeShape(topk)).toThrow(/: num_experts_per_tok = true is not a number; fix the config.json or pass --topk <value>$/);
+    const width = { ...quoted, num_experts: 64, moe_intermediate_size: '1024' };
+    expect(() => resolveMoeShape(width)).toThrow(/: moe_intermediate_size = "1024" is not a number; fix the config.json or pass --intermediate <value>$/);
+    const hidden = { ...quoted, num_experts: 64, hidden_size: '2048' };
+    expect(() => resolveMoeShape(hidden)).toThrow(/: hidden_size = "2048" is not a number; fix the config.json$/);
+  });
+
   it('overrides make a config without MoE keys usable', () => {
     const llama = { architectures: ['LlamaForCausalLM'], hidden_size: 4096, intermediate_size: 14336 };
     expect(core(llama, { experts: 8, topk: 2, intermediate: 14336 })).toEqual({ hidden: 4096, experts: 8, topk: 2, intermediate: 14336 });

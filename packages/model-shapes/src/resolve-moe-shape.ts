@@ -124,13 +124,30 @@ export function resolveMoeShape(config: unknown, overrides: MoeShapeOverrides = 
     );
   };
 
-  // Experts: the first scope holding an expert-count key is the text model's scope.
+  /** readNumber, but a value of the wrong type (a quoted number, a boolean) is named, not skipped. */
+  const read = (path: string, flag: string | null, layers?: boolean[]): NumberField | DivergentList | undefined => {
+    const raw = getPath(config, path);
+    if (typeof raw === 'string' || typeof raw === 'boolean' || isObject(raw)) {
+      throw new InvalidModelConfigError(
+        `${label}: ${path} = ${JSON.stringify(raw)} is not a number; fix the config.json${flag ? ` or pass --${flag} <value>` : ''}`,
+      );
+    }
+    return readNumber(config, path, layers);
+  };
+
+  // Experts: the first scope holding a non-zero expert-count key is the text model's scope.
   let textScope: string | null = null;
   let expertsField: NumberField | undefined;
+  let zeroExperts: string | null = null;
   for (const scope of scopes) {
     for (const key of expertKeys) {
-      const field = readNumber(config, joinPath(scope, key));
+      const field = read(joinPath(scope, key), 'experts');
       if (field === undefined) continue;
+      if (!isDivergent(field) && field.value === 0) {
+        // Dense checkpoints of MoE-capable families write 0 here; keep looking elsewhere.
+        zeroExperts ??= field.key;
+        continue;
+      }
       if (isDivergent(field)) {
         if (ov.experts === undefined) divergent(field, 'experts');
         textScope = scope;
@@ -142,6 +159,11 @@ export function resolveMoeShape(config: unknown, overrides: MoeShapeOverrides = 
     }
     if (textScope !== null) break;
   }
+  if (textScope === null && ov.experts === undefined && zeroExperts !== null) {
+    throw new NotMoeModelError(
+      `${label}: not a Mixture-of-Experts model: ${zeroExperts} = 0 routed experts; if it is a MoE model, pass --experts <routed experts> (with --topk and --intermediate)`,
+    );
+  }
   if (textScope === null && ov.experts === undefined) {
     const looked = scopes.flatMap((s) => expertKeys.map((k) => joinPath(s, k)));
     throw new NotMoeModelError(
@@ -152,10 +174,10 @@ export function resolveMoeShape(config: unknown, overrides: MoeShapeOverrides = 
   const lookIn = unique([scope, ...scopes, '']);
   const moeLayers = expertsField?.note ? (getPath(config, expertsField.key) as (number | null)[]).map((v) => typeof v === 'number' && v > 0) : undefined;
 
-  const find = (keys: string[]): NumberField | DivergentList | undefined => {
+  const find = (keys: string[], flag: string | null): NumberField | DivergentList | undefined => {
     for (const s of lookIn) {
       for (const key of keys) {
-        const field = readNumber(config, joinPath(s, key), moeLayers);
+        const field = read(joinPath(s, key), flag, moeLayers);
         if (field !== undefined) return field;
       }
     }
@@ -180,7 +202,7 @@ export function resolveMoeShape(config: unknown, overrides: MoeShapeOverrides = 
     topk = ov.topk;
     topkSource = 'override (--topk)';
   } else {
-    const field = find(topkKeys);
+    const field = find(topkKeys, 'topk');
     if (field === undefined) {
       throw new UnresolvedMoeFieldError(
         `${label}: no top-k key found, looked for ${topkKeys.map((k) => joinPath(scope, k)).join(', ')}; pass --topk <experts per token>`,
@@ -190,6 +212,11 @@ export function resolveMoeShape(config: unknown, overrides: MoeShapeOverrides = 
     topk = positive(field as NumberField);
     topkSource = (field as NumberField).key;
   }
+  if (topk > experts) {
+    throw new InvalidModelConfigError(
+      `${label}: top-k ${topk} (${topkSource}) is more than the ${experts} routed experts (${expertsSource}); fix the config.json or pass --topk and --experts`,
+    );
+  }
 
   // Expert width: a MoE-specific key wins; intermediate_size only where it is the expert width.
   let intermediate: number;
@@ -198,8 +225,8 @@ export function resolveMoeShape(config: unknown, overrides: MoeShapeOverrides = 
     intermediate = ov.intermediate;
     intermediateSource = 'override (--intermediate)';
   } else {
-    const specific = find(EXPERT_WIDTH_KEYS);
-    const plain = specific === undefined ? find(['intermediate_size']) : undefined;
+    const specific = find(EXPERT_WIDTH_KEYS, 'intermediate');
+    const plain = specific === undefined ? find(['intermediate_size'], 'intermediate') : undefined;
     const candidates = [...EXPERT_WIDTH_KEYS, 'intermediate_size'].map((k) => joinPath(scope, k));
     let field = specific;
     if (field === undefined && plain !== undefined) {
@@ -244,7 +271,7 @@ export function resolveMoeShape(config: unknown, overrides: MoeShapeOverrides = 
     hidden = ov.hidden;
     hiddenSource = 'override (--hidden)';
   } else {
-    const field = find(unique([...(fam?.hidden ?? []), ...HIDDEN_KEYS]));
+    const field = find(unique([...(fam?.hidden ?? []), ...HIDDEN_KEYS]), null);
     if (field === undefined || isDivergent(field)) {
       throw new InvalidModelConfigError(
         `${label}: no hidden size found, looked for ${HIDDEN_KEYS.map((k) => joinPath(scope, k)).join(', ')}; pass a complete config.json`,
@@ -261,8 +288,8 @@ export function resolveMoeShape(config: unknown, overrides: MoeShapeOverrides = 
     sharedExperts = { count: 1, intermediate };
     sharedSource = `implicit: one shared expert as wide as ${intermediateSource}`;
   } else if (fam?.shared !== 'none') {
-    const countField = find(SHARED_COUNT_KEYS);
-    const widthField = find(SHARED_WIDTH_KEYS);
+    const countField = find(SHARED_COUNT_KEYS, null);
+    const widthField = find(SHARED_WIDTH_KEYS, null);
     const count = countField && !isDivergent(countField) ? countField.value : undefined;
     const width = widthField && !isDivergent(widthField) ? widthField.value : undefined;
     if (width !== undefined && width > 0 && count !== 0) {
