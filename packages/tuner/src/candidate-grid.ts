@@ -88,11 +88,6 @@ export class CandidateGrid {
   }
 
   /**
-   * A family's starting config: enough warps that the fp32 accumulator takes under 128
-   * registers per thread (BLOCK_M x BLOCK_N / (32 x warps) < 128), 3 stages (or the nearest
-   * that fits), the smallest GROUP_SIZE_M; the nearest candidate of the family to that.
-   */
-  /**
    * The configs a family is first screened with: its start, and the same with the other warp
    * counts when the start's accumulator (64 to 128 registers per thread) does not settle it.
    */
