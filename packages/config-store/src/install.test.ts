@@ -98,6 +98,21 @@ describe('install safety', () => {
     expect(existsSync(path.join(dir, 'configs'))).toBe(false);
   });
 
+  it('an existing file that is not UTF-8 or over the cap is a conflict that --force replaces', () => {
+    for (const junk of [Buffer.from([0x7b, 0xff, 0x7d]), Buffer.alloc(2 * 1024 * 1024, 0x20)]) {
+      const dir = tempDir();
+      const target = path.join(dir, 'configs', LFM2);
+      mkdirSync(path.dirname(target), { recursive: true });
+      writeFileSync(target, junk);
+      const sources = collectSourceFiles([path.join(SGLANG_CORPUS, LFM2)]);
+      const blocked = installConfigs(sources, { engine: 'sglang', into: dir });
+      expect(blocked.actions[0]).toMatchObject({ action: 'conflict', reason: expect.stringMatching(/^the existing file is (not UTF-8 text|over the size cap)$/) });
+      expect(readFileSync(target)).toEqual(junk);
+      expect(installConfigs(sources, { engine: 'sglang', into: dir, force: true }).actions[0]?.action).toBe('overwrite');
+      expect(readFileSync(target)).toEqual(readFileSync(path.join(SGLANG_CORPUS, LFM2)));
+    }
+  });
+
   it('refuses to write through a symlink that leaves the target', () => {
     const dir = tempDir();
     const outside = tempDir();

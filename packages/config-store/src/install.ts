@@ -13,6 +13,7 @@ import type { Engine } from './engine';
 import { readEngineTree, tritonDirInfo } from './engine-tree';
 import { BadArgumentError } from './errors/bad-argument-error';
 import { BadConfigFileError } from './errors/bad-config-file-error';
+import { FileTooLargeError } from './errors/file-too-large-error';
 import { TreeNotFoundError } from './errors/tree-not-found-error';
 import { UnsafePathError } from './errors/unsafe-path-error';
 import type { Finding } from './finding';
@@ -212,8 +213,21 @@ export function installConfigs(sources: SourceFile[], options: InstallOptions): 
     const renamed = notes.length > 0 ? notes.join('; ') : null;
     const action: InstallAction = { source: src.display, target: targetRel, action: 'write', reason: renamed, differences: [] };
     if (existsSync(target)) {
-      const existing = decodeConfigBytes(readFileCapped(target), targetRel);
-      if (existing === bytes) action.action = 'unchanged';
+      if (!statSync(target).isFile()) throw new UnsafePathError(`${targetRel} exists and is not a regular file; remove it, then install again`);
+      let existing: string | null = null;
+      let unreadable: string | null = null;
+      try {
+        existing = decodeConfigBytes(readFileCapped(target), targetRel);
+      } catch (err) {
+        if (!(err instanceof BadConfigFileError || err instanceof FileTooLargeError)) throw err;
+        unreadable = err instanceof FileTooLargeError ? 'the existing file is over the size cap' : 'the existing file is not UTF-8 text';
+      }
+      if (existing === null) {
+        // Unreadable for the engine too: replace it only when asked, like any other difference.
+        action.action = options.force ? 'overwrite' : 'conflict';
+        action.reason = unreadable;
+        action.differences = diffConfigTables(new Map(), a.table);
+      } else if (existing === bytes) action.action = 'unchanged';
       else {
         const old = analyzeConfigText(existing, { engine, key });
         const differences = diffConfigTables(old.table, a.table);
