@@ -1,15 +1,19 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
+import { expandHome } from './expand-home';
 
 /**
- * The local Hugging Face hub cache folder, as huggingface_hub finds it: HF_HUB_CACHE, else
- * HF_HOME/hub, else $XDG_CACHE_HOME/huggingface/hub, else ~/.cache/huggingface/hub.
+ * The local Hugging Face hub cache folder, as huggingface_hub finds it: HF_HUB_CACHE, else the
+ * legacy HUGGINGFACE_HUB_CACHE, else HF_HOME/hub, else $XDG_CACHE_HOME/huggingface/hub, else
+ * ~/.cache/huggingface/hub; a leading ~ in any of them is the home folder.
  */
 export function hubCacheDir(env: NodeJS.ProcessEnv, home: string = homedir()): string {
-  if (env.HF_HUB_CACHE) return env.HF_HUB_CACHE;
-  if (env.HF_HOME) return path.join(env.HF_HOME, 'hub');
-  return path.join(env.XDG_CACHE_HOME || path.join(home, '.cache'), 'huggingface', 'hub');
+  const expand = (p: string) => expandHome(p, home);
+  const cache = env.HF_HUB_CACHE || env.HUGGINGFACE_HUB_CACHE;
+  if (cache) return expand(cache);
+  if (env.HF_HOME) return path.join(expand(env.HF_HOME), 'hub');
+  return path.join(expand(env.XDG_CACHE_HOME || path.join(home, '.cache')), 'huggingface', 'hub');
 }
 
 const COMMIT = /^[0-9a-f]{40}$/;

@@ -148,6 +148,14 @@ describe('loadModelConfig from the local Hugging Face cache', () => {
     expect(hubCacheDir({}, '/home/u')).toBe(path.join('/home/u', '.cache', 'huggingface', 'hub'));
   });
 
+  it('honours the legacy HUGGINGFACE_HUB_CACHE and expands a leading ~ as huggingface_hub does', () => {
+    expect(hubCacheDir({ HUGGINGFACE_HUB_CACHE: '/legacy', HF_HOME: '/h' }, '/home/u')).toBe('/legacy');
+    expect(hubCacheDir({ HF_HUB_CACHE: '/c', HUGGINGFACE_HUB_CACHE: '/legacy' }, '/home/u')).toBe('/c');
+    expect(hubCacheDir({ HF_HOME: '~/hf' }, '/home/u')).toBe(path.join('/home/u', 'hf', 'hub'));
+    expect(hubCacheDir({ HF_HUB_CACHE: '~' }, '/home/u')).toBe('/home/u');
+    expect(hubCacheDir({ XDG_CACHE_HOME: '~/xdg' }, '/home/u')).toBe(path.join('/home/u', 'xdg', 'huggingface', 'hub'));
+  });
+
   it('reads refs/main -> snapshots/<sha>/config.json without touching the network', async () => {
     const file = cacheModel(cache, 'acme/tiny-moe', 'main', SHA_MAIN, MIXTRAL_LIKE);
     const loaded = await loadModelConfig('acme/tiny-moe', { env });

@@ -1,10 +1,10 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { homedir } from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import { findCatalogEntry, suggestCatalogIds } from './catalog';
 import { InvalidModelConfigError } from './errors/invalid-model-config-error';
 import { ModelNotFoundError } from './errors/model-not-found-error';
+import { expandHome } from './expand-home';
 import { cachedModelFile, hubCacheDir } from './hf-cache';
 import { fetchHubFile } from './hf-hub';
 import type { LoadModelConfigOptions, LoadedModelConfig } from './types';
@@ -59,8 +59,7 @@ export async function loadModelConfig(source: string, options: LoadModelConfigOp
   }
 
   // 1. A path.
-  const expanded = name === '~' || name.startsWith('~/') ? path.join(homedir(), name.slice(1)) : name;
-  const candidate = path.resolve(cwd, expanded);
+  const candidate = path.resolve(cwd, expandHome(name));
   if (existsSync(candidate)) {
     if (statSync(candidate).isDirectory()) {
       const file = path.join(candidate, 'config.json');
