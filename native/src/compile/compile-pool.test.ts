@@ -19,6 +19,7 @@ const CRASH = 1;
 const COMPILE_ERROR = 2;
 const OUT_OF_RESOURCES = 3;
 const HANG = 4;
+const MALFORMED = 5;
 
 function req(action: number, sleepMs: number, extra: Record<string, number> = {}): CompileRequest {
   return {
@@ -131,6 +132,22 @@ describe('CompilePool with a fake worker', () => {
     expect(after.ok).toBe(true);
     expect(pool.stats().crashes).toBe(1);
     expect(pool.stats().workers).toBe(1);
+  });
+
+  it('reports a result that breaks the protocol as worker_crash, replaces that worker and keeps serving', async () => {
+    const pool = await startFake({ workers: 1 });
+    const bad = await pool.compile(req(MALFORMED, 0));
+    expect(bad).toMatchObject({ ok: false, kind: 'worker_crash' });
+    expect(bad.ok === false && bad.message).toMatch(/malformed result.*params/);
+    const good = await pool.compile(req(OK, 0));
+    expect(good.ok).toBe(true);
+    const pids = readLog().map((l) => l.pid);
+    expect(pids).toHaveLength(2);
+    expect(pids[1]).not.toBe(pids[0]); // the worker that misspoke was replaced
+    expect(pool.stats()).toMatchObject({ crashes: 1, compiled: 1 });
+    // not cached: the next ask goes to a worker again
+    const again = await pool.compile(req(MALFORMED, 0));
+    expect(again).toMatchObject({ ok: false, kind: 'worker_crash', fromCache: false });
   });
 
   it('kills a worker past the timeout, reports timeout, and keeps serving', async () => {

@@ -64,6 +64,23 @@ function toFailure(kernel: KernelName, key: string | null, raw: Record<string, u
   return failure;
 }
 
+/** What is wrong with a success result by PROTOCOL.md's "result", or null when it is well-formed. */
+function malformedSuccess(raw: RawResult): string | null {
+  if (typeof raw.binary_b64 !== 'string' || raw.binary_b64.length === 0) return 'no binary_b64';
+  const m = raw.metadata as Record<string, unknown> | undefined;
+  if (typeof m !== 'object' || m === null) return 'no metadata';
+  if (typeof m.name !== 'string' || typeof m.shared !== 'number') return 'metadata without name or shared';
+  if (!Array.isArray(raw.params)) return 'no params';
+  for (const p of raw.params as unknown[]) {
+    const q = p as Record<string, unknown> | null;
+    if (typeof q !== 'object' || q === null || typeof q.name !== 'string' || typeof q.type !== 'string') {
+      return `a param that is not { name, type, ... }: ${JSON.stringify(p)}`;
+    }
+  }
+  if (typeof raw.specialization !== 'object' || raw.specialization === null) return 'no specialization';
+  return null;
+}
+
 function toSuccess(kernel: KernelName, key: string, raw: RawResult): CompileSuccess {
   const binary = new Uint8Array(Buffer.from(String(raw.binary_b64 ?? ''), 'base64'));
   const params = (raw.params as Array<Record<string, unknown>>).map(
@@ -324,6 +341,15 @@ export class CompilePool {
     };
     worker.request(job.id, message, this.timeoutMs).then(
       (raw) => {
+        const wrong = raw.ok ? malformedSuccess(raw) : null;
+        if (wrong !== null) {
+          // A worker that breaks the protocol can't be trusted with the next request either.
+          this.lose(worker, job, {
+            kind: 'crash',
+            message: `compile worker (pid ${worker.child.pid}) answered with a malformed result (${wrong}); it was replaced. This is a bug in ${KERNELS_PACKAGE}.worker or a mismatch with PROTOCOL.md: reinstall @moe/native`,
+          });
+          return;
+        }
         job.resolve(raw.ok ? toSuccess(resolved.kernel, job.key, raw) : toFailure(resolved.kernel, job.key, raw));
         if (this.closed) {
           void worker.shutdown(1000);
@@ -332,23 +358,26 @@ export class CompilePool {
         this.idle.push(worker);
         this.pump();
       },
-      (loss: WorkerLoss) => {
-        this.all.delete(worker);
-        worker.kill();
-        if (loss.kind === 'timeout') this.counters.timeouts += 1;
-        else this.counters.crashes += 1;
-        job.resolve({
-          ok: false,
-          cacheKey: job.key,
-          fromCache: false,
-          kernel: resolved.kernel,
-          kind: loss.kind === 'timeout' ? 'timeout' : 'worker_crash',
-          message: loss.message,
-        });
-        // A replacement starts when the queue needs one.
-        if (!this.closed) this.pump();
-      },
+      (loss: WorkerLoss) => this.lose(worker, job, loss),
     );
+  }
+
+  /** The worker died, hung or misspoke on `job`: the job fails with that, the worker goes. */
+  private lose(worker: WorkerProcess, job: Job, loss: WorkerLoss): void {
+    this.all.delete(worker);
+    worker.kill();
+    if (loss.kind === 'timeout') this.counters.timeouts += 1;
+    else this.counters.crashes += 1;
+    job.resolve({
+      ok: false,
+      cacheKey: job.key,
+      fromCache: false,
+      kernel: job.resolved.kernel,
+      kind: loss.kind === 'timeout' ? 'timeout' : 'worker_crash',
+      message: loss.message,
+    });
+    // A replacement starts when the queue needs one.
+    if (!this.closed) this.pump();
   }
 
   stats(): CompilePoolStats {
