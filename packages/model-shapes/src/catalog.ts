@@ -20,6 +20,21 @@ export interface CatalogEntry {
 
 const BF16 = 'bfloat16';
 
+/** Qwen3-235B-A22B and its Instruct-2507 release share every value written here. */
+const QWEN3_235B_CONFIG = {
+  architectures: ['Qwen3MoeForCausalLM'],
+  model_type: 'qwen3_moe',
+  hidden_size: 4096,
+  num_hidden_layers: 94,
+  num_experts: 128,
+  num_experts_per_tok: 8,
+  moe_intermediate_size: 1536,
+  intermediate_size: 12288,
+  decoder_sparse_step: 1,
+  mlp_only_layers: [],
+  torch_dtype: BF16,
+};
+
 export const MODEL_CATALOG: readonly CatalogEntry[] = [
   {
     id: 'LiquidAI/LFM2-8B-A1B',
@@ -158,19 +173,7 @@ export const MODEL_CATALOG: readonly CatalogEntry[] = [
     confirmed: true,
     unconfirmed: [],
     note: 'No shared expert; intermediate_size 12288 is unused.',
-    config: {
-      architectures: ['Qwen3MoeForCausalLM'],
-      model_type: 'qwen3_moe',
-      hidden_size: 4096,
-      num_hidden_layers: 94,
-      num_experts: 128,
-      num_experts_per_tok: 8,
-      moe_intermediate_size: 1536,
-      intermediate_size: 12288,
-      decoder_sparse_step: 1,
-      mlp_only_layers: [],
-      torch_dtype: BF16,
-    },
+    config: QWEN3_235B_CONFIG,
   },
   {
     id: 'Qwen/Qwen3-235B-A22B-Instruct-2507',
@@ -178,19 +181,7 @@ export const MODEL_CATALOG: readonly CatalogEntry[] = [
     confirmed: true,
     unconfirmed: [],
     note: 'Same MoE shape as Qwen3-235B-A22B.',
-    config: {
-      architectures: ['Qwen3MoeForCausalLM'],
-      model_type: 'qwen3_moe',
-      hidden_size: 4096,
-      num_hidden_layers: 94,
-      num_experts: 128,
-      num_experts_per_tok: 8,
-      moe_intermediate_size: 1536,
-      intermediate_size: 12288,
-      decoder_sparse_step: 1,
-      mlp_only_layers: [],
-      torch_dtype: BF16,
-    },
+    config: QWEN3_235B_CONFIG,
   },
   {
     id: 'deepseek-ai/DeepSeek-V2-Lite',
