@@ -233,6 +233,20 @@ describe('CompilePool with a fake worker', () => {
     for (const pid of pids) expect(() => process.kill(pid, 0)).toThrow();
   });
 
+  it('rejects a request that was still looking in the cache when close() came, and starts no worker for it', async () => {
+    const pool = await startFake({ workers: 2 });
+    const late = pool.compile(req(OK, 0)); // reads the cache (a miss) after close() below
+    const settled = late.then(
+      () => 'resolved',
+      (error: unknown) => error,
+    );
+    await pool.close();
+    const outcome = await Promise.race([settled, new Promise((r) => setTimeout(() => r('still pending after 2 s'), 2000))]);
+    expect(outcome).toBeInstanceOf(CompilePoolClosedError);
+    expect(pool.stats()).toMatchObject({ workers: 0, queued: 0 });
+    expect(readLog()).toEqual([]);
+  });
+
   it('turns a hello without triton into TritonUnavailableError', async () => {
     await expect(startFake({}, 'no-triton')).rejects.toBeInstanceOf(TritonUnavailableError);
   });

@@ -250,6 +250,8 @@ export class CompilePool {
         return this.applyLimits(hit);
       }
     }
+    // close() may have come while the cache was read: no worker may start for this request then.
+    if (this.closed) throw this.closedError(resolved.kernel);
     const result = await new Promise<CompileResult>((resolve, reject) => {
       this.queue.push({ id: String(++this.nextId), key, resolved, resolve, reject });
       this.pump();
@@ -286,6 +288,7 @@ export class CompilePool {
   }
 
   private pump(): void {
+    if (this.closed) return;
     while (this.queue.length > 0 && this.idle.length > 0) {
       const worker = this.idle.pop()!;
       if (!worker.alive) {
@@ -380,7 +383,11 @@ export class CompilePool {
     if (!this.closed) this.pump();
   }
 
-  stats(): CompilePoolStats {
+  private closedError(kernel: KernelName): CompilePoolClosedError {
+    return new CompilePoolClosedError(`compile: the pool was closed before ${kernel} was compiled; start a new one with CompilePool.start()`);
+  }
+
+    stats(): CompilePoolStats {
     return {
       workers: this.all.size,
       busy: this.all.size - this.idle.length,
@@ -396,9 +403,7 @@ export class CompilePool {
   async close(graceMs = 10_000): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    for (const job of this.queue.splice(0)) {
-      job.reject(new CompilePoolClosedError(`compile: the pool was closed before ${job.resolved.kernel} was compiled`));
-    }
+    for (const job of this.queue.splice(0)) job.reject(this.closedError(job.resolved.kernel));
     await Promise.all([...this.all].map((w) => w.shutdown(graceMs)));
     this.all.clear();
     this.idle.length = 0;
