@@ -27,6 +27,8 @@ export interface NumberField {
   key: string;
   /** Set when the value came from a per-layer list. */
   note?: string;
+  /** A per-layer list whose layers hold different values (the MoE layers' value was taken). */
+  layersDiffer?: boolean;
 }
 
 /** A per-layer list whose MoE layers disagree: the caller turns it into an error. */
@@ -65,6 +67,7 @@ export function readNumber(
   return {
     value,
     key: path,
+    layersDiffer: !allSame,
     note: allSame
       ? `${path} is a per-layer list (${list.length} entries), all ${value}`
       : `${path} is a per-layer list whose layers differ: the ${values.length} MoE layers of ${list.length} take ${value}`,

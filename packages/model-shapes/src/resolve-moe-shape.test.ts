@@ -157,6 +157,32 @@ describe('resolveMoeShape on architectures it has never seen (generic aliases)',
     }
   });
 
+  it('10b. dense layers declared as lists or a start index also make intermediate_size ambiguous', () => {
+    const config = { architectures: ['BirchForCausalLM'], hidden_size: 3072, n_routed_experts: 64, num_experts_per_tok: 6, intermediate_size: 11264 };
+    for (const dense of [{ moe_layer_freq: [0, 1, 1, 1] }, { moe_layer_start_index: 1 }, { mlp_layer_types: ['dense', 'sparse', 'sparse'] }]) {
+      expect(() => resolveMoeShape({ ...config, ...dense }), JSON.stringify(dense)).toThrow(UnresolvedMoeFieldError);
+    }
+    // Lists that mark every layer MoE are no evidence.
+    for (const allMoe of [{ moe_layer_freq: [1, 1, 1] }, { moe_layer_start_index: 0 }, { mlp_layer_types: ['sparse', 'sparse'] }]) {
+      expect(resolveMoeShape({ ...config, ...allMoe }).intermediate, JSON.stringify(allMoe)).toBe(11264);
+    }
+  });
+
+  it('10c. a per-layer intermediate_size whose MoE layers differ from the dense ones is read at the MoE layers', () => {
+    const config = {
+      architectures: ['AlderForCausalLM'],
+      hidden_size: 4096,
+      num_experts: [0, 0, 64, 64],
+      num_experts_per_tok: 8,
+      intermediate_size: [11008, 11008, 1024, 1024],
+    };
+    const s = resolveMoeShape(config);
+    expect(s.intermediate).toBe(1024);
+    expect(s.notes.join('\n')).toMatch(/intermediate_size is a per-layer list whose layers differ: the 2 MoE layers of 4 take 1024/);
+    // The same width in every layer cannot tell the dense MLP from the experts.
+    expect(() => resolveMoeShape({ ...config, intermediate_size: [11008, 11008, 11008, 11008] })).toThrow(UnresolvedMoeFieldError);
+  });
+
   it('11. intermediate_size next to its own dense key (intermediate_size_mlp) is the expert width', () => {
     const config = { architectures: ['MapleForCausalLM'], hidden_size: 5120, num_local_experts: 16, num_experts_per_tok: 1, intermediate_size: 8192, intermediate_size_mlp: 16384, interleave_moe_layer_step: 2 };
     expect(resolveMoeShape(config).intermediate).toBe(8192);

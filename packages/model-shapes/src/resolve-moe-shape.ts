@@ -63,13 +63,20 @@ function denseLayerEvidence(config: ConfigObject, scope: string, expertsList: Nu
     const v = num(key);
     if (v !== undefined && v > 0) found.push(`${key}=${v}`);
   }
+  const moeStart = num('moe_layer_start_index');
+  if (moeStart !== undefined && moeStart > 0) found.push(`moe_layer_start_index=${moeStart}`);
   for (const key of ['decoder_sparse_step', 'moe_layer_freq', 'interleave_moe_layer_step', 'expert_layer_period', 'moe_every_n_layers']) {
     const v = num(key);
     if (v !== undefined && v > 1) found.push(`${key}=${v}`);
+    // A per-layer 0/1 list (1 = MoE layer).
+    const list = getPath(config, joinPath(scope, key));
+    if (Array.isArray(list) && list.some((x) => x === 0 || x === false)) found.push(`${key}=[${list.join(',')}]`);
   }
   const mlpOnly = getPath(config, joinPath(scope, 'mlp_only_layers'));
   if (Array.isArray(mlpOnly) && mlpOnly.length > 0) found.push(`mlp_only_layers=[${mlpOnly.join(',')}]`);
-  if (expertsList?.note?.includes('differ')) found.push(`${expertsList.key} has dense layers`);
+  const mlpTypes = getPath(config, joinPath(scope, 'mlp_layer_types'));
+  if (Array.isArray(mlpTypes) && mlpTypes.includes('dense')) found.push(`mlp_layer_types has dense layers`);
+  if (expertsList?.layersDiffer) found.push(`${expertsList.key} has dense layers`);
   return found;
 }
 
@@ -241,16 +248,20 @@ export function resolveMoeShape(config: unknown, overrides: MoeShapeOverrides = 
       } else {
         const evidence = denseLayerEvidence(config, scope, expertsField);
         const denseKey = ['intermediate_size_mlp', 'dense_intermediate_size'].find((k) => getPath(config, joinPath(scope, k)) !== undefined);
-        if (evidence.length > 0 && !denseKey) {
+        // A per-layer list that holds one width in the MoE layers and another in the dense ones names both.
+        const splitByLayer = moeLayers !== undefined && !isDivergent(plain) && plain.layersDiffer === true;
+        if (evidence.length > 0 && !denseKey && !splitByLayer) {
           throw new UnresolvedMoeFieldError(
             `${label}: cannot tell the expert width of ${architecture}: no MoE-specific key (${EXPERT_WIDTH_KEYS.join(', ')}) and ${plainDesc} may be the dense MLP's (${evidence.join(', ')}); candidates: ${candidates.join(', ')}; pass --intermediate <width of one expert>`,
           );
         }
-        notes.push(
-          denseKey
-            ? `${plainDesc} taken as the expert width: the dense MLP has its own key (${joinPath(scope, denseKey)})`
-            : `${plainDesc} taken as the expert width: no MoE-specific width key and no dense layers declared`,
-        );
+        if (!splitByLayer) {
+          notes.push(
+            denseKey
+              ? `${plainDesc} taken as the expert width: the dense MLP has its own key (${joinPath(scope, denseKey)})`
+              : `${plainDesc} taken as the expert width: no MoE-specific width key and no dense layers declared`,
+          );
+        }
         field = plain;
       }
     }
