@@ -10,6 +10,10 @@ describe('parseSimulateOptions', () => {
     expect(parseSimulateOptions({})).toEqual({ strategy: 'auto', jitterPercent: 0, seed: 0 });
   });
 
+  it('accepts up to 20% jitter (1 + e stays positive: z > 5 at one repeat)', () => {
+    expect(parseSimulateOptions({ jitter: '20' }).jitterPercent).toBe(20);
+  });
+
   it('reads command-line strings', () => {
     expect(parseSimulateOptions({ strategy: 'random', budget: '50', jitter: '1.5', seed: '3' })).toEqual({
       strategy: 'random',
@@ -24,6 +28,8 @@ describe('parseSimulateOptions', () => {
     [{ budget: '0' }, /--budget "0" is not valid: --budget must be at least 1/],
     [{ budget: '2.5' }, /whole number/],
     [{ jitter: 'lots' }, /--jitter "lots" is not valid: --jitter must be a number/],
+    // Normal noise of 50% / sqrt(2 repeats) makes 1 + e negative in 2% of measurements (z < -2.8).
+    [{ jitter: '50' }, /--jitter "50" is not valid: .*at most 20/],
     [{ seed: '1.5' }, /--seed must be an integer/],
   ])('rejects %j with the option and an example', (raw, pattern) => {
     try {

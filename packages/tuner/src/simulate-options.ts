@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { InvalidSearchOptionError } from './errors/invalid-search-option-error';
+import { MAX_JITTER_PERCENT } from './simulation-oracle';
 import { STRATEGY_NAMES, type StrategyName } from './strategy-by-name';
 
 /** The options of `moe tune --simulate`, typed. */
@@ -18,7 +19,14 @@ const schema = z.object({
   budget: numberText('--budget')
     .pipe(z.number().int('--budget must be a whole number of configs per batch size').positive('--budget must be at least 1'))
     .optional(),
-  jitter: numberText('--jitter').pipe(z.number().min(0, '--jitter must be 0 or more (percent)').max(100, '--jitter is a percent: at most 100')).default(0),
+  jitter: numberText('--jitter')
+    .pipe(
+      z
+        .number()
+        .min(0, '--jitter must be 0 or more (percent)')
+        .max(MAX_JITTER_PERCENT, `--jitter must be at most ${MAX_JITTER_PERCENT} (percent; more Normal noise makes times negative)`),
+    )
+    .default(0),
   seed: numberText('--seed').pipe(z.number().int('--seed must be an integer')).default(0),
 });
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { InvalidSearchOptionError } from './errors/invalid-search-option-error';
 import { createSimulationOracle } from './simulation-oracle';
 import { referenceTable } from './__fixtures__/reference';
 
@@ -43,6 +44,13 @@ describe('SimulationOracle', () => {
     expect(stats.measurements).toBe(2);
     expect(stats.measuredPairs).toBe(1);
     expect(oracle.secondsAt(4096)).toBeCloseTo(stats.simulatedSeconds, 10);
+  });
+
+  it('refuses jitter that would make times negative, or is not a percent', () => {
+    for (const jitterPercent of [-1, 25, Number.NaN, Infinity]) {
+      expect(() => createSimulationOracle(table, { jitterPercent })).toThrow(InvalidSearchOptionError);
+    }
+    expect(() => createSimulationOracle(table, { jitterPercent: 20 })).not.toThrow();
   });
 
   it('adds Normal noise of J% / sqrt(repeats), seeded', async () => {

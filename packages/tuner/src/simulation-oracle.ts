@@ -1,13 +1,21 @@
+import { InvalidSearchOptionError } from './errors/invalid-search-option-error';
 import { configKey, type KernelConfig } from './kernel-config';
 import type { MeasuredRow, MeasuredTable } from './measured-table';
 import type { CompileOutcome, MeasureOutcome, Oracle } from './oracle';
 import { RandomSource } from './random-source';
 import { launchesFor, TABLE_TIMING, type TimingProtocol } from './timing-protocol';
 
+/**
+ * The most measurement noise a replay takes, in percent: at 20%, 1 + e stays positive (e > -1 is
+ * 5 standard deviations at one repeat); at 50% and 2 repeats, 2% of the times would be negative.
+ */
+export const MAX_JITTER_PERCENT = 20;
+
 export interface SimulationOptions {
   /**
    * Measurement noise J in percent: a measurement of r repeats returns the recorded µs x (1 + e),
-   * e ~ Normal(0, (J/100)/sqrt(r)). 0 (the default) replays the table exactly.
+   * e ~ Normal(0, (J/100)/sqrt(r)). 0 (the default) replays the table exactly; at most
+   * MAX_JITTER_PERCENT.
    */
   jitterPercent?: number;
   /** Seed of the noise. */
@@ -57,7 +65,13 @@ export class SimulationOracle implements Oracle {
   ) {
     table.space.forEach((config, i) => this.index.set(configKey(config), i));
     for (const row of table.rows) this.rowByM.set(row.M, row);
-    this.jitter = (options.jitterPercent ?? 0) / 100;
+    const jitter = options.jitterPercent ?? 0;
+    if (!(jitter >= 0 && jitter <= MAX_JITTER_PERCENT)) {
+      throw new InvalidSearchOptionError(
+        `jitter ${jitter}%: must be 0 to ${MAX_JITTER_PERCENT} percent (more Normal noise makes times negative); pass e.g. --jitter 1`,
+      );
+    }
+    this.jitter = jitter / 100;
     this.random = new RandomSource(options.seed ?? 0);
     this.timing = options.timing ?? TABLE_TIMING;
     this.secondsPerCompile = table.compileSeconds / table.space.length;

@@ -95,6 +95,7 @@ describe('moe tune --simulate', () => {
     [['tune'], /^moe: --simulate is missing: .*pass --simulate <table\.json>/],
     [['tune', '--simulate', TABLE, '--budget', '0'], /^moe: --budget "0" is not valid: --budget must be at least 1; pass e\.g\. --budget 100$/],
     [['tune', '--simulate', TABLE, '--jitter', '-1'], /^moe: --jitter "-1" is not valid: --jitter must be 0 or more \(percent\); pass e\.g\. --jitter 1$/],
+    [['tune', '--simulate', TABLE, '--jitter', '50'], /^moe: --jitter "50" is not valid: --jitter must be at most 20 \(percent; .*\); pass e\.g\. --jitter 1$/],
     [['tune', '--simulate', TABLE, '--strategy', 'exhaustive', '--budget', '5'], /^moe: --budget does not apply to --strategy exhaustive .*; drop --budget/],
   ])('rejects bad input with one line and exit 2: %j', async (argv, pattern) => {
     const { code, err } = await run(argv);

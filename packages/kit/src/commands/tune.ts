@@ -117,7 +117,7 @@ export const tuneCommand: CommandModule = (program, io) => {
     .option('--simulate <table.json>', 'replay a measured table (no GPU): every config timed at every batch size')
     .option('--strategy <name>', 'search strategy: auto, exhaustive or random (default auto)')
     .option('--budget <n>', 'configs measured per batch size (random: its sample; auto: on average)')
-    .option('--jitter <percent>', 'measurement noise in percent, shrinking as 1/sqrt(repeats) (default 0)')
+    .option('--jitter <percent>', 'measurement noise in percent (0 to 20), shrinking as 1/sqrt(repeats) (default 0)')
     .option('--seed <n>', 'seed of the noise and of random draws (default 0)')
     .option('--json', 'print JSON')
     .action(async (options: TuneOptions) => runTune(options, io));
