@@ -107,7 +107,7 @@ describe('install safety', () => {
       const sources = collectSourceFiles([path.join(SGLANG_CORPUS, LFM2)]);
       const blocked = installConfigs(sources, { engine: 'sglang', into: dir });
       expect(blocked.actions[0]).toMatchObject({ action: 'conflict', reason: expect.stringMatching(/^the existing file is (not UTF-8 text|over the size cap)$/) });
-      expect(readFileSync(target)).toEqual(junk);
+      expect(readFileSync(target).equals(junk)).toBe(true);
       expect(installConfigs(sources, { engine: 'sglang', into: dir, force: true }).actions[0]?.action).toBe('overwrite');
       expect(readFileSync(target)).toEqual(readFileSync(path.join(SGLANG_CORPUS, LFM2)));
     }

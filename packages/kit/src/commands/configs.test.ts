@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, realpathSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -236,5 +236,76 @@ describe('moe configs lookup with VLLM_TUNED_CONFIG_FOLDER', () => {
     const b = memoryIo({ VLLM_TUNED_CONFIG_FOLDER: path.join(user, 'missing') });
     expect(await main(args, b)).toBe(EXIT.ok);
     expect(JSON.parse(b.out)[0]).toMatchObject({ file: name, config: { BLOCK_SIZE_N: 32 } });
+  });
+});
+
+describe('hostile input through the CLI: one line on stderr, exit 2, nothing written outside', () => {
+  const NAME = 'E=8,N=128,device_name=NVIDIA_H100_80GB_HBM3.json';
+  const good = `${JSON.stringify({ '1': entry(16, 32) }, null, 4)}\n`;
+  const oneLine = (err: string) => {
+    expect(err).toMatch(/^moe: /);
+    expect(err.trimEnd().split('\n')).toHaveLength(1);
+    expect(err).not.toMatch(/\n\s+at /);
+  };
+
+  it('lookup: a file the engine would open through a link out of the tree', async () => {
+    const outside = tree({ [NAME]: good });
+    const dir = tree({ 'configs/triton_3_5_1/.keep': '' });
+    symlinkSync(path.join(outside, NAME), path.join(dir, 'configs/triton_3_5_1', NAME));
+    const r = await run(['configs', 'lookup', '--engine', 'sglang', '--dir', dir, '--E', '8', '--N', '128', '--device-name', 'NVIDIA H100 80GB HBM3', '--triton', '3.5.1', '--m', '1', '--json']);
+    expect(r.code).toBe(EXIT.usage);
+    oneLine(r.err);
+    expect(r.err).toContain(`configs/triton_3_5_1/${NAME} is a symlink to`);
+  });
+
+  it.each([
+    ['not UTF-8', Buffer.from([0x7b, 0xff, 0x7d]), /is not valid UTF-8 text/],
+    ['huge', Buffer.alloc(2 * 1024 * 1024, 0x20), /over the 1048576-byte cap/],
+    ['deeply nested', `${'['.repeat(100000)}${']'.repeat(100000)}`, /nests deeper than 32 levels/],
+    ['a vLLM text key', JSON.stringify({ best: entry(16, 32) }), /"best" is not an integer: vLLM converts every key with int\(\)/],
+    ['a vLLM top-level array', '[1, 2]', /the top level is a JSON array/],
+  ])('lookup: a vLLM file that is %s', async (_what, text, message) => {
+    const dir = tree({ [NAME]: '' });
+    writeFileSync(path.join(dir, NAME), text);
+    const r = await run(['configs', 'lookup', '--engine', 'vllm', '--dir', dir, '--E', '8', '--N', '128', '--device-name', 'NVIDIA H100 80GB HBM3', '--m', '1']);
+    expect(r.code).toBe(EXIT.usage);
+    oneLine(r.err);
+    expect(r.err).toMatch(message);
+  });
+
+  it('install: a pack whose manifest lies is refused before anything is copied', async () => {
+    const src = tree({ [`triton_3_5_1/${NAME}`]: good });
+    const pack = path.join(tree({}), 'pack');
+    expect((await run(['configs', 'pack', src, '--name', 'h100', '-o', pack])).code).toBe(EXIT.ok);
+    const copy = path.join(pack, 'vllm', NAME);
+    writeFileSync(copy, readFileSync(copy, 'utf8').replace('"BLOCK_SIZE_M": 16', '"BLOCK_SIZE_M": 128'));
+    const into = tree({});
+    const r = await run(['configs', 'install', pack, '--engine', 'vllm', '--into', into]);
+    expect(r.code).toBe(EXIT.usage);
+    oneLine(r.err);
+    expect(r.err).toContain(`vllm/${NAME} is not a copy of configs/triton_3_5_1/${NAME}`);
+    expect(existsSync(path.join(into, NAME))).toBe(false);
+  });
+
+  it('install: a target whose folder is a link out of the tree', async () => {
+    const outside = tree({});
+    const into = tree({});
+    symlinkSync(outside, path.join(into, 'configs'));
+    const src = tree({ [`triton_3_5_1/${NAME}`]: good });
+    const r = await run(['configs', 'install', src, '--engine', 'sglang', '--into', into]);
+    expect(r.code).toBe(EXIT.usage);
+    oneLine(r.err);
+    expect(r.err).toMatch(/resolves to .* outside/);
+    expect(existsSync(path.join(outside, 'triton_3_5_1'))).toBe(false);
+  });
+
+  it('install: source names with .. or a backslash', async () => {
+    for (const bad of ['E=8,N=128,device_name=..x.json', 'E=8,N=128,device_name=a\\b.json']) {
+      const src = tree({ [bad]: good });
+      const r = await run(['configs', 'install', src, '--engine', 'vllm', '--into', tree({})]);
+      expect(r.code).toBe(EXIT.usage);
+      oneLine(r.err);
+      expect(r.err).toMatch(/contains '(\.\.|\\)'/);
+    }
   });
 });
