@@ -309,3 +309,73 @@ describe('hostile input through the CLI: one line on stderr, exit 2, nothing wri
     }
   });
 });
+
+describe('lookup agrees with ENGINES.md on a table of hand-worked cases (CLI, --json)', () => {
+  // BLOCK_SIZE_N tags the folder a config came from; BLOCK_SIZE_M tags the batch key.
+  const NAME = 'E=8,N=128,device_name=NVIDIA_H100_80GB_HBM3.json';
+  const DOWN = 'E=8,N=128,device_name=NVIDIA_H100_80GB_HBM3_down.json';
+  const UNSORTED = 'E=16,N=128,device_name=NVIDIA_H100_80GB_HBM3.json';
+  const f = (entries: [string, object][]) => `{${entries.map(([k, v]) => `"${k}": ${JSON.stringify(v)}`).join(', ')}}\n`;
+  const sg = tree({
+    [`configs/triton_3_4_0/${NAME}`]: f([['1', entry(16, 64)], ['4', entry(32, 64)], ['16', entry(64, 64)], ['64', entry(128, 64)]]),
+    [`configs/triton_3_6_0/${NAME}`]: f([['1', entry(16, 128)]]),
+    [`configs/triton_3_10_0/${NAME}`]: f([['1', entry(16, 256)]]),
+    [`configs/triton_3_4_0/${DOWN}`]: f([['1', { ...entry(64, 32), USE_TMA: true }], ['100', entry(256, 32)]]),
+    [`configs/triton_3_4_0/${UNSORTED}`]: f([['16', entry(64, 64)], ['4', entry(32, 64)]]),
+  });
+  const lookup = async (args: string[]) => {
+    const r = await run(['configs', 'lookup', '--device-name', 'NVIDIA H100 80GB HBM3', '--json', ...args]);
+    expect(r.err).toBe('');
+    return JSON.parse(r.out).map((x: { m: number; file: string | null; key: number | null; config: Record<string, unknown> }) => [x.m, x.file, x.key, x.config.BLOCK_SIZE_M, x.config.BLOCK_SIZE_N, x.config.USE_TMA]);
+  };
+  const T = (v: string) => `configs/triton_${v}/`;
+
+  it('nearest key: absolute distance, ties to the smaller key (first in file order), above the largest the largest', async () => {
+    expect(await lookup(['--engine', 'sglang', '--dir', sg, '--E', '8', '--N', '128', '--triton', '3.4.0', '--m', '1,2,3,10,11,40,41,100000'])).toEqual([
+      [1, `${T('3_4_0')}${NAME}`, 1, 16, 64, undefined],
+      [2, `${T('3_4_0')}${NAME}`, 1, 16, 64, undefined], // 1 away from 1, 2 from 4
+      [3, `${T('3_4_0')}${NAME}`, 4, 32, 64, undefined],
+      [10, `${T('3_4_0')}${NAME}`, 4, 32, 64, undefined], // 6 from 4 and from 16: the smaller
+      [11, `${T('3_4_0')}${NAME}`, 16, 64, 64, undefined],
+      [40, `${T('3_4_0')}${NAME}`, 16, 64, 64, undefined], // 24 from 16 and from 64: the smaller
+      [41, `${T('3_4_0')}${NAME}`, 64, 128, 64, undefined],
+      [100000, `${T('3_4_0')}${NAME}`, 64, 128, 64, undefined],
+    ]);
+    // Keys written 16 then 4: M = 10 is 6 from each, Python's min keeps the first in file order.
+    expect(await lookup(['--engine', 'sglang', '--dir', sg, '--E', '16', '--N', '128', '--triton', '3.4.0', '--m', '10'])).toEqual([[10, `${T('3_4_0')}${UNSORTED}`, 16, 64, 64, undefined]]);
+  });
+
+  it('SGLang Triton folders: the running one first, then newest first by number, unbounded, skipping the running one', async () => {
+    const at = async (triton: string[]) => (await lookup(['--engine', 'sglang', '--dir', sg, '--E', '8', '--N', '128', ...triton, '--m', '1']))[0][1];
+    expect(await at(['--triton', '3.6.0'])).toBe(`${T('3_6_0')}${NAME}`);
+    expect(await at(['--triton', '3.5.1'])).toBe(`${T('3_10_0')}${NAME}`); // 3.10 > 3.6 numerically
+    expect(await at(['--triton', '3.1.0'])).toBe(`${T('3_10_0')}${NAME}`); // newer than the running one: still taken
+    expect(await at([])).toBe(`${T('3_10_0')}${NAME}`);
+    // --dir may also be the folder holding the triton_* folders.
+    expect((await lookup(['--engine', 'sglang', '--dir', path.join(sg, 'configs'), '--E', '8', '--N', '128', '--triton', '3.4.0', '--m', '1']))[0][1]).toBe(`triton_3_4_0/${NAME}`);
+  });
+
+  it('down files: BLOCK_SIZE_M forced to the up entry\'s; a missing down file reuses the up config without TMA', async () => {
+    expect(await lookup(['--engine', 'sglang', '--dir', sg, '--E', '8', '--N', '128', '--triton', '3.4.0', '--down', '--m', '1,100'])).toEqual([
+      [1, `${T('3_4_0')}${DOWN}`, 1, 16, 32, true], // down entry 1 has BLOCK_M 64, up entry 1 has 16
+      [100, `${T('3_4_0')}${DOWN}`, 100, 128, 32, undefined], // up: key 64 -> BLOCK_M 128
+    ]);
+    // Under 3.10.0 the up file comes from triton_3_10_0 (BLOCK_M 16), the down file falls back to 3_4_0.
+    expect(await lookup(['--engine', 'sglang', '--dir', sg, '--E', '8', '--N', '128', '--triton', '3.10.0', '--down', '--m', '100'])).toEqual([[100, `${T('3_4_0')}${DOWN}`, 100, 16, 32, undefined]]);
+    expect(await lookup(['--engine', 'sglang', '--dir', sg, '--E', '16', '--N', '128', '--triton', '3.4.0', '--down', '--m', '1'])).toEqual([[1, `${T('3_4_0')}${UNSORTED}`, 4, 32, 64, undefined]]);
+  });
+
+  it('vLLM: VLLM_TUNED_CONFIG_FOLDER first, H200 family named NVIDIA_H200, no Triton folders', async () => {
+    const H200 = 'E=8,N=128,device_name=NVIDIA_H200.json';
+    const shipped = tree({ [H200]: f([['triton_version', '3.3.0'], ['2', entry(16, 64)], ['8', entry(32, 64)]]), [`triton_3_4_0/E=8,N=64,device_name=NVIDIA_H200.json`]: f([['1', entry(16, 64)]]) });
+    const user = tree({ [H200]: f([['512', entry(64, 64)]]) });
+    const q = async (env: Record<string, string>, n: string, m: string) => {
+      const io = memoryIo(env);
+      expect(await main(['configs', 'lookup', '--engine', 'vllm', '--dir', shipped, '--E', '8', '--N', n, '--device-name', 'NVIDIA H200 NVL', '--m', m, '--json'], io)).toBe(EXIT.ok);
+      return JSON.parse(io.out).map((x: { file: string | null; key: number | null; source: string }) => [x.source, x.file, x.key]);
+    };
+    expect(await q({}, '128', '4,5,6')).toEqual([['file', H200, 2], ['file', H200, 2], ['file', H200, 8]]);
+    expect(await q({ VLLM_TUNED_CONFIG_FOLDER: user }, '128', '4')).toEqual([['file', `${realpathSync(user)}/${H200}`, 512]]);
+    expect(await q({}, '64', '1')).toEqual([['default', null, null]]);
+  });
+});
