@@ -14,6 +14,13 @@ describe('engineDeviceName', () => {
     expect(engineDeviceName('vllm', 'NVIDIA H200')).toBe('NVIDIA_H200');
     expect(engineDeviceName('sglang', 'NVIDIA H200 NVL')).toBe('NVIDIA_H200_NVL');
   });
+
+  it('vLLM folds only names with an H200 word: a GH200 keeps its own name', () => {
+    // vLLM checks for "H200" among the underscore-separated words of the name.
+    expect(engineDeviceName('vllm', 'NVIDIA GH200 480GB')).toBe('NVIDIA_GH200_480GB');
+    expect(engineDeviceName('vllm', 'NVIDIA GH200 144G HBM3e')).toBe('NVIDIA_GH200_144G_HBM3e');
+    expect(engineDeviceName('vllm', 'NVIDIA H200 141GB HBM3e')).toBe('NVIDIA_H200');
+  });
 });
 
 describe('configFileName', () => {
