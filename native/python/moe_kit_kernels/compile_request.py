@@ -17,6 +17,11 @@ class BadRequest(Exception):
     pass
 
 
+# Failures of the machine rather than of the config (a full disk or an unwritable Triton cache,
+# a missing ptxas, no memory): the same request may compile once that is fixed.
+ENVIRONMENT_ERRORS = (OSError, MemoryError)
+
+
 def parse_target(target):
     from triton.backends.compiler import GPUTarget
 
@@ -203,13 +208,16 @@ def compile_one(req, kernels):
             }
         text = "%s: %s" % (type(e).__name__, e)
         tb = traceback.format_exc()
-        return {
+        result = {
             "ok": False,
             "kind": "compile_error",
             "message": _tail(text + "\n" + tb),
             "kernel": kernel_name,
             "seconds": seconds,
         }
+        if isinstance(e, ENVIRONMENT_ERRORS):
+            result["cacheable"] = False  # the machine failed, not the config: retry next time
+        return result
     return {
         "ok": True,
         "kernel": kernel_name,

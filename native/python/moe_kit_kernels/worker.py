@@ -83,7 +83,8 @@ def main():
                     result = compile_one(msg, kernels)
                 except Exception as e:  # a bug here must not take the worker down
                     result = {"ok": False, "kind": "compile_error", "kernel": msg.get("kernel"),
-                              "message": "worker error: %s: %s" % (type(e).__name__, e)}
+                              "message": "worker error: %s: %s" % (type(e).__name__, e),
+                              "cacheable": False}
             result.update({"type": "result", "id": rid})
             send(result)
             continue

@@ -82,7 +82,7 @@ export class CompileCache {
   async put(key: string, result: CompileResult): Promise<string | null> {
     const folder = this.folder(key);
     if (!result.ok) {
-      if (!CACHED_FAILURE_KINDS.has(result.kind)) return null;
+      if (!CACHED_FAILURE_KINDS.has(result.kind) || result.transient) return null;
       const { cacheKey: _k, fromCache: _f, ...rest } = result;
       const entry: FailureEntry = { schema: CACHE_SCHEMA, key, ...rest };
       await writeFileAtomic(this.entryPath(key), `${JSON.stringify(entry)}\n`);

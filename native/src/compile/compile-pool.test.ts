@@ -20,6 +20,7 @@ const COMPILE_ERROR = 2;
 const OUT_OF_RESOURCES = 3;
 const HANG = 4;
 const MALFORMED = 5;
+const MACHINE_ERROR = 6;
 
 function req(action: number, sleepMs: number, extra: Record<string, number> = {}): CompileRequest {
   return {
@@ -176,6 +177,16 @@ describe('CompilePool with a fake worker', () => {
     expect(await pool.compile(req(CRASH, 0))).toMatchObject({ ok: false, kind: 'worker_crash' });
     expect(await pool.compile(req(CRASH, 0))).toMatchObject({ ok: false, kind: 'worker_crash', fromCache: false });
     expect(await pool.compile(req(HANG, 0))).toMatchObject({ ok: false, kind: 'timeout', fromCache: false });
+  });
+
+  it('does not cache a failure the worker marks not cacheable (the machine failed, not the config)', async () => {
+    const pool = await startFake({ workers: 1 });
+    const first = await pool.compile(req(MACHINE_ERROR, 0));
+    expect(first).toMatchObject({ ok: false, kind: 'compile_error', transient: true, fromCache: false });
+    const second = await pool.compile(req(MACHINE_ERROR, 0));
+    expect(second).toMatchObject({ ok: false, kind: 'compile_error', transient: true, fromCache: false });
+    expect(readLog()).toHaveLength(2); // asked a worker both times
+    expect(existsSync(pool.cache!.entryPath(first.cacheKey!))).toBe(false);
   });
 
   it('caches successes on disk: a second pool answers from the cache without compiling', async () => {

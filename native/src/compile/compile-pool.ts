@@ -61,6 +61,7 @@ function toFailure(kernel: KernelName, key: string | null, raw: Record<string, u
   if (typeof raw.required === 'number') failure.required = raw.required;
   if (typeof raw.limit === 'number') failure.limit = raw.limit;
   if (typeof raw.resource === 'string') failure.resource = raw.resource;
+  if (raw.cacheable === false) failure.transient = true;
   return failure;
 }
 
@@ -257,7 +258,7 @@ export class CompilePool {
       this.pump();
     });
     if (result.ok) this.counters.compiled += 1;
-    if (this.cache && (result.ok || CACHED_FAILURE_KINDS.has(result.kind))) {
+    if (this.cache && (result.ok || (CACHED_FAILURE_KINDS.has(result.kind) && !result.transient))) {
       try {
         const binaryPath = await this.cache.put(key, result);
         if (result.ok) result.binaryPath = binaryPath;

@@ -126,6 +126,11 @@ export interface CompileFailure {
   required?: number;
   limit?: number;
   resource?: string;
+  /**
+   * The machine failed, not the config (a full disk, a missing ptxas, no memory, a worker bug):
+   * not cached, so the same request compiles again once that is fixed.
+   */
+  transient?: true;
 }
 
 export type CompileResult = CompileSuccess | CompileFailure;

@@ -4,7 +4,7 @@ Whole-worker behaviour from FAKE_WORKER_MODE: "" (normal), "no-triton" (hello wi
 "die-before-hello" (exit 5 at once), "garbage" (a non-JSON first line).
 Per request, from the constexprs of kernel moe_sum: TOP_K = action (0 ok, 1 crash with exit 3,
 2 compile_error, 3 out_of_resources, 4 hang, 5 an ok result without params: a
-protocol violation), BLOCK_K = milliseconds to sleep first; the
+protocol violation, 6 a compile_error of the machine, marked "cacheable": false), BLOCK_K = milliseconds to sleep first; the
 runtime param K, when given as a constexpr, is reported as metadata.shared.
 Each request is appended to FAKE_WORKER_LOG as "pid seq start end tag".
 """
@@ -70,6 +70,9 @@ for line in sys.stdin:
     rid = msg.get("id")
     if action == 2:
         send({"type": "result", "id": rid, "ok": False, "kind": "compile_error", "message": "fake: MLIR pass failed"})
+    elif action == 6:
+        send({"type": "result", "id": rid, "ok": False, "kind": "compile_error", "cacheable": False,
+              "message": "fake: OSError: [Errno 28] No space left on device"})
     elif action == 5:
         send({"type": "result", "id": rid, "ok": True, "binary_format": "cubin", "binary_b64": "eA==", "metadata": {"name": "moe_sum", "shared": 0}})
     elif action == 3:
