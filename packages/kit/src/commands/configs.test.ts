@@ -315,7 +315,7 @@ describe('lookup agrees with ENGINES.md on a table of hand-worked cases (CLI, --
   const NAME = 'E=8,N=128,device_name=NVIDIA_H100_80GB_HBM3.json';
   const DOWN = 'E=8,N=128,device_name=NVIDIA_H100_80GB_HBM3_down.json';
   const UNSORTED = 'E=16,N=128,device_name=NVIDIA_H100_80GB_HBM3.json';
-  const f = (entries: [string, object][]) => `{${entries.map(([k, v]) => `"${k}": ${JSON.stringify(v)}`).join(', ')}}\n`;
+  const f = (entries: [string, unknown][]) => `{${entries.map(([k, v]) => `"${k}": ${JSON.stringify(v)}`).join(', ')}}\n`;
   const sg = tree({
     [`configs/triton_3_4_0/${NAME}`]: f([['1', entry(16, 64)], ['4', entry(32, 64)], ['16', entry(64, 64)], ['64', entry(128, 64)]]),
     [`configs/triton_3_6_0/${NAME}`]: f([['1', entry(16, 128)]]),
