@@ -131,6 +131,16 @@ describe('loadModelConfig from a path', () => {
     expect(hub.requests).toHaveLength(0);
   });
 
+  it('a config.json that cannot be read (a folder by that name) is named, not an internal error', async () => {
+    mkdirSync(path.join(tmp, 'odd', 'config.json'), { recursive: true });
+    const file = path.join(tmp, 'odd', 'config.json');
+    const err = await loadModelConfig(path.join(tmp, 'odd'), { env }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ModelNotFoundError);
+    expect((err as Error).message).toBe(`${file}: cannot read it (EISDIR: it is a folder, not a file); pass a readable config.json or its model folder`);
+    // Named directly, it is a folder without a config.json inside.
+    await expect(loadModelConfig(file, { env })).rejects.toThrow(/config.json: the folder has no config.json/);
+  });
+
   it('malformed JSON and non-object JSON', async () => {
     writeFileSync(path.join(tmp, 'bad.json'), '{"hidden_size": 1024,');
     await expect(loadModelConfig(path.join(tmp, 'bad.json'), { env })).rejects.toThrow(InvalidModelConfigError);

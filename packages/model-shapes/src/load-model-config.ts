@@ -34,7 +34,16 @@ export function parseModelConfig(text: string, label: string): Record<string, un
 }
 
 function readConfigFile(file: string, label: string): Record<string, unknown> {
-  return parseModelConfig(readFileSync(file, 'utf8'), label);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? 'error';
+    const why =
+      code === 'EISDIR' ? 'it is a folder, not a file' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : (err as Error).message;
+    throw new ModelNotFoundError(`${label}: cannot read it (${code}: ${why}); pass a readable config.json or its model folder`);
+  }
+  return parseModelConfig(text, label);
 }
 
 function looksLikePath(source: string): boolean {
