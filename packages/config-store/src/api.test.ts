@@ -1,8 +1,8 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { configTableFrom, doctor, install, lookup, saveConfigTable } from './index';
-import { tempDir } from './__fixtures__/fake-engines';
+import { tempDir, writeTree } from './__fixtures__/fake-engines';
 import { SGLANG_CORPUS } from './__fixtures__/reference';
 
 describe('JS API (the README example)', () => {
@@ -23,6 +23,15 @@ describe('JS API (the README example)', () => {
     expect(done.actions[0]?.target).toBe('E=8,N=7168,device_name=NVIDIA_H200.json');
     expect(doctor(into, { engine: 'vllm' }).findings).toEqual([]);
   });
+
+  it('vLLM: a VLLM_TUNED_CONFIG_FOLDER that does not exist is skipped, as vLLM skips it', async () => {
+    const name = 'E=8,N=7168,device_name=NVIDIA_H200.json';
+    const shipped = tempDir();
+    writeTree(shipped, { [name]: '{"1": {"BLOCK_SIZE_M": 16, "BLOCK_SIZE_N": 32, "BLOCK_SIZE_K": 64, "GROUP_SIZE_M": 1, "num_warps": 4, "num_stages": 3}}\n' });
+    const key = { E: 8, N: 7168, deviceName: 'NVIDIA H200', dtype: null, blockShape: null, perChannelQuant: false };
+    const r = await lookup({ engine: 'vllm', dir: shipped, tunedConfigFolder: path.join(shipped, 'no-such-folder'), key, ms: [1] });
+    expect(r.results[0]).toMatchObject({ source: 'file', file: name, key: 1 });
+  });
 });
 
 describe('saveConfigTable', () => {
@@ -38,6 +47,12 @@ describe('saveConfigTable', () => {
     const other = configTableFrom({ '1': { BLOCK_SIZE_M: 16, BLOCK_SIZE_N: 64, BLOCK_SIZE_K: 64, GROUP_SIZE_M: 1, num_warps: 4, num_stages: 3 } });
     expect(() => saveConfigTable({ engine: 'sglang', into, key, table: other, tritonVersion: '3.5.1' })).toThrow(/different configs at batch sizes 1/);
     expect(saveConfigTable({ engine: 'sglang', into, key, table: other, tritonVersion: '3.5.1', force: true }).action).toBe('overwrite');
+    // An existing file that is not UTF-8: a conflict, which force overwrites.
+    const junkInto = tempDir();
+    const junk = saveConfigTable({ engine: 'sglang', into: junkInto, key, table: good, tritonVersion: '3.5.1' }).path;
+    writeFileSync(junk, Buffer.from([0x7b, 0xff, 0x7d]));
+    expect(() => saveConfigTable({ engine: 'sglang', into: junkInto, key, table: good, tritonVersion: '3.5.1' })).toThrow(/not a readable config file.*pass force/);
+    expect(saveConfigTable({ engine: 'sglang', into: junkInto, key, table: good, tritonVersion: '3.5.1', force: true }).action).toBe('overwrite');
     const bad = configTableFrom({ '1': { BLOCK_SIZE_M: 48, BLOCK_SIZE_N: 64, BLOCK_SIZE_K: 64, GROUP_SIZE_M: 1, num_warps: 4, num_stages: 3 } });
     expect(() => saveConfigTable({ engine: 'vllm', into, key, table: bad })).toThrow(/power of two/);
     expect(readFileSync(saveConfigTable({ engine: 'vllm', into: tempDir(), key, table: good, tritonVersion: '3.5.1' }).path, 'utf8')).toMatch(/^\{\n {4}"triton_version": "3.5.1"/);

@@ -5,6 +5,7 @@ import type { ConfigKey } from './config-key';
 import type { ConfigTable } from './config-table';
 import { diffConfigTables } from './config-table';
 import { BadConfigFileError } from './errors/bad-config-file-error';
+import { FileTooLargeError } from './errors/file-too-large-error';
 import { InstallConflictError } from './errors/install-conflict-error';
 import { TreeNotFoundError } from './errors/tree-not-found-error';
 import { formatFileName } from './file-name';
@@ -51,7 +52,10 @@ export async function lookup(options: LookupOptions): Promise<LookupReport> {
     triton ??= found.tritonVersion;
   }
   const sources: ConfigSource[] = [];
-  if (options.engine === 'vllm' && options.tunedConfigFolder) sources.push(treeSource(readEngineTree('vllm', options.tunedConfigFolder)));
+  // vLLM looks for the file in VLLM_TUNED_CONFIG_FOLDER first; a folder that does not exist holds nothing.
+  if (options.engine === 'vllm' && options.tunedConfigFolder && existsSync(options.tunedConfigFolder)) {
+    sources.push(treeSource(readEngineTree('vllm', options.tunedConfigFolder)));
+  }
   sources.push(treeSource(readEngineTree(options.engine, dir)));
   return lookupConfig({ engine: options.engine, key: options.key, ms: options.ms, tritonVersion: triton, down: options.down ?? false }, sources);
 }
@@ -94,13 +98,22 @@ export function saveConfigTable(options: SaveTableOptions): { path: string; acti
   const text = formatConfigTable(engine, table, { tritonVersion: options.tritonVersion ?? null });
   let action: 'write' | 'unchanged' | 'overwrite' = 'write';
   if (existsSync(target)) {
-    const existing = decodeConfigBytes(readFileCapped(target), target);
+    let existing: string | null = null;
+    try {
+      existing = decodeConfigBytes(readFileCapped(target), target);
+    } catch (err) {
+      if (!(err instanceof BadConfigFileError || err instanceof FileTooLargeError)) throw err;
+    }
     if (existing === text) return { path: target, action: 'unchanged' };
-    const differences = diffConfigTables(analyzeConfigText(existing, { engine, key }).table, table);
-    if (differences.length > 0 && !options.force) {
-      throw new InstallConflictError(
-        `${target} exists with different configs at batch sizes ${differences.map((d) => d.m).join(', ')}; pass force to overwrite it (or write elsewhere)`,
-      );
+    if (existing === null) {
+      if (!options.force) throw new InstallConflictError(`${target} exists and is not a readable config file (not UTF-8 or over the size cap); pass force to overwrite it (or write elsewhere)`);
+    } else {
+      const differences = diffConfigTables(analyzeConfigText(existing, { engine, key }).table, table);
+      if (differences.length > 0 && !options.force) {
+        throw new InstallConflictError(
+          `${target} exists with different configs at batch sizes ${differences.map((d) => d.m).join(', ')}; pass force to overwrite it (or write elsewhere)`,
+        );
+      }
     }
     action = 'overwrite';
   }
