@@ -9,11 +9,15 @@ import { expandHome } from './expand-home';
  * ~/.cache/huggingface/hub; a leading ~ in any of them is the home folder.
  */
 export function hubCacheDir(env: NodeJS.ProcessEnv, home: string = homedir()): string {
-  const expand = (p: string) => expandHome(p, home);
   const cache = env.HF_HUB_CACHE || env.HUGGINGFACE_HUB_CACHE;
-  if (cache) return expand(cache);
-  if (env.HF_HOME) return path.join(expand(env.HF_HOME), 'hub');
-  return path.join(expand(env.XDG_CACHE_HOME || path.join(home, '.cache')), 'huggingface', 'hub');
+  if (cache) return expandHome(cache, home);
+  return path.join(hfHomeDir(env, home), 'hub');
+}
+
+/** HF_HOME, else $XDG_CACHE_HOME/huggingface, else ~/.cache/huggingface (a leading ~ expanded). */
+export function hfHomeDir(env: NodeJS.ProcessEnv, home: string = homedir()): string {
+  if (env.HF_HOME) return expandHome(env.HF_HOME, home);
+  return path.join(expandHome(env.XDG_CACHE_HOME || path.join(home, '.cache'), home), 'huggingface');
 }
 
 const COMMIT = /^[0-9a-f]{40}$/;

@@ -94,7 +94,8 @@ beforeEach(() => {
   hub.requests.length = 0;
   hub.files.clear();
   hub.status = null;
-  env = { HF_HUB_CACHE: cache, HF_ENDPOINT: hub.url };
+  // HF_HOME points nowhere, so no token saved on this machine is picked up.
+  env = { HF_HUB_CACHE: cache, HF_ENDPOINT: hub.url, HF_HOME: path.join(tmp, 'no-hf-home') };
 });
 afterEach(() => {
   rmSync(tmp, { recursive: true, force: true });
@@ -231,6 +232,24 @@ describe('loadModelConfig from the hub (a local stand-in at HF_ENDPOINT)', () =>
     hub.requests.length = 0;
     await loadModelConfig('acme/new-moe', { env });
     expect(hub.requests.every((r) => r.authorization === undefined)).toBe(true);
+  });
+
+  it('without HF_TOKEN it uses the token `huggingface-cli login` saved, as huggingface_hub does', async () => {
+    hub.files.set('/acme/gated-moe/resolve/main/config.json', JSON.stringify(MIXTRAL_LIKE));
+    const home = path.join(tmp, 'hf-home');
+    mkdirSync(home);
+    writeFileSync(path.join(home, 'token'), 'hf_saved\n');
+    const tokenOf = async (e: NodeJS.ProcessEnv) => {
+      hub.requests.length = 0;
+      await loadModelConfig('acme/gated-moe', { env: { ...e, HF_HUB_CACHE: cache, HF_ENDPOINT: hub.url } });
+      return hub.requests[0]?.authorization;
+    };
+    expect(await tokenOf({ HF_HOME: home })).toBe('Bearer hf_saved');
+    expect(await tokenOf({ HF_HOME: home, HF_TOKEN: 'hf_env' })).toBe('Bearer hf_env');
+    expect(await tokenOf({ HF_HOME: home, HUGGING_FACE_HUB_TOKEN: 'hf_legacy' })).toBe('Bearer hf_legacy');
+    writeFileSync(path.join(tmp, 'elsewhere'), 'hf_path');
+    expect(await tokenOf({ HF_HOME: home, HF_TOKEN_PATH: path.join(tmp, 'elsewhere') })).toBe('Bearer hf_path');
+    expect(await tokenOf({ HF_HOME: path.join(tmp, 'no-such-home') })).toBeUndefined();
   });
 
   it('a revision skips the catalog and goes to that revision', async () => {

@@ -7,6 +7,7 @@ import { ModelNotFoundError } from './errors/model-not-found-error';
 import { expandHome } from './expand-home';
 import { cachedModelFile, hubCacheDir } from './hf-cache';
 import { fetchHubFile } from './hf-hub';
+import { hubToken } from './hf-token';
 import type { LoadModelConfigOptions, LoadedModelConfig } from './types';
 
 const configSchema = z.record(z.string(), z.unknown());
@@ -56,7 +57,8 @@ function looksLikePath(source: string): boolean {
  * 2. the local Hugging Face cache (HF_HUB_CACHE / HF_HOME / ~/.cache/huggingface/hub) at the
  *    revision (default main): the real file the user already has beats a summary;
  * 3. the embedded catalog (not when a revision is given: catalog entries have no revision);
- * 4. the hub, through @huggingface/hub (HF_ENDPOINT, HF_TOKEN), unless offline
+ * 4. the hub, through @huggingface/hub (HF_ENDPOINT; HF_TOKEN or the token `huggingface-cli login`
+ *    saved), unless offline
  *    (options.offline or HF_HUB_OFFLINE=1), in which case it never touches the network.
  */
 export async function loadModelConfig(source: string, options: LoadModelConfigOptions = {}): Promise<LoadedModelConfig> {
@@ -118,10 +120,11 @@ export async function loadModelConfig(source: string, options: LoadModelConfigOp
       `${name}: not a catalog name${hint} and not in the local cache; pass a hub id as org/name, a config.json or a model folder`,
     );
   }
+  const token = hubToken(env);
   const { text, url } = await fetchHubFile(name, 'config.json', {
     ...(revision ? { revision } : {}),
     ...(env.HF_ENDPOINT ? { hubUrl: env.HF_ENDPOINT } : {}),
-    ...(env.HF_TOKEN ? { accessToken: env.HF_TOKEN } : {}),
+    ...(token ? { accessToken: token } : {}),
     ...(options.fetch ? { fetch: options.fetch } : {}),
   });
   return { config: parseModelConfig(text, url), origin: 'hub', location: url };
