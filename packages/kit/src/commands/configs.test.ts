@@ -379,3 +379,36 @@ describe('lookup agrees with ENGINES.md on a table of hand-worked cases (CLI, --
     expect(await q({}, '64', '1')).toEqual([['default', null, null]]);
   });
 });
+
+describe('install follows the environment the engine reads', () => {
+  const LFM2 = 'triton_3_5_1/E=32,N=1792,device_name=NVIDIA_H100_80GB_HBM3.json';
+
+  it.runIf(hasPython)('SGLang with SGLANG_MOE_CONFIG_DIR set: installs into that folder, not the package it never reads', async () => {
+    const site = tree({
+      'sglang/__init__.py': '',
+      'sglang/srt/layers/moe/moe_runner/triton_utils/fused_moe_triton_config.py': '',
+      'sglang/srt/layers/moe/moe_runner/triton_utils/configs/triton_3_5_1/.keep': '',
+    });
+    const override = tree({});
+    const io = memoryIo({ PATH: process.env.PATH, PYTHONPATH: site, SGLANG_MOE_CONFIG_DIR: override });
+    const code = await main(['configs', 'install', path.join(SGLANG, LFM2), '--engine', 'sglang', '--python', 'python3', '--json'], io);
+    expect(code).toBe(EXIT.ok);
+    expect(io.err).toContain('SGLANG_MOE_CONFIG_DIR is set');
+    expect(JSON.parse(io.out).actions[0]).toMatchObject({ action: 'write', target: `configs/${LFM2}` });
+    expect(existsSync(path.join(override, 'configs', LFM2))).toBe(true);
+    expect(existsSync(path.join(site, 'sglang/srt/layers/moe/moe_runner/triton_utils/configs', LFM2))).toBe(false);
+  });
+
+  it('vLLM: says when a file of the same name in VLLM_TUNED_CONFIG_FOLDER will be read instead', async () => {
+    const name = 'E=32,N=1792,device_name=NVIDIA_H100_80GB_HBM3.json';
+    const tuned = tree({ [name]: JSON.stringify({ '1': entry(16, 32) }) });
+    const into = tree({});
+    const io = memoryIo({ VLLM_TUNED_CONFIG_FOLDER: tuned });
+    expect(await main(['configs', 'install', path.join(SGLANG, LFM2), '--engine', 'vllm', '--into', into], io)).toBe(EXIT.ok);
+    expect(io.err).toContain(`${name} is shadowed: vLLM reads ${realpathSync(tuned)}/${name} first`);
+    // Installing into the tuned folder itself is not shadowed by itself.
+    const same = memoryIo({ VLLM_TUNED_CONFIG_FOLDER: tuned });
+    await main(['configs', 'install', path.join(SGLANG, LFM2), '--engine', 'vllm', '--into', tuned, '--force'], same);
+    expect(same.err).not.toContain('shadowed');
+  });
+});

@@ -21,7 +21,7 @@ import {
   treeSource,
 } from '@moe/config-store';
 import { kernelShapes, loadModelConfig, resolveMoeShape, type DtypeOption } from '@moe/model-shapes';
-import { existsSync } from 'node:fs';
+import { existsSync, realpathSync } from 'node:fs';
 import type { Command } from 'commander';
 import { EXIT, ExitCode } from '../exit';
 import type { CliIo } from '../io';
@@ -126,6 +126,11 @@ async function resolveTree(engine: Engine, opts: { dir?: string; python?: string
   }
   if (opts.dir === undefined) throw new BadArgumentError('--dir missing; pass the folder the engine reads (SGLang: the one holding configs/triton_X_Y_Z/; vLLM: the flat config folder) or --python <interpreter>');
   return { tree: readEngineTree(engine, resolvePath(io, opts.dir)), triton: null, note: null };
+}
+
+/** The real path of `p` when it exists, else `p`. */
+function realOrSelf(p: string): string {
+  return existsSync(p) ? realpathSync(p) : p;
 }
 
 function resolvePath(io: CliIo, p: string): string {
@@ -343,6 +348,12 @@ async function runInstall(sources: string[], opts: InstallCliOptions, io: CliIo)
     const found = await findInstalledEngine(engine, opts.python, { env: io.env });
     into = found.packageDir;
     running = found.tritonVersion;
+    const override = engine === 'sglang' ? io.env.SGLANG_MOE_CONFIG_DIR : undefined;
+    if (override) {
+      // That SGLang reads $SGLANG_MOE_CONFIG_DIR/configs/triton_X_Y_Z/, never its package folder.
+      into = resolvePath(io, override);
+      io.stderr(`moe: note: SGLANG_MOE_CONFIG_DIR is set: installing into ${into}/configs, which this SGLang reads instead of its package folder\n`);
+    }
   }
   const files = collectSourceFiles(sources.map((s) => resolvePath(io, s)));
   const report = installConfigs(files, {
@@ -353,6 +364,17 @@ async function runInstall(sources: string[], opts: InstallCliOptions, io: CliIo)
     dryRun: opts.dryRun === true,
     force: opts.force === true,
   });
+  const tuned = engine === 'vllm' ? io.env.VLLM_TUNED_CONFIG_FOLDER : undefined;
+  if (tuned) {
+    // vLLM opens $VLLM_TUNED_CONFIG_FOLDER/<name> first: a file of the same name there wins.
+    for (const a of report.actions) {
+      const name = a.target.split('/').pop() as string;
+      const shadow = `${resolvePath(io, tuned).replace(/\/$/, '')}/${name}`;
+      if (a.target && existsSync(shadow) && realpathSync(shadow) !== realOrSelf(`${report.into}/${a.target}`)) {
+        io.stderr(`moe: note: ${a.target} is shadowed: vLLM reads ${shadow} first (VLLM_TUNED_CONFIG_FOLDER); install there (--into ${tuned}) or remove that file\n`);
+      }
+    }
+  }
   if (opts.json) io.stdout(`${JSON.stringify({ actions: report.actions, findings: report.findings }, null, 2)}\n`);
   else io.stdout(installText(report, opts.dryRun === true));
   if (report.blocked || report.findings.some((f) => f.severity === 'error')) throw new ExitCode(EXIT.findings);
