@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { mergeConfigs } from './merge';
@@ -66,5 +66,14 @@ describe('merge', () => {
     // Read both as vLLM: the SGLang file sits in a subfolder.
     expect(() => mergeConfigs([a, flat], { out: path.join(tempDir(), 'o'), engine: 'vllm' })).toThrow(/is in a subfolder/);
     expect(() => mergeConfigs([a, tempDir()], { out: path.join(tempDir(), 'o') })).toThrow(/no config files/);
+  });
+
+  it('refuses an input with a config file linked from outside it (instead of dropping it)', () => {
+    const a = shard({ '1': c(32) });
+    const outside = shard({ '2': c(64) });
+    const b = tempDir();
+    writeTree(b, { 'triton_3_5_1/.keep': '' });
+    symlinkSync(path.join(outside, F), path.join(b, F));
+    expect(() => mergeConfigs([a, b], { out: path.join(tempDir(), 'o') })).toThrow(/is a symlink to .*outside the folder; merge reads only files inside/);
   });
 });

@@ -7,6 +7,7 @@ import { BadArgumentError } from './errors/bad-argument-error';
 import { BadConfigFileError } from './errors/bad-config-file-error';
 import { BadPackError } from './errors/bad-pack-error';
 import { MergeConflictError } from './errors/merge-conflict-error';
+import { UnsafePathError } from './errors/unsafe-path-error';
 import { parseFileName } from './file-name';
 import type { KernelConfig } from './kernel-config';
 import { sameKernelConfig } from './kernel-config';
@@ -76,6 +77,8 @@ function readInput(dir: string, engineHint: Engine | null): { engine: Engine; fi
   const sg = readEngineTree('sglang', root);
   const engine: Engine = engineHint ?? (sg.tritonDirs.length > 0 ? 'sglang' : 'vllm');
   const tree = engine === 'sglang' ? sg : readEngineTree('vllm', root);
+  const problem = tree.problems.find((p) => p.kind !== 'broken');
+  if (problem) throw new UnsafePathError(`${dir}: ${problem.rel} ${problem.reason}; merge reads only files inside the folders given (copy them in)`);
   // Files the chosen layout does not read would be dropped without a word (or never merged with
   // their counterparts): refuse them instead.
   const unread = tree.unread[0];

@@ -1,4 +1,4 @@
-import { cpSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { collectSourceFiles, installConfigs } from './install';
@@ -55,6 +55,14 @@ describe('config packs', () => {
     expect(readFileSync(path.join(out, 'vllm/E=32,N=1792,device_name=NVIDIA_H100_80GB_HBM3.json'), 'utf8')).toMatch(/^\{\n {4}"triton_version": "3.5.1",/);
     expect(JSON.parse(readFileSync(path.join(out, 'package.json'), 'utf8'))).toMatchObject({ name: '@moe/configs-h100', version: '0.1.0' });
     expect(readPack(out).manifest).toEqual(m);
+  });
+
+  it('refuses to build from a folder with a config file linked from outside it (instead of leaving it out)', () => {
+    const src = source();
+    const outside = tempDir();
+    writeTree(outside, { 'x.json': readFileSync(path.join(SGLANG_CORPUS, LFM2), 'utf8') });
+    symlinkSync(path.join(outside, 'x.json'), path.join(src, 'triton_3_5_1/E=64,N=1792,device_name=NVIDIA_H100_80GB_HBM3.json'));
+    expect(() => buildPack(src, { name: 'h100', out: path.join(tempDir(), 'pack') })).toThrow(/is a symlink to .*outside the folder; a pack is built only from files inside/);
   });
 
   it('refuses tampered or malformed packs', () => {

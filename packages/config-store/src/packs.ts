@@ -7,6 +7,7 @@ import { readEngineTree } from './engine-tree';
 import { BadArgumentError } from './errors/bad-argument-error';
 import { BadConfigFileError } from './errors/bad-config-file-error';
 import { BadPackError } from './errors/bad-pack-error';
+import { UnsafePathError } from './errors/unsafe-path-error';
 import { formatFileName, parseFileName } from './file-name';
 import { deviceNameForEngine } from './device-name';
 import { ENGINE_DTYPES } from './dtype';
@@ -209,6 +210,8 @@ export function buildPack(src: string, options: BuildPackOptions): BuiltPack {
   const hasTriton = readEngineTree('sglang', srcAbs).tritonDirs.length > 0;
   const tree = readEngineTree(hasTriton ? 'sglang' : 'vllm', srcAbs);
   const skipped: { file: string; reason: string }[] = tree.unread.map((u) => ({ file: u.file.rel, reason: 'not where an engine reads it' }));
+  const problem = tree.problems.find((p) => p.kind !== 'broken');
+  if (problem) throw new UnsafePathError(`${src}: ${problem.rel} ${problem.reason}; a pack is built only from files inside the folder given (copy them in)`);
   const files: PackFile[] = [];
   const writes: { rel: string; text: string }[] = [];
   const devices = new Set<string>();
