@@ -39,7 +39,8 @@ function compressedTensors(qc: ConfigObject): Omit<MoeQuant, 'method'> {
 
 /**
  * What a quantization_config means for the fused-MoE kernel: the dtype string the engines run it
- * with (fp8 -> fp8_w8a8 with the weight block shape; int8/int4 weight-only -> int8_w8a16 /
+ * with (fp8 -> fp8_w8a8 with the weight block shape; SGLang's blockwise_int8 -> int8_w8a8 with
+ * its block shape; int8/int4 weight-only -> int8_w8a16 /
  * int4_w4a16; ...), or kernelDtype null for methods that do not run the Triton fused-MoE kernel
  * with a tuned config (mxfp4, nvfp4, bitsandbytes, ...). Returns null when there is no
  * quantization_config.
@@ -61,6 +62,12 @@ export function parseQuantization(qc: unknown): MoeQuant | null {
       quant.kernelDtype = 'fp8_w8a8';
       quant.perChannel = true;
       break;
+    case 'blockwise_int8': {
+      quant.kernelDtype = 'int8_w8a8';
+      const block = blockPair(qc.weight_block_size);
+      if (block) quant.blockShape = block;
+      break;
+    }
     case 'w8a8_int8':
       quant.kernelDtype = 'int8_w8a8';
       quant.perChannel = true;
