@@ -204,6 +204,14 @@ describe('default configs', () => {
     expect(cuda.engineDict).toEqual({ BLOCK_SIZE_M: 8, SPLIT_K: 1 });
   });
 
+  it('notes every default rule used across the batch sizes (int4: CUDA kernel at M x topk / E <= 6, Triton above)', () => {
+    const key = { ...h100, E: 8, dtype: 'int4_w4a16' };
+    // M = 24: 24 x 2 / 8 = 6 -> CUDA kernel; M = 25: 6.25 -> Triton wna16.
+    const r = lookupConfig({ engine: 'vllm', key, ms: [24, 25], groupSize: 128, topk: 2 }, memorySource({}));
+    expect(r.results.map((x) => x.config.BLOCK_SIZE_M)).toEqual([16, 32]);
+    expect(r.notes).toEqual(expect.arrayContaining([expect.stringMatching(/CUDA wna16 kernel/), expect.stringMatching(/Triton wna16 path/)]));
+  });
+
   it('lookup reports the default config when no file exists', () => {
     const r = lookupConfig({ engine: 'vllm', key: h100, ms: [1, 600] }, memorySource({}));
     expect(r.file).toBeNull();

@@ -285,9 +285,10 @@ export function lookupConfig(query: LookupQuery, sources: ConfigSource | ConfigS
     if (query.down) notes.push('vLLM has no down files: one config drives both GEMMs');
     results = query.ms.map(upEntry);
   }
-  if (results.some((r) => r.source === 'default')) {
-    const d = defaultConfig(engine, defaultInput(results[0]?.m ?? 1));
-    notes.push(...d.notes);
+  // Each batch size's default may come from a different rule: keep every distinct note.
+  for (const r of results) {
+    if (r.source !== 'default') continue;
+    for (const n of defaultConfig(engine, defaultInput(r.m)).notes) if (!notes.includes(n)) notes.push(n);
   }
   return { engine, fileName: reportedName, file, fallbackFrom, tried, results, notes };
 }

@@ -412,3 +412,14 @@ describe('install follows the environment the engine reads', () => {
     expect(same.err).not.toContain('shadowed');
   });
 });
+
+describe('lookup text output', () => {
+  it('shows fields a default leaves to the kernel as "later", never "undefined"', async () => {
+    const dir = tree({});
+    const r = await run(['configs', 'lookup', '--engine', 'vllm', '--dir', dir, '--E', '8', '--N', '999', '--device-name', 'NVIDIA H100 80GB HBM3', '--dtype', 'int4_w4a16', '--group-size', '128', '--topk', '2', '--m', '1']);
+    expect(r.code).toBe(EXIT.ok);
+    expect(r.out).not.toContain('undefined');
+    // M = 1: 1 x 2 / 8 <= 6, the CUDA wna16 kernel: BLOCK_M = min(16, 1), BLOCK_N/K/GROUP_M chosen by the kernel.
+    expect(r.out).toMatch(/\n1\s+default\s+-\s+1\s+later\s+later\s+later\s+4\s+3\s+SPLIT_K=1\n/);
+  });
+});

@@ -71,7 +71,9 @@ const EXTRA_FIELDS: (keyof KernelConfig)[] = ['SPLIT_K', 'num_ctas', 'waves_per_
 
 function configCells(c: KernelConfig): string[] {
   const extra = EXTRA_FIELDS.filter((f) => c[f] !== undefined).map((f) => `${f}=${String(c[f])}`);
-  return [String(c.BLOCK_SIZE_M), String(c.BLOCK_SIZE_N), String(c.BLOCK_SIZE_K), String(c.GROUP_SIZE_M), String(c.num_warps), String(c.num_stages), extra.join(' ')];
+  // A default the engine completes later (vLLM's CUDA wna16 kernel picks BLOCK_N/K itself) leaves fields out.
+  const cell = (v: number | undefined) => (v === undefined ? 'later' : String(v));
+  return [cell(c.BLOCK_SIZE_M), cell(c.BLOCK_SIZE_N), cell(c.BLOCK_SIZE_K), cell(c.GROUP_SIZE_M), cell(c.num_warps), cell(c.num_stages), extra.join(' ')];
 }
 
 // ---------------------------------------------------------------------------------------------
