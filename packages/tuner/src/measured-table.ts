@@ -18,7 +18,12 @@ const tableSchema = z.looseObject({
   space: z.array(configSchema).min(1, 'needs at least one config'),
   failed: z.record(indexKey, z.string()).default({}),
   card: z.string().optional(),
-  shape: z.looseObject({ dtype: z.string().optional() }).optional(),
+  shape: z
+    .looseObject({
+      dtype: z.string().optional(),
+      block_shape: z.tuple([z.number().int().nonnegative(), z.number().int().nonnegative()]).nullable().optional(),
+    })
+    .optional(),
   rows: z
     .array(
       z.looseObject({
@@ -53,6 +58,8 @@ export interface MeasuredTable {
   card?: string;
   /** The engine dtype of the kernel (bf16 when absent). */
   dtype?: string;
+  /** Block-wise quantization [block_n, block_k] (`shape.block_shape`; absent when none). */
+  blockShape?: [number, number];
 }
 
 /**
@@ -111,6 +118,8 @@ export function parseMeasuredTable(json: unknown, source = 'table'): MeasuredTab
     rows.push({ M: row.M, us });
   }
   rows.sort((a, b) => a.M - b.M);
+  const block = data.shape?.block_shape;
+  const blockShape: [number, number] | undefined = block && block[0] > 0 && block[1] > 0 ? [block[0], block[1]] : undefined;
   const compileKey = Object.keys(data).find((k) => COMPILE_KEY.test(k));
   const compileSeconds = compileKey === undefined ? undefined : (data as Record<string, unknown>)[compileKey];
   if (typeof compileSeconds !== 'number' || !(compileSeconds > 0)) {
@@ -127,6 +136,7 @@ export function parseMeasuredTable(json: unknown, source = 'table'): MeasuredTab
     compileProcesses: Number(COMPILE_KEY.exec(compileKey!)![1]),
     ...(data.card === undefined ? {} : { card: data.card }),
     ...(data.shape?.dtype === undefined ? {} : { dtype: data.shape.dtype }),
+    ...(blockShape === undefined ? {} : { blockShape }),
   };
 }
 

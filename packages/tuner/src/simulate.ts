@@ -51,10 +51,10 @@ export interface Simulation {
   oracle: SimulationOracle;
 }
 
-/** The candidates of a table's space for its card and dtype (nothing pruned for an unknown card). */
+/** The candidates of a table's space for its card, dtype and block shape (nothing pruned for an unknown card). */
 export function tableCandidates(table: MeasuredTable): KernelConfig[] {
   const gpu = table.card === undefined ? null : gpuInfoForDriverName(table.card);
-  return buildSearchSpace(table.space, { gpu, dtype: table.dtype ?? null }).candidates;
+  return buildSearchSpace(table.space, { gpu, dtype: table.dtype ?? null, blockShape: table.blockShape ?? null }).candidates;
 }
 
 /** Runs a strategy against a replay of the table and scores it against the recorded times. */

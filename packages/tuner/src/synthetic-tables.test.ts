@@ -55,5 +55,7 @@ describe('synthetic tables', () => {
     expect(back.failed).toEqual(t.failed);
     expect(back.rows).toEqual(t.rows);
     expect(back.compileSeconds).toBe(t.compileSeconds);
+    const fp8 = parseMeasuredTable(JSON.parse(JSON.stringify(tableToJson({ ...t, dtype: 'fp8_w8a8', blockShape: [128, 128] }))));
+    expect([fp8.dtype, fp8.blockShape]).toEqual(['fp8_w8a8', [128, 128]]);
   });
 });

@@ -102,6 +102,9 @@ export function withBatchSizes(table: MeasuredTable, batchSizes: readonly number
 export function tableToJson(table: MeasuredTable): Record<string, unknown> {
   return {
     ...(table.card === undefined ? {} : { card: table.card }),
+    ...(table.dtype === undefined && table.blockShape === undefined
+      ? {}
+      : { shape: { ...(table.dtype === undefined ? {} : { dtype: table.dtype }), ...(table.blockShape === undefined ? {} : { block_shape: table.blockShape }) } }),
     space: table.space.map((c) => Object.fromEntries(CONFIG_PARAMS.map((p) => [p, c[p]]))),
     [`compile_seconds_${table.compileProcesses}_processes`]: table.compileSeconds,
     failed: Object.fromEntries([...table.failed].map(([i, r]) => [String(i), r])),
