@@ -223,6 +223,10 @@ describe('CompilePool with a fake worker', () => {
     const bad = await pool.compile({ ...req(OK, 0), constexprs: { TOP_K: 0, BLOCK_K: 0, NOPE: 1 } });
     expect(bad).toMatchObject({ ok: false, kind: 'bad_request', cacheKey: null });
     if (!bad.ok) expect(bad.message).toContain('NOPE');
+    // an untyped caller's garbage is a bad request too, not a TypeError
+    const nothing = await pool.compile(null as unknown as CompileRequest);
+    expect(nothing).toMatchObject({ ok: false, kind: 'bad_request' });
+    if (!nothing.ok) expect(nothing.message).toBe('compile request: null is not a request; pass { kernel, constexprs, num_warps, num_stages, target }');
     expect(readLog()).toHaveLength(0);
   });
 

@@ -228,7 +228,8 @@ export class CompilePool {
     } catch (error) {
       if (error instanceof InvalidCompileRequestError) {
         this.counters.failures += 1;
-        return { ok: false, cacheKey: null, fromCache: false, kernel: request.kernel, kind: 'bad_request', message: error.message };
+        const kernel = (request as Partial<CompileRequest> | null)?.kernel as KernelName;
+        return { ok: false, cacheKey: null, fromCache: false, kernel, kind: 'bad_request', message: error.message };
       }
       throw error;
     }

@@ -55,6 +55,9 @@ function positiveInt(name: string, value: unknown): number {
 
 /** Validates a request against the kernel's signature and writes out every default. */
 export function resolveRequest(request: CompileRequest): ResolvedRequest {
+  if (typeof request !== 'object' || request === null || Array.isArray(request)) {
+    fail(`compile request: ${request === null ? 'null' : Array.isArray(request) ? 'an array' : typeof request} is not a request; pass { kernel, constexprs, num_warps, num_stages, target }`);
+  }
   const kernel = request.kernel;
   if (!isKernelName(kernel)) {
     fail(`compile request: unknown kernel '${String(kernel)}'; known kernels: ${KERNEL_NAMES.join(', ')}`);
