@@ -194,7 +194,8 @@ export function doctor(dir: string, options: DoctorOptions = {}): DoctorReport {
     for (const i of list) findings.push({ file, ...i });
   };
   const running = options.tritonVersion ?? null;
-  if (running !== null && !/^\d+(\.\d+)*$/.test(running)) {
+  // Any version string names a folder (SGLang replaces the dots), local builds like 3.5.0+git1a2b included.
+  if (running !== null && !/^\d+(\.\d+)*([+._-][0-9A-Za-z.+_-]*)?$/.test(running)) {
     throw new EngineWouldFailError(`--triton ${running}: not a version like 3.5.1; pass the installed Triton version`);
   }
 

@@ -113,6 +113,17 @@ describe('install safety', () => {
     }
   });
 
+  it('runs doctor under a local Triton build (3.5.0+git…) without failing, and will not invent a folder for one', () => {
+    const dir = tempDir();
+    const r = installConfigs(collectSourceFiles([path.join(SGLANG_CORPUS, LFM2)]), { engine: 'sglang', into: dir, runningTriton: '3.5.0+git1a2b3c' });
+    expect(r.actions[0]?.target).toBe(`configs/${LFM2}`);
+    const flat = tempDir();
+    writeTree(flat, { [path.basename(LFM2)]: readFileSync(path.join(SGLANG_CORPUS, LFM2), 'utf8') });
+    expect(() => installConfigs(collectSourceFiles([flat]), { engine: 'sglang', into: tempDir(), runningTriton: '3.5.0+git1a2b3c' })).toThrow(
+      /the installed Triton is 3.5.0\+git1a2b3c: .*pass --triton X.Y.Z/,
+    );
+  });
+
   it('refuses to write through a symlink that leaves the target', () => {
     const dir = tempDir();
     const outside = tempDir();

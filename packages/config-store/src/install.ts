@@ -172,7 +172,13 @@ export function installConfigs(sources: SourceFile[], options: InstallOptions): 
           `--triton missing: ${src.display} is not in a triton_X_Y_Z folder, so its Triton version is unknown; pass --triton X.Y.Z (the version it was tuned with or the one you run)`,
         );
       }
-      if (!/^\d+(\.\d+)*$/.test(version)) throw new BadArgumentError(`--triton ${version}: not a version like 3.5.1`);
+      if (!/^\d+(\.\d+)*$/.test(version)) {
+        throw new BadArgumentError(
+          options.tritonVersion
+            ? `--triton ${version}: not a version like 3.5.1`
+            : `the installed Triton is ${version}: a triton_X_Y_Z folder for it would break SGLang's version sort; pass --triton X.Y.Z (the release it is built from)`,
+        );
+      }
       folder = path.join(root, `triton_${version.replace(/\./g, '_')}`);
     }
     const target = path.join(folder, name);

@@ -3,7 +3,7 @@ import { chmodSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { findInstalledEngine } from './python-engine';
-import { fakeSglangSitePackages, tempDir } from './__fixtures__/fake-engines';
+import { fakeSglangSitePackages, tempDir, writeTree } from './__fixtures__/fake-engines';
 
 const hasPython = (() => {
   try {
@@ -33,5 +33,12 @@ describe('findInstalledEngine', () => {
     expect(found.packageDir).toBe(path.join(site, 'sglang'));
     expect(found.sitePackages).toBe(site);
     await expect(findInstalledEngine('vllm', 'python3', { env: { ...process.env, PYTHONPATH: site } })).rejects.toThrow(/vllm is not installed/);
+  });
+
+  it.runIf(hasPython)('takes the Triton version from triton.__version__, as SGLang does (ROCm builds ship it as pytorch-triton-rocm)', async () => {
+    const site = fakeSglangSitePackages('new');
+    writeTree(site, { 'triton/__init__.py': '"""fake"""\n__version__ = \'3.4.0\'\n' });
+    const found = await findInstalledEngine('sglang', 'python3', { env: { ...process.env, PYTHONPATH: site } });
+    expect(found.tritonVersion).toBe('3.4.0');
   });
 });

@@ -19,8 +19,11 @@ export interface InstalledEngine {
 }
 
 // Finds the package without importing it (importing sglang or vllm takes seconds and needs a GPU stack).
+// The Triton version is what SGLang names its folder by, triton.__version__: read from the
+// package's __init__.py, since ROCm and nightly builds ship it under other distribution names
+// (pytorch-triton-rocm, pytorch-triton); the "triton" distribution's version is the fallback.
 const SCRIPT = [
-  'import json, sys, importlib.util, importlib.metadata as md',
+  'import json, re, sys, importlib.util, importlib.metadata as md',
   'name = sys.argv[1]',
   'spec = importlib.util.find_spec(name)',
   'locs = list(spec.submodule_search_locations or []) if spec else []',
@@ -29,7 +32,17 @@ const SCRIPT = [
   '        return md.version(n)',
   '    except Exception:',
   '        return None',
-  'print(json.dumps({"path": locs[0] if locs else None, "version": ver(name), "triton": ver("triton")}))',
+  'def triton_ver():',
+  '    try:',
+  '        t = importlib.util.find_spec("triton")',
+  '        with open(t.origin, encoding="utf-8") as f:',
+  '            m = re.search(r"^__version__\\s*=\\s*[\\x27\\x22]([^\\x27\\x22]+)[\\x27\\x22]", f.read(), re.M)',
+  '        if m:',
+  '            return m.group(1)',
+  '    except Exception:',
+  '        pass',
+  '    return ver("triton")',
+  'print(json.dumps({"path": locs[0] if locs else None, "version": ver(name), "triton": triton_ver()}))',
 ].join('\n');
 
 /**
