@@ -89,13 +89,13 @@ export async function loadModelConfig(source: string, options: LoadModelConfigOp
 
   // 2. The local hub cache.
   const cacheDir = hubCacheDir(env);
-  const revision = options.revision;
+  const revision = options.revision?.trim() || undefined;
   const cached = cachedModelFile(cacheDir, name, revision ?? 'main');
   if (cached) return { config: readConfigFile(cached, cached), origin: 'hub-cache', location: cached };
 
   // 3. The catalog.
-  if (revision === undefined && options.catalog !== false) {
-    const entry = findCatalogEntry(name);
+  const entry = options.catalog !== false ? findCatalogEntry(name) : undefined;
+  if (revision === undefined) {
     if (entry) {
       return {
         config: structuredClone(entry.config),
@@ -107,17 +107,23 @@ export async function loadModelConfig(source: string, options: LoadModelConfigOp
   }
 
   // 4. The hub.
+  // Here a catalog entry exists only when a revision kept us from it.
   const similar = suggestCatalogIds(name);
   const hint = similar.length > 0 ? ` (catalog names like it: ${similar.join(', ')})` : '';
   const offline = options.offline === true || truthy(env.HF_HUB_OFFLINE);
   if (offline) {
+    const catalog = entry
+      ? `; the catalog has ${entry.id === name ? 'it' : entry.id} but no revisions of it (drop --revision to use it);`
+      : ` nor in the catalog${hint},`;
     throw new ModelNotFoundError(
-      `${name}: not in the local Hugging Face cache (${cacheDir}${revision ? `, revision ${revision}` : ''}) nor in the catalog${hint}, and offline mode (HF_HUB_OFFLINE=1) forbids the network; download its config.json first or unset HF_HUB_OFFLINE`,
+      `${name}: not in the local Hugging Face cache (${cacheDir}${revision ? `, revision ${revision}` : ''})${catalog} and offline mode (HF_HUB_OFFLINE=1) forbids the network; download its config.json first or unset HF_HUB_OFFLINE`,
     );
   }
   if (!name.includes('/')) {
     throw new ModelNotFoundError(
-      `${name}: not a catalog name${hint} and not in the local cache; pass a hub id as org/name, a config.json or a model folder`,
+      entry
+        ? `${name}: the catalog has ${entry.id} but no revisions of it, and a bare name cannot go to the hub; drop --revision, or pass the hub id ${entry.id}`
+        : `${name}: not a catalog name${hint} and not in the local cache; pass a hub id as org/name, a config.json or a model folder`,
     );
   }
   const token = hubToken(env);

@@ -192,6 +192,10 @@ describe('moe shapes on bad input: one line naming the input and the fix, exit 2
     });
   });
 
+  it('an empty --revision', async () => {
+    await expectUsageError(['LiquidAI/LFM2-8B-A1B', '--revision', ''], /^moe: --revision: empty; pass a branch, tag or commit hash, or leave --revision out$/);
+  });
+
   it('an HF_ENDPOINT that is not a URL', async () => {
     await expectUsageError(['acme/not-cached'], /^moe: acme\/not-cached: HF_ENDPOINT "hub\.local" is not a URL; set HF_ENDPOINT to the hub's address, e\.g\. https:\/\/huggingface\.co, or unset it$/, {
       HF_ENDPOINT: 'hub.local',

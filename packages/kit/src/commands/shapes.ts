@@ -164,6 +164,9 @@ async function runShapes(model: string, opts: ShapesOptions, io: CliIo): Promise
   if (opts.experts !== undefined) overrides.experts = positiveInt('experts', opts.experts, '64');
   if (opts.topk !== undefined) overrides.topk = positiveInt('topk', opts.topk, '8');
   if (opts.intermediate !== undefined) overrides.intermediate = positiveInt('intermediate', opts.intermediate, '1408');
+  if (opts.revision !== undefined && opts.revision.trim() === '') {
+    throw new InvalidShapeOptionError('--revision: empty; pass a branch, tag or commit hash, or leave --revision out');
+  }
   if (opts.deviceName !== undefined && opts.deviceName.trim() === '') {
     throw new InvalidShapeOptionError('--device-name: empty; pass the name as the GPU reports it, e.g. --device-name "NVIDIA H100 80GB HBM3"');
   }
