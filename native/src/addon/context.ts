@@ -32,6 +32,9 @@ const MAX_REPEATS = 1_000_000;
 class ContextImpl implements Context, FunctionOwner {
   private captureStreamImpl: StreamImpl | undefined;
   private flush: DeviceBufferImpl | undefined;
+  /** The last replayTimes() queued, and how many have not settled: replays run one at a time. */
+  private replays: Promise<unknown> = Promise.resolve();
+  private replaysRunning = 0;
 
   constructor(
     private readonly native: NativeContext,
@@ -166,10 +169,22 @@ class ContextImpl implements Context, FunctionOwner {
       const warmup = checkInteger(`${op}(options.warmup)`, options.warmup ?? 3, 0, MAX_REPEATS);
       const repeats = checkInteger(`${op}(options.repeats)`, options.repeats, 1, MAX_REPEATS);
       const flushBytes = this.flushBytes(op, options.l2Flush);
-      const stream = options.stream === undefined ? this.captureStream().native : nativeStreamOf(`${op}(options.stream)`, options.stream, this);
-      graph.live(op);
-      const flush = flushBytes > 0 ? this.flushBuffer(flushBytes) : undefined;
-      return nativeCallAsync(op, () => graph.native.replayTimes(stream, warmup, repeats, flush?.native ?? null, flushBytes)).then((t) => Array.from(t));
+      const start = (): Promise<Float64Array> => {
+        const stream = options.stream === undefined ? this.captureStream().native : nativeStreamOf(`${op}(options.stream)`, options.stream, this);
+        graph.live(op);
+        const flush = flushBytes > 0 ? this.flushBuffer(flushBytes) : undefined;
+        return nativeCallAsync(op, () => graph.native.replayTimes(stream, warmup, repeats, flush?.native ?? null, flushBytes));
+      };
+      // One replay at a time per context: two timed replays queued side by side would put each
+      // other's launches between their events (or share the GPU), and both would time too long.
+      // With none running, this one starts now (its arguments are checked now, too).
+      const run = this.replaysRunning === 0 ? start() : this.replays.then(start);
+      this.replaysRunning += 1;
+      const done = (): void => {
+        this.replaysRunning -= 1;
+      };
+      this.replays = run.then(done, done);
+      return run.then((t) => Array.from(t));
     } catch (err) {
       return Promise.reject(err);
     }

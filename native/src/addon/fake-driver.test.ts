@@ -207,6 +207,15 @@ describe('releasing a resource that a worker thread still uses', () => {
   });
 });
 
+describe('timed replays asked for at once', () => {
+  it('run one after another, so each times only its own launches', () => {
+    const r = run('concurrent-replays', { FAKE_CUDA_WORKER_DELAY_MS: '20' });
+    expect(r.one).toEqual([10, 10, 10, 10].map((t) => expect.closeTo(t, 3)));
+    expect(r.three).toEqual([30, 30, 30, 30].map((t) => expect.closeTo(t, 3)));
+    expect(r.counter).toBe(String(4 * 1 + 4 * 3));
+  });
+});
+
 describe('the HIP backend through a fake libamdhip64', () => {
   const hipEnv = () => ({ MOE_NATIVE_CUDA_LIBRARY: path.join(dir, 'missing', 'libcuda.so.1'), MOE_NATIVE_HIP_LIBRARY: fakeHip });
 

@@ -202,7 +202,10 @@ export interface Context {
    * graph and instantiates it. The stream is the context's capture stream.
    */
   captureGraph(record: (stream: Stream) => void): Graph;
-  /** Replays the graph `warmup + repeats` times off the JS thread; the µs of each timed replay. */
+  /**
+   * Replays the graph `warmup + repeats` times off the JS thread; the µs of each timed replay.
+   * Calls made before the previous one settled wait for it: one context times one graph at a time.
+   */
   replayTimes(graph: Graph, options: ReplayOptions): Promise<number[]>;
   /** Waits off the JS thread for all work in the context. */
   synchronize(): Promise<void>;

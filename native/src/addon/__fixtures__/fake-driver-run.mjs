@@ -166,6 +166,23 @@ if (scenario === 'release-in-flight') {
   out.eventSync = await attempt(() => evSync);
   out.dead = ctx.dead;
 }
+if (scenario === 'concurrent-replays') {
+  // Two timed replays asked for at once: one graph of 1 kernel, one of 3 (10 us each on the
+  // fake clock). Each must time only its own launches.
+  const ctx = m.openContext(0);
+  const mod = ctx.loadModule(Buffer.from('FAKECUBIN image'));
+  const add1 = mod.getFunction('add1');
+  const counter = ctx.alloc(8);
+  counter.fill(0);
+  const graphOf = (n) =>
+    ctx.captureGraph((stream) => {
+      for (let i = 0; i < n; i++) ctx.launch(add1, { grid: 1, block: 1, stream, params: [{ type: 'ptr', value: counter }] });
+    });
+  const one = graphOf(1);
+  const three = graphOf(3);
+  [out.one, out.three] = await Promise.all([ctx.replayTimes(one, { warmup: 0, repeats: 4 }), ctx.replayTimes(three, { warmup: 0, repeats: 4 })]);
+  out.counter = u64s(await counter.download())[0];
+}
 if (scenario === 'hip') {
   const ctx = m.openContext(0);
   out.device = ctx.device;
