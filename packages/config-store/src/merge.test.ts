@@ -76,4 +76,13 @@ describe('merge', () => {
     symlinkSync(path.join(outside, F), path.join(b, F));
     expect(() => mergeConfigs([a, b], { out: path.join(tempDir(), 'o') })).toThrow(/is a symlink to .*outside the folder; merge reads only files inside/);
   });
+
+  it('-o that is a file, or under one, is a usage error, not a crash', () => {
+    const a = shard({ '1': c(32) });
+    const b = shard({ '2': c(64) });
+    const file = path.join(tempDir(), 'f');
+    writeFileSync(file, '');
+    expect(() => mergeConfigs([a, b], { out: file })).toThrow(/is a file, not a folder; pass a new folder for the merged files/);
+    expect(() => mergeConfigs([a, b], { out: path.join(file, 'sub') })).toThrow(/is a file, not a folder/);
+  });
 });

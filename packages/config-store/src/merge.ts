@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { analyzeConfigText, decodeConfigBytes, formatConfigTable } from './config-content';
 import type { Engine } from './engine';
@@ -14,7 +14,7 @@ import { sameKernelConfig } from './kernel-config';
 import type { PackMeasurement } from './pack-manifest';
 import { packInputSchema } from './pack-manifest';
 import { readPack } from './packs';
-import { MAX_MANIFEST_BYTES, mkdirInside, readFileCapped, writeFileAtomic } from './safe-fs';
+import { checkNewOutputFolder, MAX_MANIFEST_BYTES, mkdirInside, readFileCapped, writeFileAtomic } from './safe-fs';
 
 export interface MergeOptions {
   /** Folder to write the merged files to (must not exist or be empty). */
@@ -113,7 +113,7 @@ function readInput(dir: string, engineHint: Engine | null): { engine: Engine; fi
 export function mergeConfigs(inputs: string[], options: MergeOptions): MergeReport {
   if (inputs.length < 2) throw new BadArgumentError('merge needs at least two inputs; pass the folders to merge, then -o <dir>');
   const out = path.resolve(options.out);
-  if (existsSync(out) && readdirSync(out).length > 0) throw new BadArgumentError(`-o ${options.out} is not empty; pass a new folder for the merged files`);
+  checkNewOutputFolder(out, options.out, 'the merged files');
   const read = inputs.map((d) => readInput(d, options.engine ?? null));
   const engine = options.engine ?? (read[0] as { engine: Engine }).engine;
   const other = read.findIndex((r) => r.engine !== engine);

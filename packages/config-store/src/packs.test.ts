@@ -65,6 +65,13 @@ describe('config packs', () => {
     expect(() => buildPack(src, { name: 'h100', out: path.join(tempDir(), 'pack') })).toThrow(/is a symlink to .*outside the folder; a pack is built only from files inside/);
   });
 
+  it('-o that is a file, or under one, is a usage error, not a crash', () => {
+    const file = path.join(tempDir(), 'f');
+    writeFileSync(file, '');
+    expect(() => buildPack(source(), { name: 'h100', out: file })).toThrow(/is a file, not a folder; pass a new folder for the pack/);
+    expect(() => buildPack(source(), { name: 'h100', out: path.join(file, 'sub') })).toThrow(/is a file, not a folder/);
+  });
+
   it('refuses tampered or malformed packs', () => {
     const out = path.join(tempDir(), 'pack');
     buildPack(source(), { name: 'h100', out });

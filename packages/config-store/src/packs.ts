@@ -17,7 +17,7 @@ import { treeSource } from './lookup';
 import type { PackFile, PackInput, PackManifest } from './pack-manifest';
 import { packInputSchema, parsePackManifest } from './pack-manifest';
 import { gpuInfo } from './gpu-info';
-import { isInside, MAX_MANIFEST_BYTES, mkdirInside, readFileCapped, walkTree, writeFileAtomic } from './safe-fs';
+import { checkNewOutputFolder, isInside, MAX_MANIFEST_BYTES, mkdirInside, readFileCapped, walkTree, writeFileAtomic } from './safe-fs';
 import { diffConfigTables } from './config-table';
 
 /** A config pack found on disk. */
@@ -198,7 +198,7 @@ export function buildPack(src: string, options: BuildPackOptions): BuiltPack {
   const version = options.version ?? '0.1.0';
   if (!/^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/.test(version)) throw new BadArgumentError(`--version ${version}: not a semver version like 0.1.0`);
   const out = path.resolve(options.out);
-  if (existsSync(out) && readdirSync(out).length > 0) throw new BadArgumentError(`-o ${options.out} is not empty; pass a new folder for the pack`);
+  checkNewOutputFolder(out, options.out, 'the pack');
   const srcAbs = path.resolve(src);
   let input: PackInput = {};
   const inputPath = path.join(srcAbs, 'pack-input.json');

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, fsyncSync, lstatSync, mkdirSync, openSync, readSync, realpathSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
+import { BadArgumentError } from './errors/bad-argument-error';
 import { FileTooLargeError } from './errors/file-too-large-error';
 import { UnsafePathError } from './errors/unsafe-path-error';
 import { unsafeNameReason } from './file-name';
@@ -236,4 +237,18 @@ export function checkWriteInside(root: string, target: string): void {
     // does not exist yet
   }
   if (link) throw new UnsafePathError(`refusing to write ${target}: it is a symlink; remove it first`);
+}
+
+/**
+ * Checks, creating nothing, that `out` can be a new output folder: absent (under a folder, not a
+ * file) or an empty folder. `label` is how the user gave it; `what` names its contents ("the pack").
+ */
+export function checkNewOutputFolder(out: string, label: string, what: string): void {
+  const abs = path.resolve(out);
+  let existing = abs;
+  while (!existsSync(existing)) existing = path.dirname(existing);
+  if (!statSync(existing).isDirectory()) {
+    throw new BadArgumentError(`-o ${label}: ${existing} is a file, not a folder; pass a new folder for ${what}`);
+  }
+  if (existing === abs && readdirSync(abs).length > 0) throw new BadArgumentError(`-o ${label} is not empty; pass a new folder for ${what}`);
 }
