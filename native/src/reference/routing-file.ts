@@ -34,7 +34,7 @@ export function parseRecordedIds(text: string, source: string): number[][] {
   trimmed.split(/\r?\n/).forEach((line, i) => {
     const body = line.replace(/#.*/, '').trim();
     if (body === '') return;
-    const ids = body.split(/[\s,]+/).map(Number);
+    const ids = body.split(/[\s,]+/).filter((t) => t !== '').map(Number);
     if (ids.some((x) => !Number.isInteger(x))) {
       throw new InvalidRoutingError(`routing file ${source}: line ${i + 1} "${line}" is not a list of integer expert ids; write ids separated by spaces or commas`);
     }

@@ -90,6 +90,8 @@ describe('recorded routing files', () => {
     expect(parseRecordedIds('[[1,2],[3,4]]', 'x')).toEqual([[1, 2], [3, 4]]);
     expect(parseRecordedIds('{"topk_ids": [[5, 6]]}', 'x')).toEqual([[5, 6]]);
     expect(parseRecordedIds('# ids\n1 2\n3,4\n\n', 'x')).toEqual([[1, 2], [3, 4]]);
+    // a separator at either end (a CSV export's trailing comma) adds no expert 0
+    expect(parseRecordedIds('1, 2, 3,\n,4,5,6\n7 8 9 \n', 'x')).toEqual([[1, 2, 3], [4, 5, 6], [7, 8, 9]]);
     expect(() => parseRecordedIds('1 x', 'f.txt')).toThrow(/f\.txt: line 1/);
     expect(() => parseRecordedIds('{"a": 1}', 'f.json')).toThrow(/f\.json/);
   });
