@@ -170,6 +170,10 @@ describe('install safety', () => {
 });
 
 describe('install refuses hostile sources', () => {
+  it('a source that is neither a file nor a folder (a device) is refused clearly', () => {
+    expect(() => collectSourceFiles(['/dev/null'])).toThrow(/\/dev\/null is neither a file nor a folder/);
+  });
+
   it('names with ".." and symlinks out of a source folder', () => {
     const src = tempDir();
     writeTree(src, { 'E=8,N=16,device_name=A..B.json': '{}' });

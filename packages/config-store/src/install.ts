@@ -46,6 +46,7 @@ export function collectSourceFiles(paths: string[]): SourceFile[] {
       out.push({ abs, display: p, name: path.basename(abs), tritonVersion: parent.startsWith('triton_') ? tritonDirInfo(parent, parent).version : null });
       continue;
     }
+    if (!st.isDirectory()) throw new UnsafePathError(`${p} is neither a file nor a folder; pass config files, folders of them, or a pack folder`);
     if (existsSync(path.join(abs, 'manifest.json'))) {
       // A config pack: its manifest is checked (hashes, vLLM copies, no unlisted files) and
       // exactly the files it lists are installed.
