@@ -157,6 +157,7 @@ export interface KernelFunction {
 
 export interface Module {
   getFunction(name: string): KernelFunction;
+  /** Unloads the image. Destroy the graphs captured from its kernels first: they still run its code. */
   unload(): void;
 }
 
@@ -209,7 +210,10 @@ export interface Context {
   replayTimes(graph: Graph, options: ReplayOptions): Promise<number[]>;
   /** Waits off the JS thread for all work in the context. */
   synchronize(): Promise<void>;
-  /** Frees everything the context still holds. */
+  /**
+   * Releases the device's primary context (once its async calls have settled); the driver frees
+   * everything in it when no other open Context of this process uses the same device.
+   */
   close(): void;
 }
 
