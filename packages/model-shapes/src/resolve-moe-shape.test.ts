@@ -270,7 +270,10 @@ describe('resolveMoeShape on bad input', () => {
     expect(() => resolveMoeShape([1, 2])).toThrow(InvalidModelConfigError);
     expect(() => resolveMoeShape(null)).toThrow(/expected a JSON object/);
     const bad = { architectures: ['MixtralForCausalLM'], hidden_size: 4096, num_local_experts: -8, num_experts_per_tok: 2, intermediate_size: 14336 };
-    expect(() => resolveMoeShape(bad)).toThrow(/num_local_experts = -8 is not a positive integer/);
+    expect(() => resolveMoeShape(bad)).toThrow(/num_local_experts = -8 is not a positive integer; fix the config.json or pass --experts <value>$/);
+    expect(() => resolveMoeShape({ ...bad, num_local_experts: 8, num_experts_per_tok: 1.5 })).toThrow(/num_experts_per_tok = 1.5 is not a positive integer; fix the config.json or pass --topk <value>$/);
+    // There is no --hidden flag: the fix is the config.json.
+    expect(() => resolveMoeShape({ ...bad, num_local_experts: 8, hidden_size: 0 })).toThrow(/: hidden_size = 0 is not a positive integer; fix the config.json$/);
   });
 
   it('overrides must be positive integers', () => {

@@ -116,10 +116,10 @@ export function resolveMoeShape(config: unknown, overrides: MoeShapeOverrides = 
   const scopes = fam ? fam.scopes : GENERIC_SCOPES;
   const expertKeys = unique([...(fam?.experts ?? []), ...EXPERT_KEYS]);
 
-  const positive = (field: NumberField): number => {
+  const positive = (field: NumberField, flag: string | null): number => {
     if (!Number.isInteger(field.value) || field.value <= 0) {
       throw new InvalidModelConfigError(
-        `${label}: ${field.key} = ${field.value} is not a positive integer; fix the config.json or pass the value with its override flag`,
+        `${label}: ${field.key} = ${field.value} is not a positive integer; fix the config.json${flag ? ` or pass --${flag} <value>` : ''}`,
       );
     }
     if (field.note) notes.push(field.note);
@@ -197,7 +197,7 @@ export function resolveMoeShape(config: unknown, overrides: MoeShapeOverrides = 
     experts = ov.experts;
     expertsSource = 'override (--experts)';
   } else {
-    experts = positive(expertsField as NumberField);
+    experts = positive(expertsField as NumberField, 'experts');
     expertsSource = (expertsField as NumberField).key;
   }
 
@@ -216,7 +216,7 @@ export function resolveMoeShape(config: unknown, overrides: MoeShapeOverrides = 
       );
     }
     if (isDivergent(field)) divergent(field, 'topk');
-    topk = positive(field as NumberField);
+    topk = positive(field as NumberField, 'topk');
     topkSource = (field as NumberField).key;
   }
   if (topk > experts) {
@@ -271,7 +271,7 @@ export function resolveMoeShape(config: unknown, overrides: MoeShapeOverrides = 
       );
     }
     if (isDivergent(field)) divergent(field, 'intermediate');
-    intermediate = positive(field as NumberField);
+    intermediate = positive(field as NumberField, 'intermediate');
     intermediateSource = (field as NumberField).key;
   }
 
@@ -288,7 +288,7 @@ export function resolveMoeShape(config: unknown, overrides: MoeShapeOverrides = 
         `${label}: no hidden size found, looked for ${HIDDEN_KEYS.map((k) => joinPath(scope, k)).join(', ')}; pass a complete config.json`,
       );
     }
-    hidden = positive(field);
+    hidden = positive(field, null);
     hiddenSource = field.key;
   }
 
