@@ -204,6 +204,9 @@ describe('releasing a resource that a worker thread still uses', () => {
     expect(r.streamSync).toBeNull();
     expect(r.eventSync).toBeNull();
     expect(r.dead).toBe(false);
+    expect(r.downloadAcrossClose).toEqual(new Array(16).fill(9));
+    expect(r.closeTwice).toBeNull();
+    expect(r.closed).toBe(true);
   });
 });
 

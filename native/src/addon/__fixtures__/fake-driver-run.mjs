@@ -165,6 +165,14 @@ if (scenario === 'release-in-flight') {
   ev.destroy();
   out.eventSync = await attempt(() => evSync);
   out.dead = ctx.dead;
+  // close() while a download runs: the context is released after it, twice is fine
+  const last = ctx.alloc(16);
+  last.fill(9);
+  const pending = last.download();
+  ctx.close();
+  out.downloadAcrossClose = [...(await pending)];
+  out.closeTwice = await attempt(() => ctx.close());
+  out.closed = ctx.closed;
 }
 if (scenario === 'concurrent-replays') {
   // Two timed replays asked for at once: one graph of 1 kernel, one of 3 (10 us each on the
