@@ -1,4 +1,4 @@
-// @moe/native: nothing is exported until it is implemented (see the open issues).
+// @moe/native: the addon, the compile service, the CPU reference and the layer runner.
 export * from './compile';
 export * from './addon';
 export * from './reference';
