@@ -276,4 +276,10 @@ describe('CompilePool with a fake worker', () => {
     await expect(died).rejects.toThrow(/dying before hello/);
     await expect(startFake({}, 'garbage')).rejects.toThrow(/not a JSON line/);
   });
+
+  it('refuses a worker of another protocol version, naming the kernels folder and the fix', async () => {
+    const other = startFake({}, 'protocol-2');
+    await expect(other).rejects.toBeInstanceOf(WorkerStartError);
+    await expect(other).rejects.toThrow(/moe_kit_kernels speaks protocol 2, this @moe\/native speaks 1; use the kernels shipped with this package/);
+  });
 });

@@ -22,7 +22,7 @@ import type {
   Specialization,
   WorkerHello,
 } from './types';
-import { WorkerProcess, type RawResult, type StartFailure, type WorkerLoss } from './worker-process';
+import { PROTOCOL_VERSION, WorkerProcess, type RawResult, type StartFailure, type WorkerLoss } from './worker-process';
 
 const DEFAULT_TIMEOUT_MS = 180_000;
 const HELLO_TIMEOUT_MS = 120_000;
@@ -186,6 +186,12 @@ export class CompilePool {
     } catch (failure) {
       first.kill();
       throw describeStartFailure(python, failure as StartFailure);
+    }
+    if (hello.protocol !== PROTOCOL_VERSION) {
+      await first.shutdown(1000);
+      throw new WorkerStartError(
+        `compile worker: ${kernelsDir}/${KERNELS_PACKAGE} speaks protocol ${hello.protocol}, this @moe/native speaks ${PROTOCOL_VERSION}; use the kernels shipped with this package (unset MOE_KERNELS_DIR or pass its python/ folder as kernelsDir)`,
+      );
     }
     if (hello.triton === null) {
       await first.shutdown(1000);

@@ -2,6 +2,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import type { WorkerHello } from './types';
 
+/** The version of PROTOCOL.md this host speaks (moe_kit_kernels.PROTOCOL_VERSION on the worker side). */
+export const PROTOCOL_VERSION = 1;
+
 /** What the worker said in answer to one request (PROTOCOL.md "result"), as raw JSON. */
 export type RawResult = Record<string, unknown> & { type: 'result'; id: string; ok: boolean };
 

@@ -1,7 +1,8 @@
 """A stand-in compile worker that speaks native/PROTOCOL.md without Triton, for the pool tests.
 
 Whole-worker behaviour from FAKE_WORKER_MODE: "" (normal), "no-triton" (hello with an error),
-"die-before-hello" (exit 5 at once), "garbage" (a non-JSON first line).
+"die-before-hello" (exit 5 at once), "garbage" (a non-JSON first line), "protocol-2" (a hello
+of another protocol version).
 Per request, from the constexprs of kernel moe_sum: TOP_K = action (0 ok, 1 crash with exit 3,
 2 compile_error, 3 out_of_resources, 4 hang, 5 an ok result without params: a
 protocol violation, 6 a compile_error of the machine, marked "cacheable": false), BLOCK_K = milliseconds to sleep first; the
@@ -38,7 +39,7 @@ def send(obj):
 
 send({
     "type": "hello",
-    "protocol": 1,
+    "protocol": 2 if mode == "protocol-2" else 1,
     "python": "3.x-fake",
     "python_executable": sys.executable,
     "triton": None if mode == "no-triton" else "3.6.0-fake",
