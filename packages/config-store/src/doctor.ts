@@ -53,7 +53,11 @@ export function fileNameIssues(engine: Engine, name: string): Issue[] {
         ? 'remove ",dtype=…": bf16/fp16 files have no dtype part'
         : key.dtype === 'float8' || key.dtype === 'fp8'
           ? 'rename with dtype=fp8_w8a8 (after checking it was tuned for fp8 w8a8)'
-          : `use one of ${ENGINE_DTYPES[engine].join(', ')}, or none for bf16/fp16`;
+          : engine === 'vllm' && key.dtype === 'int8_w8a8'
+            ? key.blockShape
+              ? 'remove ",dtype=int8_w8a8": vLLM looks block-quantized int8_w8a8 models up under the name without a dtype (`moe configs install --engine vllm` renames it)'
+              : 'vLLM looks int8_w8a8 models up under the bf16 name (no dtype), shared with bf16 models; rename only if no bf16 file of this shape is needed'
+            : `use one of ${ENGINE_DTYPES[engine].join(', ')}, or none for bf16/fp16`;
     const other = engine === 'vllm' ? ENGINE_DTYPES.sglang : ENGINE_DTYPES.vllm;
     const note = other.includes(key.dtype) ? ` (${key.dtype} is ${engine === 'vllm' ? 'an SGLang' : 'a vLLM'} dtype)` : '';
     out.push(issue('error', 'unknown-dtype', `${Eng} never asks for dtype=${key.dtype}${note}; the file is never read`, fix));
@@ -71,12 +75,19 @@ export function fileNameIssues(engine: Engine, name: string): Issue[] {
   }
   if (key.blockShape && key.dtype === null) {
     out.push(
-      issue(
-        'error',
-        'block-shape-without-dtype',
-        `block_shape without a dtype: ${Eng} writes a block shape only for block-quantized fp8/int8, whose names carry the dtype, so it never asks for this name`,
-        'add the dtype (e.g. ,dtype=fp8_w8a8) before block_shape, or drop block_shape',
-      ),
+      engine === 'sglang'
+        ? issue(
+            'error',
+            'block-shape-without-dtype',
+            `block_shape without a dtype: ${Eng} writes a block shape only for block-quantized fp8/int8, whose names carry the dtype, so it never asks for this name`,
+            'add the dtype (e.g. ,dtype=fp8_w8a8) before block_shape, or drop block_shape',
+          )
+        : issue(
+            'info',
+            'block-shape-without-dtype',
+            'block_shape without a dtype: vLLM asks for this name only for block-quantized int8_w8a8 models (it names them without a dtype), never for fp8 ones',
+            'keep it only if it was tuned for int8 w8a8 with this block shape; an fp8 file needs ,dtype=fp8_w8a8',
+          ),
     );
   } else if (key.blockShape && key.dtype !== null && !BLOCK_QUANT_DTYPES.includes(key.dtype)) {
     out.push(

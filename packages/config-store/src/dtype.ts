@@ -15,3 +15,12 @@ export const BLOCK_QUANT_DTYPES: readonly string[] = ['fp8_w8a8', 'int8_w8a8'];
 export function isEngineDtype(engine: Engine, dtype: string | null): boolean {
   return dtype === null || ENGINE_DTYPES[engine].includes(dtype);
 }
+
+/**
+ * The dtype part `engine` writes in the name of a file for this kernel dtype. vLLM has no
+ * int8_w8a8 string: it looks int8_w8a8 models up under the name without a dtype (the bf16 name,
+ * or the bf16 name with the block shape when block-quantized).
+ */
+export function nameDtype(engine: Engine, dtype: string | null): string | null {
+  return engine === 'vllm' && dtype === 'int8_w8a8' ? null : dtype;
+}

@@ -1,5 +1,7 @@
 import type { ConfigKey } from './config-key';
 import type { Engine } from './engine';
+import { deviceNameForEngine } from './device-name';
+import { ENGINE_DTYPES, nameDtype } from './dtype';
 import { BadFileNameError } from './errors/bad-file-name-error';
 
 /** How a name spelled its block shape: `[128, 128]` (SGLang) or `[128,128]` (vLLM). */
@@ -81,4 +83,24 @@ export function formatFileName(engine: Engine, key: ConfigKey): string {
   if (key.perChannelQuant) name += ',per_channel_quant=True';
   if (key.down) name += '_down';
   return `${name}.json`;
+}
+
+/**
+ * The key `engine` asks for the configs of `key` (parsed from a name in either spelling): the
+ * device name and dtype as `engine` names them. When `engine` never asks for such a file, the
+ * reason instead.
+ */
+export function keyForEngine(engine: Engine, key: ConfigKey): { key: ConfigKey; reason: null } | { key: null; reason: string } {
+  const out: ConfigKey = { ...key, deviceName: deviceNameForEngine(engine, key.deviceName), dtype: nameDtype(engine, key.dtype) };
+  if (out.deviceName === '') return { key: null, reason: 'the device name is empty; the engine never asks for it' };
+  if (engine === 'vllm' && (key.down || key.perChannelQuant)) {
+    return { key: null, reason: `vLLM has no ${key.down ? '_down' : 'per_channel_quant'} files (one config drives both GEMMs)` };
+  }
+  if (engine === 'vllm' && key.dtype === 'int8_w8a8' && !(key.blockShape && key.blockShape[0] && key.blockShape[1])) {
+    return { key: null, reason: 'vLLM looks int8_w8a8 models up under the bf16 name (no dtype): installing it there would replace the bf16 configs of this shape' };
+  }
+  if (out.dtype !== null && !ENGINE_DTYPES[engine].includes(out.dtype)) {
+    return { key: null, reason: `${engine === 'sglang' ? 'SGLang' : 'vLLM'} never asks for dtype=${out.dtype}` };
+  }
+  return { key: out, reason: null };
 }

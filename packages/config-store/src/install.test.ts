@@ -57,6 +57,22 @@ describe('install renaming between engines', () => {
     expect(report.actions[0]).toMatchObject({ action: 'skip', reason: 'vLLM has no _down files (one config drives both GEMMs)' });
   });
 
+  it('int8_w8a8 for vLLM: block-quantized files lose the dtype (vLLM has no int8_w8a8 string), others would take the bf16 name and are skipped', () => {
+    const cfg = { '1': { BLOCK_SIZE_M: 16, BLOCK_SIZE_N: 128, BLOCK_SIZE_K: 128, GROUP_SIZE_M: 1, num_warps: 4, num_stages: 3 } };
+    const src = tempDir();
+    writeTree(src, {
+      'triton_3_5_1/E=256,N=128,device_name=NVIDIA_A100-SXM4-80GB,dtype=int8_w8a8,block_shape=[128, 128].json': JSON.stringify(cfg),
+      'triton_3_5_1/E=256,N=128,device_name=NVIDIA_A100-SXM4-80GB,dtype=int8_w8a8.json': JSON.stringify(cfg),
+    });
+    const report = installConfigs(collectSourceFiles([src]), { engine: 'vllm', into: tempDir() });
+    expect(report.actions.map((a) => [a.action, a.target, a.action === 'skip' ? a.reason : null])).toEqual([
+      ['write', 'E=256,N=128,device_name=NVIDIA_A100-SXM4-80GB,block_shape=[128,128].json', null],
+      ['skip', '', 'vLLM looks int8_w8a8 models up under the bf16 name (no dtype): installing it there would replace the bf16 configs of this shape'],
+    ]);
+    // Doctor only notes that vLLM asks for this name for block-quantized int8_w8a8 models.
+    expect(report.findings.map((f) => [f.severity, f.code])).toEqual([['info', 'block-shape-without-dtype']]);
+  });
+
   it('drops triton_version for SGLang (it cannot load it) and keeps it for vLLM', () => {
     const src = tempDir();
     writeTree(src, { 'E=8,N=16,device_name=NVIDIA_H100_80GB_HBM3.json': JSON.stringify({ triton_version: '3.5.1', '1': { BLOCK_SIZE_M: 16, BLOCK_SIZE_N: 32, BLOCK_SIZE_K: 64, GROUP_SIZE_M: 1, num_warps: 4, num_stages: 3 } }) });

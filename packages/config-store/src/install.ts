@@ -6,9 +6,7 @@ import type { JsonOut } from './json-text';
 import type { ConfigKey } from './config-key';
 import type { TableDifference } from './config-table';
 import { diffConfigTables } from './config-table';
-import { deviceNameForEngine } from './device-name';
 import { doctor } from './doctor';
-import { ENGINE_DTYPES } from './dtype';
 import type { Engine } from './engine';
 import { readEngineTree, tritonDirInfo } from './engine-tree';
 import { BadArgumentError } from './errors/bad-argument-error';
@@ -17,7 +15,7 @@ import { FileTooLargeError } from './errors/file-too-large-error';
 import { TreeNotFoundError } from './errors/tree-not-found-error';
 import { UnsafePathError } from './errors/unsafe-path-error';
 import type { Finding } from './finding';
-import { formatFileName, parseFileName, unsafeNameReason } from './file-name';
+import { formatFileName, keyForEngine, parseFileName, unsafeNameReason } from './file-name';
 import { readPack } from './packs';
 import { checkWriteInside, isInside, mkdirInside, readFileCapped, walkTree, writeFileAtomic } from './safe-fs';
 
@@ -151,19 +149,12 @@ export function installConfigs(sources: SourceFile[], options: InstallOptions): 
       skip('not a fused-MoE config name (E=..,N=..,device_name=...json)');
       continue;
     }
-    const key: ConfigKey = { ...parsed.key, deviceName: deviceNameForEngine(engine, parsed.key.deviceName) };
-    if (key.deviceName === '') {
-      skip('the device name is empty; the engine never asks for it');
+    const asked = keyForEngine(engine, parsed.key);
+    if (asked.key === null) {
+      skip(asked.reason);
       continue;
     }
-    if (engine === 'vllm' && (key.down || key.perChannelQuant)) {
-      skip(`vLLM has no ${key.down ? '_down' : 'per_channel_quant'} files (one config drives both GEMMs)`);
-      continue;
-    }
-    if (key.dtype !== null && !ENGINE_DTYPES[engine].includes(key.dtype)) {
-      skip(`${engine === 'sglang' ? 'SGLang' : 'vLLM'} never asks for dtype=${key.dtype}`);
-      continue;
-    }
+    const key: ConfigKey = asked.key;
     const name = formatFileName(engine, key);
     let folder = root;
     if (engine === 'sglang') {

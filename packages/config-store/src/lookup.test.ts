@@ -212,6 +212,17 @@ describe('default configs', () => {
     expect(r.notes).toEqual(expect.arrayContaining([expect.stringMatching(/CUDA wna16 kernel/), expect.stringMatching(/Triton wna16 path/)]));
   });
 
+  it('vLLM looks block-quantized int8_w8a8 up under the name without a dtype', () => {
+    const name = 'E=8,N=7168,device_name=NVIDIA_H100_80GB_HBM3,block_shape=[128,128].json';
+    const key = { ...h100, dtype: 'int8_w8a8', blockShape: [128, 128] as [number, number] };
+    const r = lookupConfig({ engine: 'vllm', key, ms: [1] }, memorySource({ [name]: file([[1, c(128)]]) }));
+    expect(r.fileName).toBe(name);
+    expect(r.results[0]).toMatchObject({ source: 'file', file: name, key: 1 });
+    expect(r.notes).toContain('vLLM names no int8_w8a8 files: it looks int8_w8a8 models up under the name without a dtype');
+    // SGLang keeps the dtype.
+    expect(sg({ key, tritonVersion: '3.5.1' }).fileName).toBe('E=8,N=7168,device_name=NVIDIA_H100_80GB_HBM3,dtype=int8_w8a8,block_shape=[128, 128].json');
+  });
+
   it('lookup reports the default config when no file exists', () => {
     const r = lookupConfig({ engine: 'vllm', key: h100, ms: [1, 600] }, memorySource({}));
     expect(r.file).toBeNull();

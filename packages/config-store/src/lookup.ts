@@ -5,6 +5,7 @@ import type { ConfigKey } from './config-key';
 import type { DefaultConfigInput } from './default-config';
 import { defaultConfig } from './default-config';
 import { deviceNameForEngine } from './device-name';
+import { nameDtype } from './dtype';
 import type { Engine } from './engine';
 import type { EngineTree } from './engine-tree';
 import { tritonDirInfo } from './engine-tree';
@@ -192,11 +193,13 @@ export function lookupConfig(query: LookupQuery, sources: ConfigSource | ConfigS
     if (!Number.isSafeInteger(m) || m < 1) throw new BadArgumentError(`batch size ${m} is not a positive integer; pass --m as positive integers (1,37,4096)`);
   }
   const key: ConfigKey = { ...query.key, deviceName: deviceNameForEngine(engine, query.key.deviceName), down: false };
+  const notes: string[] = [];
   if (engine === 'vllm') {
     key.perChannelQuant = false;
+    if (key.dtype !== nameDtype(engine, key.dtype)) notes.push('vLLM names no int8_w8a8 files: it looks int8_w8a8 models up under the name without a dtype');
+    key.dtype = nameDtype(engine, key.dtype);
   }
   const fileName = formatFileName(engine, key);
-  const notes: string[] = [];
   const tried: string[] = [];
 
   const resolve = (name: string): { loaded: Loaded | null; fallbackFrom: string | null; found: boolean } => {

@@ -8,7 +8,7 @@ import { BadArgumentError } from './errors/bad-argument-error';
 import { BadConfigFileError } from './errors/bad-config-file-error';
 import { BadPackError } from './errors/bad-pack-error';
 import { UnsafePathError } from './errors/unsafe-path-error';
-import { formatFileName, parseFileName } from './file-name';
+import { formatFileName, keyForEngine, parseFileName } from './file-name';
 import { deviceNameForEngine } from './device-name';
 import { ENGINE_DTYPES } from './dtype';
 import { parseJsonText } from './json-text';
@@ -95,11 +95,9 @@ export function readPack(dir: string): ConfigPack {
 
 /** A pack's vLLM copy must be the rename its manifest promises: vLLM's name of the key, same configs. */
 function checkVllmCopy(dir: string, real: string, sgPath: string, sgBytes: Uint8Array, vllmName: string): void {
-  const sgName = path.basename(sgPath);
-  const parsed = parseFileName(sgName);
-  const expected = parsed && !parsed.key.down && !parsed.key.perChannelQuant
-    ? formatFileName('vllm', { ...parsed.key, deviceName: deviceNameForEngine('vllm', parsed.key.deviceName) })
-    : null;
+  const parsed = parseFileName(path.basename(sgPath));
+  const vKey = parsed ? keyForEngine('vllm', parsed.key).key : null;
+  const expected = vKey ? formatFileName('vllm', vKey) : null;
   if (vllmName !== expected) {
     throw new BadPackError(`${dir}: manifest.json names the vLLM copy of ${sgPath} ${vllmName}, but vLLM asks for ${expected ?? 'no such file'}; rebuild the pack`);
   }
@@ -109,7 +107,7 @@ function checkVllmCopy(dir: string, real: string, sgPath: string, sgBytes: Uint8
   }
   const key = (parsed as NonNullable<typeof parsed>).key;
   const sg = analyzeConfigText(decodeConfigBytes(sgBytes, sgPath), { engine: 'sglang', key });
-  const v = analyzeConfigText(decodeConfigBytes(readFileCapped(file), `vllm/${vllmName}`), { engine: 'vllm', key: { ...key, deviceName: deviceNameForEngine('vllm', key.deviceName) } });
+  const v = analyzeConfigText(decodeConfigBytes(readFileCapped(file), `vllm/${vllmName}`), { engine: 'vllm', key: vKey });
   if (!v.content || !v.loadable || diffConfigTables(sg.table, v.table).length > 0 || v.brokenKeys.length !== sg.brokenKeys.length) {
     throw new BadPackError(`${dir}: vllm/${vllmName} is not a copy of ${sgPath} (its configs differ); reinstall the pack`);
   }
@@ -242,8 +240,8 @@ export function buildPack(src: string, options: BuildPackOptions): BuiltPack {
     const sgText = formatConfigContent('sglang', a.content);
     writes.push({ rel, text: sgText });
     let vllmName: string | null = null;
-    if (!sgKey.down && !sgKey.perChannelQuant && (sgKey.dtype === null || ENGINE_DTYPES.vllm.includes(sgKey.dtype))) {
-      const vKey = { ...sgKey, deviceName: deviceNameForEngine('vllm', sgKey.deviceName) };
+    const vKey = keyForEngine('vllm', sgKey).key;
+    if (vKey) {
       vllmName = formatFileName('vllm', vKey);
       const vText = formatConfigContent('vllm', { ...a.content, tritonVersion: triton });
       if (writes.some((w) => w.rel === `vllm/${vllmName}`)) {
