@@ -89,9 +89,12 @@ describe('config packs', () => {
     const project = tempDir();
     buildPack(source(), { name: 'h100', out: path.join(project, 'node_modules/@moe/configs-h100') });
     writeTree(project, { 'node_modules/@moe/configs-broken/manifest.json': '{}', 'src/app/.keep': '' });
+    // A pack installed under another name than its manifest says.
+    buildPack(source(), { name: 'a100', out: path.join(project, 'node_modules/@moe/configs-h200') });
     const { packs, problems } = discoverPacks(path.join(project, 'src/app'));
     expect(packs.map((p) => p.name)).toEqual(['@moe/configs-h100']);
-    expect(problems.map((p) => path.basename(p.dir))).toEqual(['configs-broken']);
+    expect(problems.map((p) => path.basename(p.dir))).toEqual(['configs-broken', 'configs-h200']);
+    expect(problems[1]?.message).toMatch(/manifest.json names @moe\/configs-a100, but it is installed as @moe\/configs-h200/);
     const key = { E: 32, N: 1792, deviceName: 'NVIDIA H100 80GB HBM3', dtype: null, blockShape: null, perChannelQuant: false };
     const s = lookupConfig({ engine: 'sglang', key, ms: [16], tritonVersion: '3.5.1' }, packSource(packs[0]!, 'sglang'));
     expect(s.results[0]).toMatchObject({ source: 'file', file: `@moe/configs-h100/configs/${LFM2}`, key: 16 });

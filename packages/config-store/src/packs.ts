@@ -135,7 +135,11 @@ export function discoverPacks(from: string): { packs: ConfigPack[]; problems: { 
       if (seen.has(name)) continue;
       seen.add(name);
       try {
-        packs.push(readPack(path.join(scope, n)));
+        const pack = readPack(path.join(scope, n));
+        if (pack.name !== name) {
+          throw new BadPackError(`${path.join(scope, n)}: manifest.json names ${pack.name}, but it is installed as ${name}; reinstall the pack`);
+        }
+        packs.push(pack);
       } catch (err) {
         problems.push({ dir: path.join(scope, n), message: (err as Error).message });
       }
