@@ -38,7 +38,12 @@ export function dtypeMode(dtype: string | null | undefined, blockShape?: readonl
   throw new InvalidProblemError(`dtype "${d}": not supported by the runner; use bf16, fp16 or fp8_w8a8 (with or without block_shape [128, 128])`);
 }
 
+const DTYPE_MODES: readonly DtypeMode[] = ['bf16', 'fp16', 'fp8_w8a8', 'fp8_w8a8_block'];
+
 export function checkProblem(p: MoeProblem): void {
+  if (!DTYPE_MODES.includes(p.mode)) {
+    throw new InvalidProblemError(`mode ${JSON.stringify(p.mode)}: not a dtype mode; use bf16, fp16, fp8_w8a8 or fp8_w8a8_block`);
+  }
   for (const key of ['M', 'E', 'N', 'K', 'topk'] as const) {
     const v = p[key];
     if (!Number.isInteger(v) || v < 1) throw new InvalidProblemError(`${key}=${v}: must be an integer >= 1`);
