@@ -42,6 +42,13 @@ describe('engine trees', () => {
     expect(t.files.map((f) => f.rel)).toEqual([`sglang/srt/layers/moe/fused_moe_triton/configs/triton_3_5_1/${F}`]);
   });
 
+  it('an old-layout package with an unrelated moe_runner/triton_utils/ module is still the old layout', () => {
+    const site = fakeSglangSitePackages('old', { 'srt/layers/moe/moe_runner/triton_utils/__init__.py': '' });
+    const t = readEngineTree('sglang', site);
+    expect(t.packageLayout).toBe('old');
+    expect(t.configsRootRel).toBe('sglang/srt/layers/moe/fused_moe_triton/configs');
+  });
+
   it('finds vLLM configs in a site-packages folder and flags subfolders', () => {
     const site = fakeVllmSitePackages({ [`model_executor/layers/fused_moe/configs/${F}`]: '{}\n', [`model_executor/layers/fused_moe/configs/triton_3_4_0/${F}`]: '{}\n' });
     const t = readEngineTree('vllm', site);

@@ -82,6 +82,14 @@ const isDir = (p: string) => {
   }
 };
 
+const isFile = (p: string) => {
+  try {
+    return statSync(p).isFile();
+  } catch {
+    return false;
+  }
+};
+
 const looksLikeConfig = (name: string) => name.startsWith('E=') && name.endsWith('.json');
 
 function locate(engine: Engine, dir: string): { layout: TreeLayout; configsRoot: string; pkg: string | null; packageLayout: 'new' | 'old' | null } {
@@ -96,7 +104,10 @@ function locate(engine: Engine, dir: string): { layout: TreeLayout; configsRoot:
       layout = 'package';
     }
     if (pkg && layout) {
-      const isNew = isDir(path.join(pkg, 'srt/layers/moe/moe_runner/triton_utils'));
+      // New layout: the loader and its configs/ live in moe_runner/triton_utils/. The folder alone
+      // is not enough: it may hold other modules in a package whose loader is still the old one.
+      const triton = path.join(pkg, 'srt/layers/moe/moe_runner/triton_utils');
+      const isNew = isDir(path.join(triton, 'configs')) || isFile(path.join(triton, 'fused_moe_triton_config.py'));
       return {
         layout,
         pkg,
