@@ -85,4 +85,17 @@ describe('merge', () => {
     expect(() => mergeConfigs([a, b], { out: file })).toThrow(/is a file, not a folder; pass a new folder for the merged files/);
     expect(() => mergeConfigs([a, b], { out: path.join(file, 'sub') })).toThrow(/is a file, not a folder/);
   });
+
+  it('merges shards spelled the other engine\'s way under the name the output engine asks for', () => {
+    const sg = 'E=8,N=7168,device_name=NVIDIA_H100_80GB_HBM3,dtype=fp8_w8a8,block_shape=[128, 128].json';
+    const vl = 'E=8,N=7168,device_name=NVIDIA_H100_80GB_HBM3,dtype=fp8_w8a8,block_shape=[128,128].json';
+    const a = tempDir();
+    writeTree(a, { [sg]: `${JSON.stringify({ '1': c(128) }, null, 4)}\n` });
+    const b = tempDir();
+    writeTree(b, { [vl]: `${JSON.stringify({ '2': c(128) }, null, 4)}\n` });
+    const out = path.join(tempDir(), 'o');
+    const r = mergeConfigs([a, b], { out, engine: 'vllm' });
+    expect(Object.keys(r.files)).toEqual([vl]);
+    expect(Object.keys(JSON.parse(readFileSync(path.join(out, vl), 'utf8')))).toEqual(['1', '2']);
+  });
 });

@@ -8,7 +8,7 @@ import { BadConfigFileError } from './errors/bad-config-file-error';
 import { BadPackError } from './errors/bad-pack-error';
 import { MergeConflictError } from './errors/merge-conflict-error';
 import { UnsafePathError } from './errors/unsafe-path-error';
-import { parseFileName } from './file-name';
+import { formatFileName, keyForEngine, parseFileName } from './file-name';
 import type { KernelConfig } from './kernel-config';
 import { sameKernelConfig } from './kernel-config';
 import type { PackMeasurement } from './pack-manifest';
@@ -92,14 +92,19 @@ function readInput(dir: string, engineHint: Engine | null): { engine: Engine; fi
   if (tree.files.length === 0) throw new BadArgumentError(`${dir}: no config files (E=...json) found; pass folders of config files (tuning outputs, trees or packs)`);
   const files: InputFile[] = [];
   for (const f of tree.files) {
-    const rel = f.tritonDir ? `${f.tritonDir}/${f.name}` : f.name;
+    const found = f.tritonDir ? `${f.tritonDir}/${f.name}` : f.name;
     const key = parseFileName(f.name)?.key ?? null;
+    // Written (and merged with its counterparts) under the name the output engine asks for, so
+    // shards spelled the other engine's way (block_shape=[n,k] vs [n, k], device names) meet.
+    const asked = key ? keyForEngine(engine, key).key : null;
+    const name = asked ? formatFileName(engine, asked) : f.name;
+    const rel = f.tritonDir ? `${f.tritonDir}/${name}` : name;
     const a = analyzeConfigText(decodeConfigBytes(readFileCapped(f.abs), f.rel), { engine, key });
     if (!a.content || !a.loadable || a.brokenKeys.length > 0) {
       const why = a.issues.find((i) => i.severity === 'error');
       throw new BadConfigFileError(`${path.join(dir, f.rel)}: ${why?.message ?? 'cannot be loaded'}; fix it before merging (run \`moe configs doctor\`)`);
     }
-    files.push({ rel, name: f.name, table: a.table, tritonVersion: a.content.tritonVersion, measurements: measurementsByPath.get(rel) ?? measurementsByName.get(f.name) ?? {} });
+    files.push({ rel, name, table: a.table, tritonVersion: a.content.tritonVersion, measurements: measurementsByPath.get(found) ?? measurementsByName.get(f.name) ?? {} });
   }
   return { engine, files };
 }
