@@ -1,6 +1,7 @@
-import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Engine } from './engine';
+import { BadArgumentError } from './errors/bad-argument-error';
 import { TreeNotFoundError } from './errors/tree-not-found-error';
 import type { WalkProblem } from './safe-fs';
 import { walkTree } from './safe-fs';
@@ -92,7 +93,39 @@ const isFile = (p: string) => {
 
 const looksLikeConfig = (name: string) => name.startsWith('E=') && name.endsWith('.json');
 
-function locate(engine: Engine, dir: string): { layout: TreeLayout; configsRoot: string; pkg: string | null; packageLayout: 'new' | 'old' | null } {
+const listNames = (dir: string): string[] => {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
+};
+
+/**
+ * What a plain (non-package) folder given for SGLang is. SGLang reads
+ * $SGLANG_MOE_CONFIG_DIR/configs/triton_X_Y_Z/, so a folder is either that variable's folder
+ * (it holds configs/) or the configs folder itself (it holds triton_* folders or config files,
+ * or is named `configs`: the variable then names its parent). An empty or unrelated folder of
+ * another name is taken as the variable's folder. A folder holding both configs/ and triton_*
+ * folders could be either: refused.
+ */
+function sglangFolder(dir: string, given: string, asConfigDir: boolean): { layout: TreeLayout; configsRoot: string; pkg: null; packageLayout: null } {
+  const inner = path.join(dir, 'configs');
+  if (asConfigDir) return { layout: 'config-dir', configsRoot: inner, pkg: null, packageLayout: null };
+  const hasConfigs = isDir(inner);
+  const names = listNames(dir);
+  const hasTriton = names.some((n) => n.startsWith('triton_') && isDir(path.join(dir, n)));
+  if (hasConfigs && hasTriton) {
+    throw new BadArgumentError(
+      `${given} holds both triton_* folders and a configs/ folder, so which one SGLang reads is unclear; pass ${path.join(given, 'configs')} if SGLANG_MOE_CONFIG_DIR names ${given}, else move or remove its configs/ folder`,
+    );
+  }
+  if (hasConfigs) return { layout: 'config-dir', configsRoot: inner, pkg: null, packageLayout: null };
+  if (hasTriton || names.some(looksLikeConfig) || path.basename(dir) === 'configs') return { layout: 'triton-dirs', configsRoot: dir, pkg: null, packageLayout: null };
+  return { layout: 'config-dir', configsRoot: inner, pkg: null, packageLayout: null };
+}
+
+function locate(engine: Engine, dir: string, given: string, asConfigDir: boolean): { layout: TreeLayout; configsRoot: string; pkg: string | null; packageLayout: 'new' | 'old' | null } {
   if (engine === 'sglang') {
     let pkg: string | null = null;
     let layout: TreeLayout | null = null;
@@ -115,8 +148,7 @@ function locate(engine: Engine, dir: string): { layout: TreeLayout; configsRoot:
         configsRoot: path.join(pkg, isNew ? SGLANG_NEW_CONFIGS : SGLANG_OLD_CONFIGS),
       };
     }
-    if (isDir(path.join(dir, 'configs'))) return { layout: 'config-dir', configsRoot: path.join(dir, 'configs'), pkg: null, packageLayout: null };
-    return { layout: 'triton-dirs', configsRoot: dir, pkg: null, packageLayout: null };
+    return sglangFolder(dir, given, asConfigDir);
   }
   if (isDir(path.join(dir, 'vllm', 'model_executor'))) {
     return { layout: 'site-packages', configsRoot: path.join(dir, 'vllm', VLLM_CONFIGS), pkg: path.join(dir, 'vllm'), packageLayout: null };
@@ -160,11 +192,19 @@ export function packageVersion(engine: Engine, pkg: string): string | null {
   }
 }
 
-export function readEngineTree(engine: Engine, dir: string, options: { engineVersion?: string | null } = {}): EngineTree {
+export function readEngineTree(
+  engine: Engine,
+  dir: string,
+  options: {
+    engineVersion?: string | null;
+    /** SGLang: `dir` is the folder SGLANG_MOE_CONFIG_DIR names, read as <dir>/configs/triton_X_Y_Z/ whatever it holds. */
+    sglangConfigDir?: boolean;
+  } = {},
+): EngineTree {
   const abs = path.resolve(dir);
   if (!existsSync(abs) || !isDir(abs)) throw new TreeNotFoundError(`${dir} is not a folder; pass the folder that holds the config files`);
   const real = realpathSync(abs);
-  const loc = locate(engine, real);
+  const loc = locate(engine, real, dir, options.sglangConfigDir === true);
   const tree: EngineTree = {
     engine,
     dir: real,

@@ -37,6 +37,33 @@ describe('install into fake SGLang site-packages', () => {
   });
 });
 
+describe('install into a folder named configs', () => {
+  it('an empty configs folder is the configs folder: files go to configs/triton_X_Y_Z/, not configs/configs/', () => {
+    const configs = path.join(tempDir(), 'configs');
+    mkdirSync(configs);
+    const report = installConfigs(collectSourceFiles([path.join(SGLANG_CORPUS, LFM2)]), { engine: 'sglang', into: configs });
+    expect(report.configsRoot).toBe('');
+    expect(report.actions.map((a) => [a.action, a.target])).toEqual([['write', LFM2]]);
+    expect(existsSync(path.join(configs, LFM2))).toBe(true);
+  });
+
+  it('as SGLANG_MOE_CONFIG_DIR (sglangConfigDir), even a folder named configs is read as <dir>/configs/', () => {
+    const configs = path.join(tempDir(), 'configs');
+    mkdirSync(configs);
+    const report = installConfigs(collectSourceFiles([path.join(SGLANG_CORPUS, LFM2)]), { engine: 'sglang', into: configs, sglangConfigDir: true });
+    expect(report.actions.map((a) => [a.action, a.target])).toEqual([['write', `configs/${LFM2}`]]);
+    expect(readEngineTree('sglang', configs, { sglangConfigDir: true }).files.map((f) => f.rel)).toEqual([`configs/${LFM2}`]);
+  });
+
+  it('a folder of loose config files is the configs folder: install writes beside them, where doctor says to move them', () => {
+    const dir = tempDir();
+    writeFileSync(path.join(dir, 'E=32,N=1792,device_name=NVIDIA_H100_80GB_HBM3.json'), '{}\n');
+    const report = installConfigs(collectSourceFiles([path.join(SGLANG_CORPUS, LFM2)]), { engine: 'sglang', into: dir, dryRun: true });
+    expect(report.actions.map((a) => a.target)).toEqual([LFM2]);
+    expect(readEngineTree('sglang', dir).unread.map((u) => u.reason)).toEqual(['not-in-triton-folder']);
+  });
+});
+
 describe('install renaming between engines', () => {
   it('writes the vLLM spelling into a vLLM package', () => {
     const site = fakeVllmSitePackages();

@@ -85,6 +85,8 @@ export interface InstallOptions {
   tritonVersion?: string | null;
   /** SGLang: the Triton version the engine runs (from --python), the last default and used for doctor. */
   runningTriton?: string | null;
+  /** SGLang: `into` is the folder SGLANG_MOE_CONFIG_DIR names; files go to <into>/configs/triton_X_Y_Z/ whatever it holds. */
+  sglangConfigDir?: boolean;
   dryRun?: boolean;
   force?: boolean;
 }
@@ -112,14 +114,13 @@ export interface InstallReport {
   findings: Finding[];
 }
 
-/** Where `engine` reads files under `into`, creating nothing. */
-export function installRoot(engine: Engine, into: string): string {
-  const tree = readEngineTree(engine, into);
-  if (engine === 'sglang' && tree.layout === 'triton-dirs' && tree.tritonDirs.length === 0) {
-    // An empty or plain folder: treat it as SGLANG_MOE_CONFIG_DIR, which the engine reads as <dir>/configs/triton_X_Y_Z/.
-    return path.join(tree.dir, 'configs');
-  }
-  return tree.configsRoot;
+/**
+ * Where `engine` reads files under `into`, creating nothing. SGLang: an empty folder named
+ * `configs` is the configs folder itself; an empty folder of another name is the one
+ * SGLANG_MOE_CONFIG_DIR names, read as <into>/configs/triton_X_Y_Z/ (see readEngineTree).
+ */
+export function installRoot(engine: Engine, into: string, options: { sglangConfigDir?: boolean } = {}): string {
+  return readEngineTree(engine, into, options).configsRoot;
 }
 
 /**
@@ -134,7 +135,7 @@ export function installConfigs(sources: SourceFile[], options: InstallOptions): 
     throw new TreeNotFoundError(`--into ${options.into} is not a folder; create it or pass the engine's folder (or --python)`);
   }
   const into = realpathSync(intoAbs);
-  const root = installRoot(engine, into);
+  const root = installRoot(engine, into, { sglangConfigDir: options.sglangConfigDir === true });
   const rootRel = path.relative(into, root).split(path.sep).join('/');
   if (sources.length === 0) throw new BadArgumentError('no config files found in the sources given; pass E=...json files, folders of them or a pack');
 

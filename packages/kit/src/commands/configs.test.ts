@@ -424,3 +424,54 @@ describe('lookup text output', () => {
     expect(r.out).toMatch(/\n1\s+default\s+-\s+1\s+later\s+later\s+later\s+4\s+3\s+SPLIT_K=1\n/);
   });
 });
+
+describe('a folder named configs is the configs folder itself (SGLANG_MOE_CONFIG_DIR names its parent)', () => {
+  const LFM2 = 'triton_3_5_1/E=32,N=1792,device_name=NVIDIA_H100_80GB_HBM3.json';
+  const lookupArgs = (dir: string) => ['configs', 'lookup', '--engine', 'sglang', '--dir', dir, '--E', '32', '--N', '1792', '--device-name', 'NVIDIA H100 80GB HBM3', '--triton', '3.5.1', '--m', '16', '--json'];
+
+  it('install into an empty configs folder writes configs/triton_X_Y_Z/, and lookup and doctor read it there', async () => {
+    const parent = tree({});
+    const configs = path.join(parent, 'configs');
+    mkdirSync(configs);
+    const io = memoryIo({});
+    expect(await main(['configs', 'install', path.join(SGLANG, LFM2), '--engine', 'sglang', '--into', configs, '--json'], io)).toBe(EXIT.ok);
+    expect(JSON.parse(io.out).actions[0]).toMatchObject({ action: 'write', target: LFM2 });
+    expect(existsSync(path.join(configs, LFM2))).toBe(true);
+    expect(existsSync(path.join(configs, 'configs'))).toBe(false);
+    const l = memoryIo({});
+    expect(await main(lookupArgs(configs), l)).toBe(EXIT.ok);
+    expect(JSON.parse(l.out)[0]).toMatchObject({ source: 'file', file: LFM2, key: 16 });
+    const d = memoryIo({});
+    expect(await main(['configs', 'doctor', configs, '--engine', 'sglang', '--triton', '3.5.1'], d)).toBe(EXIT.ok);
+    expect(d.out).toContain('1 file checked: 0 errors');
+  });
+
+  it.runIf(hasPython)('SGLANG_MOE_CONFIG_DIR naming an empty folder called configs: install and lookup use <it>/configs/, as SGLang does', async () => {
+    const site = tree({ 'sglang/__init__.py': '', 'sglang/srt/layers/moe/moe_runner/triton_utils/fused_moe_triton_config.py': '' });
+    const override = path.join(tree({}), 'configs');
+    mkdirSync(override);
+    const env = { PATH: process.env.PATH, PYTHONPATH: site, SGLANG_MOE_CONFIG_DIR: override };
+    const io = memoryIo(env);
+    expect(await main(['configs', 'install', path.join(SGLANG, LFM2), '--engine', 'sglang', '--python', 'python3', '--json'], io)).toBe(EXIT.ok);
+    expect(existsSync(path.join(override, 'configs', LFM2))).toBe(true);
+    const args = lookupArgs(override).filter((a, i, all) => a !== '--dir' && all[i - 1] !== '--dir');
+    const l = memoryIo(env);
+    expect(await main([...args, '--python', 'python3'], l)).toBe(EXIT.ok);
+    expect(JSON.parse(l.out)[0]).toMatchObject({ source: 'file', file: `configs/${LFM2}` });
+  });
+
+  it('a folder holding both triton_* folders and configs/ is refused by lookup, doctor and install, naming the fix', async () => {
+    const both = tree({ [LFM2]: readFileSync(path.join(SGLANG, LFM2), 'utf8'), [`configs/${LFM2}`]: readFileSync(path.join(SGLANG, LFM2), 'utf8') });
+    for (const argv of [
+      lookupArgs(both),
+      ['configs', 'doctor', both, '--engine', 'sglang'],
+      ['configs', 'install', path.join(SGLANG, LFM2), '--engine', 'sglang', '--into', both, '--triton', '3.6.0'],
+    ]) {
+      const io = memoryIo({});
+      expect(await main(argv, io)).toBe(EXIT.usage);
+      expect(io.err).toBe(`moe: ${both} holds both triton_* folders and a configs/ folder, so which one SGLang reads is unclear; pass ${both}/configs if SGLANG_MOE_CONFIG_DIR names ${both}, else move or remove its configs/ folder\n`);
+    }
+    expect(existsSync(path.join(both, 'triton_3_6_0'))).toBe(false);
+    expect(existsSync(path.join(both, 'configs/triton_3_6_0'))).toBe(false);
+  });
+});

@@ -119,7 +119,7 @@ async function resolveTree(engine: Engine, opts: { dir?: string; python?: string
     if (override) {
       // SGLang reads $SGLANG_MOE_CONFIG_DIR/configs/triton_X_Y_Z/ instead of its package folder.
       return {
-        tree: readEngineTree('sglang', resolvePath(io, override)),
+        tree: readEngineTree('sglang', resolvePath(io, override), { sglangConfigDir: true }),
         triton: found.tritonVersion,
         note: `SGLANG_MOE_CONFIG_DIR is set: SGLang reads ${override}/configs, not its package folder`,
       };
@@ -346,6 +346,7 @@ async function runInstall(sources: string[], opts: InstallCliOptions, io: CliIo)
   }
   let into = opts.into !== undefined ? resolvePath(io, opts.into) : '';
   let running: string | null = null;
+  let sglangConfigDir = false;
   if (opts.python !== undefined) {
     const found = await findInstalledEngine(engine, opts.python, { env: io.env });
     into = found.packageDir;
@@ -354,6 +355,7 @@ async function runInstall(sources: string[], opts: InstallCliOptions, io: CliIo)
     if (override) {
       // That SGLang reads $SGLANG_MOE_CONFIG_DIR/configs/triton_X_Y_Z/, never its package folder.
       into = resolvePath(io, override);
+      sglangConfigDir = true;
       io.stderr(`moe: note: SGLANG_MOE_CONFIG_DIR is set: installing into ${into}/configs, which this SGLang reads instead of its package folder\n`);
     }
   }
@@ -363,6 +365,7 @@ async function runInstall(sources: string[], opts: InstallCliOptions, io: CliIo)
     into,
     tritonVersion: tritonOption(opts.triton),
     runningTriton: running,
+    sglangConfigDir,
     dryRun: opts.dryRun === true,
     force: opts.force === true,
   });
@@ -460,7 +463,7 @@ export const configsCommand: CommandModule = (program: Command, io: CliIo) => {
     .command('lookup')
     .description('which file and entry an engine loads for each batch size, or the default config it falls back to')
     .option('--engine <engine>', 'sglang | vllm')
-    .option('--dir <tree>', 'SGLang: the folder holding configs/triton_X_Y_Z/ (SGLANG_MOE_CONFIG_DIR), one holding triton_* folders, or an sglang package; vLLM: the config folder')
+    .option('--dir <tree>', 'SGLang: the folder holding configs/triton_X_Y_Z/ (SGLANG_MOE_CONFIG_DIR), the configs folder itself (holding triton_* folders, or named configs), or an sglang package; vLLM: the config folder')
     .option('--python <interpreter>', 'read the engine installed for this Python instead of --dir (also gives the Triton version)')
     .option('--model <model>', 'a config.json, model folder or Hugging Face id (with --tp)')
     .option('--tp <n>', 'tensor-parallel size (with --model)')
