@@ -19,3 +19,4 @@ export * from './errors/invalid-table-error';
 export * from './errors/invalid-search-option-error';
 export * from './strategy-by-name';
 export * from './simulate-options';
+export * from './seed';

@@ -1,6 +1,7 @@
 import { InvalidSearchOptionError } from './errors/invalid-search-option-error';
 import { RandomSource } from './random-source';
 import { SearchSession } from './search-session';
+import { checkSeed } from './seed';
 import type { SearchInput, SearchResult, SearchStrategy } from './strategy';
 
 export interface RandomOptions {
@@ -9,7 +10,7 @@ export interface RandomOptions {
    * compile is skipped (compiled, but not measured) and does not count.
    */
   budget: number;
-  /** Seed of the draws (default 0); their stream is independent of a replay's noise of the same seed. */
+  /** Seed of the draws, 0 to MAX_SEED (default 0); their stream is independent of a replay's noise of the same seed. */
   seed?: number;
   /** Repeats per measurement (default 10). */
   repeats?: number;
@@ -23,11 +24,12 @@ export function randomStrategy(options: RandomOptions): SearchStrategy {
   if (!Number.isInteger(options.budget) || options.budget < 1) {
     throw new InvalidSearchOptionError(`--budget ${options.budget}: must be a positive integer (configs measured per batch size); pass e.g. --budget 100`);
   }
+  const seed = checkSeed(options.seed ?? 0);
   const repeats = options.repeats ?? 10;
   return {
     name: 'random',
     async search({ batchSizes, candidates, oracle }: SearchInput): Promise<SearchResult> {
-      const random = RandomSource.stream(options.seed ?? 0, DRAW_STREAM);
+      const random = RandomSource.stream(seed, DRAW_STREAM);
       const session = new SearchSession(oracle);
       const rows = [];
       for (const M of batchSizes) {

@@ -14,6 +14,11 @@ describe('parseSimulateOptions', () => {
     expect(parseSimulateOptions({ jitter: '20' }).jitterPercent).toBe(20);
   });
 
+  it('accepts seeds from 0 to 2^32 - 1 = 4294967295', () => {
+    expect(parseSimulateOptions({ seed: '4294967295' }).seed).toBe(4294967295);
+    expect(parseSimulateOptions({ seed: '0' }).seed).toBe(0);
+  });
+
   it('reads command-line strings', () => {
     expect(parseSimulateOptions({ strategy: 'random', budget: '50', jitter: '1.5', seed: '3' })).toEqual({
       strategy: 'random',
@@ -30,7 +35,11 @@ describe('parseSimulateOptions', () => {
     [{ jitter: 'lots' }, /--jitter "lots" is not valid: --jitter must be a number/],
     // Normal noise of 50% / sqrt(2 repeats) makes 1 + e negative in 2% of measurements (z < -2.8).
     [{ jitter: '50' }, /--jitter "50" is not valid: .*at most 20/],
-    [{ seed: '1.5' }, /--seed must be an integer/],
+    [{ seed: '1.5' }, /--seed "1.5" is not valid: --seed must be a whole number from 0 to 4294967295 \(2\^32 - 1\)/],
+    // Seeds are 32-bit: 2^32 would repeat seed 0, and 1e20 is not even an exact integer in JS.
+    [{ seed: '4294967296' }, /--seed "4294967296" is not valid: .*from 0 to 4294967295/],
+    [{ seed: '99999999999999999999' }, /--seed "99999999999999999999" is not valid: .*from 0 to 4294967295/],
+    [{ seed: '-1' }, /--seed "-1" is not valid: .*from 0 to 4294967295/],
   ])('rejects %j with the option and an example', (raw, pattern) => {
     try {
       parseSimulateOptions(raw);
@@ -61,5 +70,16 @@ describe('a --budget for auto', () => {
     const measured = score.rows.reduce((sum, r) => sum + r.measured, 0);
     expect(measured).toBeLessThanOrEqual(budget * t.rows.length);
     expect(score.rows.every((r) => r.measured >= 1)).toBe(true);
+  });
+});
+
+describe('seeds outside 0..2^32 - 1 in the library', () => {
+  it('are refused by the replay and by random draws (2^32 would repeat seed 0)', async () => {
+    const t = referenceTable();
+    await expect(simulate(t, strategyByName({ name: 'exhaustive', candidates: 1 }), { seed: 2 ** 32 })).rejects.toThrow(
+      /seed 4294967296: must be a whole number from 0 to 4294967295/,
+    );
+    expect(() => strategyByName({ name: 'random', candidates: 1000, budget: 1, seed: -1 })).toThrow(InvalidSearchOptionError);
+    expect(() => strategyByName({ name: 'random', candidates: 1000, budget: 1, seed: 2 ** 32 - 1 })).not.toThrow();
   });
 });

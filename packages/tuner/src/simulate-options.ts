@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { InvalidSearchOptionError } from './errors/invalid-search-option-error';
+import { isSeed, MAX_SEED } from './seed';
 import { MAX_JITTER_PERCENT } from './simulation-oracle';
 import { STRATEGY_NAMES, type StrategyName } from './strategy-by-name';
 
@@ -27,7 +28,9 @@ const schema = z.object({
         .max(MAX_JITTER_PERCENT, `--jitter must be at most ${MAX_JITTER_PERCENT} (percent; more Normal noise makes times negative)`),
     )
     .default(0),
-  seed: numberText('--seed').pipe(z.number().int('--seed must be an integer')).default(0),
+  seed: numberText('--seed')
+    .pipe(z.number().refine(isSeed, `--seed must be a whole number from 0 to ${MAX_SEED} (2^32 - 1)`))
+    .default(0),
 });
 
 /**

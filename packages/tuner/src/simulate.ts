@@ -7,7 +7,7 @@ import type { SearchResult, SearchStrategy } from './strategy';
 
 export interface SimulateOptions {
   jitterPercent?: number;
-  /** Seed of the measurement noise. */
+  /** Seed of the measurement noise: a whole number from 0 to MAX_SEED (2^32 - 1), default 0. */
   seed?: number;
   /** Batch sizes to search (default: every row of the table). */
   batchSizes?: readonly number[];

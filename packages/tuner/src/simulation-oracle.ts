@@ -3,6 +3,7 @@ import { configKey, type KernelConfig } from './kernel-config';
 import type { MeasuredRow, MeasuredTable } from './measured-table';
 import type { CompileOutcome, MeasureOutcome, Oracle } from './oracle';
 import { RandomSource } from './random-source';
+import { checkSeed } from './seed';
 import { launchesFor, TABLE_TIMING, type TimingProtocol } from './timing-protocol';
 
 /**
@@ -18,7 +19,7 @@ export interface SimulationOptions {
    * MAX_JITTER_PERCENT.
    */
   jitterPercent?: number;
-  /** Seed of the noise. */
+  /** Seed of the noise: a whole number from 0 to MAX_SEED (2^32 - 1), default 0. */
   seed?: number;
   timing?: TimingProtocol;
 }
@@ -72,7 +73,7 @@ export class SimulationOracle implements Oracle {
       );
     }
     this.jitter = jitter / 100;
-    this.random = new RandomSource(options.seed ?? 0);
+    this.random = new RandomSource(checkSeed(options.seed ?? 0));
     this.timing = options.timing ?? TABLE_TIMING;
     this.secondsPerCompile = table.compileSeconds / table.space.length;
   }

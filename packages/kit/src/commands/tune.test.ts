@@ -138,3 +138,24 @@ describe('moe tune --simulate', () => {
     expect(err).toMatch(/bad\.json: rows\[M=1\]\.us\.5 is not an index into "space"/);
   });
 });
+
+describe('moe tune: option values the user did not mean', () => {
+  it.each(['99999999999999999999', '4294967296', '-1'])('--seed %s is refused naming the range 0..4294967295, exit 2', async (seed) => {
+    const { code, out, err } = await run(['tune', '--simulate', TABLE, '--seed', seed, '--json']);
+    expect(code).toBe(EXIT.usage);
+    expect(out).toBe('');
+    expect(err).toBe(`moe: --seed "${seed}" is not valid: --seed must be a whole number from 0 to 4294967295 (2^32 - 1); pass e.g. --seed 0\n`);
+  });
+
+  it('--seed 4294967295 (2^32 - 1) is accepted', async () => {
+    const { code } = await run(['tune', '--simulate', TABLE, '--strategy', 'random', '--budget', '1', '--seed', '4294967295', '--json']);
+    expect(code).toBe(EXIT.ok);
+  });
+
+  it('--simulate --json says the table path is missing instead of reading a file named --json', async () => {
+    const { code, out, err } = await run(['tune', '--simulate', '--json']);
+    expect(code).toBe(EXIT.usage);
+    expect(out).toBe('');
+    expect(err).toBe('moe: --simulate --json: the table path is missing (--json is the next option); pass --simulate <table.json> before other options\n');
+  });
+});

@@ -58,6 +58,11 @@ async function runTune(options: TuneOptions, io: CliIo): Promise<void> {
       '--simulate is missing: tuning on a GPU is not available yet (it comes with @moe/native); pass --simulate <table.json> to replay a measured table',
     );
   }
+  if (options.simulate.startsWith('--')) {
+    throw new InvalidSearchOptionError(
+      `--simulate ${options.simulate}: the table path is missing (${options.simulate} is the next option); pass --simulate <table.json> before other options`,
+    );
+  }
   const cli = parseSimulateOptions({
     strategy: options.strategy,
     budget: options.budget,
@@ -118,7 +123,7 @@ export const tuneCommand: CommandModule = (program, io) => {
     .option('--strategy <name>', 'search strategy: auto, exhaustive or random (default auto)')
     .option('--budget <n>', 'configs measured per batch size (random: its sample; auto: on average)')
     .option('--jitter <percent>', 'measurement noise in percent (0 to 20), shrinking as 1/sqrt(repeats) (default 0)')
-    .option('--seed <n>', 'seed of the noise and of random draws (default 0)')
+    .option('--seed <n>', 'seed of the noise and of random draws: 0 to 4294967295 (default 0)')
     .option('--json', 'print JSON')
     .action(async (options: TuneOptions) => runTune(options, io));
 };
