@@ -9,7 +9,9 @@
 # Exits 0 when every check passes, 1 on the first failure (the failing check is printed). Not part
 # of `npm test`: it installs from the registry and takes a few minutes. Needs Node.js >= 20.19, npm,
 # and ../shared/reference next to the repository (the reference config trees and measured tables).
-# MOE_SMOKE_SKIP_BUILD=1 packs the dist/ folders as they are.
+# MOE_SMOKE_SKIP_BUILD=1 packs the dist/ folders as they are; MOE_SMOKE_NO_COMPILER=1 installs with
+# a C/C++ compiler that always fails, to check that the install succeeds and every command says why
+# the addon is missing.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -101,7 +103,14 @@ done
 step "install every tarball in a fresh consumer ($CONSUMER)"
 cd "$CONSUMER"
 run 0 "$WORK/init.log" npm init -y
-run 0 "$WORK/install.log" npm install --no-audit --no-fund "$PACKS"/*.tgz
+# --foreground-scripts: npm shows an install script's output only when it fails, and the addon's
+# build says why it did not build in a warning (exit 0).
+if [[ "${MOE_SMOKE_NO_COMPILER:-}" == 1 ]]; then
+  run 0 "$WORK/install.log" env CC=/bin/false CXX=/bin/false npm install --no-audit --no-fund --foreground-scripts "$PACKS"/*.tgz
+else
+  run 0 "$WORK/install.log" npm install --no-audit --no-fund --foreground-scripts "$PACKS"/*.tgz
+fi
+no_addon=
 addon="$CONSUMER/node_modules/@moe/native/build/Release/moe_native.node"
 if [[ -f "$addon" ]]; then
   ok "native addon built on install"
@@ -110,6 +119,7 @@ else
   grep -qF '@moe/native: warning: the addon was not built' "$WORK/install.log" ||
     fail "the native addon was not built on install and the install log does not say why (see $WORK/install.log)"
   ok "native addon not built; install says why: $(grep -F '@moe/native: warning' "$WORK/install.log" | head -1)"
+  no_addon=1
 fi
 for name in model-shapes config-store tuner bench native kit; do
   link="$CONSUMER/node_modules/@moe/$name"
@@ -147,11 +157,14 @@ console.log(`   ok: ${r.rows.length} batch sizes, ${r.compiled} configs compiled
 step "npx moe devices"
 run 0 "$WORK/devices.log" npx --no-install moe devices
 run 0 "$WORK/devices.json" npx --no-install moe devices --json
+if [[ -n "${no_addon:-}" ]]; then
+  expect_in "$WORK/devices.log" "native addon (moe_native.node) did not load" "npm rebuild @moe/native"
+fi
 node -e '
 const r = JSON.parse(require("node:fs").readFileSync(process.argv[1], "utf8"));
 if (!Array.isArray(r.devices)) throw new Error("no devices array");
 if (r.devices.length === 0 && !r.reason) throw new Error("no GPU and no reason given");
-console.log(`   ok: ${r.devices.length} GPU(s)${r.devices.length ? "" : `; reason: ${r.reason.slice(0, 100)}`}`);
+console.log(`   ok: ${r.devices.length} GPU(s)${r.devices.length ? "" : `; reason: ${r.reason.split("\n")[0].slice(0, 100)}`}`);
 ' "$WORK/devices.json" || fail "moe devices --json"
 
 step "@moe/native from ESM: kernels shipped, devices probed"
