@@ -65,41 +65,36 @@ Napi::Value Buffer::Upload(const Napi::CallbackInfo& info) {
 namespace {
 class DownloadWorker : public DriverWorker {
  public:
-  DownloadWorker(Napi::Env env, StatePtr st, Buffer* buffer, Napi::Object owner, CUdeviceptr src,
-                 std::size_t bytes)
-      : DriverWorker(env, std::move(st)), src_(src), bytes_(bytes) {
-    Use(buffer, owner);  // a free() meanwhile waits for the copy
-    out_ = Napi::Persistent(Napi::ArrayBuffer::New(env, bytes));
-    data_ = out_.Value().Data();
-  }
+  // Copies into `out`, which the caller allocated (in JS, where a failed allocation is a
+  // catchable RangeError; napi's ArrayBuffer::New aborts the process instead).
+  DownloadWorker(Napi::Env env, StatePtr st, CUdeviceptr src, Napi::Uint8Array out)
+      : DriverWorker(env, std::move(st)), src_(src), bytes_(out.ByteLength()), data_(out.Data()),
+        out_(Napi::Persistent(out)) {}
 
  protected:
   void Run() override {
     if (bytes_ == 0) return;
     Try(st_->drv->memcpyDtoH.name, st_->drv->memcpyDtoH.fn(data_, src_, bytes_));
   }
-  Napi::Value Result(Napi::Env) override {
-    return Napi::Uint8Array::New(Env(), bytes_, out_.Value(), 0);
-  }
+  Napi::Value Result(Napi::Env) override { return out_.Value(); }
 
  private:
   CUdeviceptr src_;
   std::size_t bytes_;
-  void* data_ = nullptr;
-  Napi::Reference<Napi::ArrayBuffer> out_;
+  void* data_;
+  Napi::Reference<Napi::Uint8Array> out_;
 };
 }  // namespace
 
-// download(offsetBytes: number, bytes: number): Promise<Uint8Array>
+// download(offsetBytes: number, out: Uint8Array): Promise<Uint8Array> (out, filled) — out's length
+// within the buffer checked in TS
 Napi::Value Buffer::Download(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Usable(env);
   auto offset = static_cast<std::size_t>(info[0].As<Napi::Number>().Int64Value());
-  auto bytes = static_cast<std::size_t>(info[1].As<Napi::Number>().Int64Value());
-  auto* w = new DownloadWorker(env, st_, this, info.This().As<Napi::Object>(), ptr_ + offset, bytes);
-  Napi::Promise p = w->Promise();
-  w->Queue();
-  return p;
+  auto* w = new DownloadWorker(env, st_, ptr_ + offset, info[1].As<Napi::Uint8Array>());
+  w->Use(this, info.This().As<Napi::Object>());  // a free() meanwhile waits for the copy
+  return w->Start();
 }
 
 // fill(value: number, elementBytes: 1 | 2 | 4) over the whole buffer

@@ -122,9 +122,7 @@ Napi::Value Context::Synchronize(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   EnsureUsable(env, st_.get());
   auto* w = new CtxSyncWorker(env, st_);
-  Napi::Promise p = w->Promise();
-  w->Queue();
-  return p;
+  return w->Start();
 }
 
 Napi::Value Context::Close(const Napi::CallbackInfo& info) {

@@ -62,9 +62,7 @@ Napi::Value Event::Synchronize(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Usable(env);
   auto* w = new EventSyncWorker(env, st_, this, e_, info.This().As<Napi::Object>());
-  Napi::Promise p = w->Promise();
-  w->Queue();
-  return p;
+  return w->Start();
 }
 
 Napi::Value Event::Query(const Napi::CallbackInfo& info) {

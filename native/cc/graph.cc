@@ -142,9 +142,7 @@ Napi::Value Graph::ReplayTimes(const Napi::CallbackInfo& info) {
   w->Use(this, info.This().As<Napi::Object>());
   if (stream != nullptr) w->Use(stream, info[0].As<Napi::Object>());
   if (flush != nullptr) w->Use(flush, info[3].As<Napi::Object>());
-  Napi::Promise p = w->Promise();
-  w->Queue();
-  return p;
+  return w->Start();
 }
 
 Napi::Value Graph::Destroy(const Napi::CallbackInfo& info) {

@@ -65,8 +65,16 @@ void EnsureUsable(Napi::Env env, ContextState* st) {
 }
 
 DriverWorker::DriverWorker(Napi::Env env, StatePtr st)
-    : Napi::AsyncWorker(env), st_(std::move(st)), deferred_(Napi::Promise::Deferred::New(env)) {
-  ++st_->inflight;  // a close() meanwhile waits for this worker before releasing the context
+    : Napi::AsyncWorker(env), st_(std::move(st)), deferred_(Napi::Promise::Deferred::New(env)) {}
+
+Napi::Promise DriverWorker::Start() {
+  Napi::Promise promise = deferred_.Promise();
+  Queue();
+  // Settle() runs on this (the JS) thread after the current call returns, so the counts are
+  // taken before it can give them back. A close() or free() meanwhile waits for this worker.
+  ++st_->inflight;
+  for (auto& used : used_) used.first->Pin();
+  return promise;
 }
 
 bool DriverWorker::Try(const char* call, CUresult status) {
@@ -78,7 +86,6 @@ bool DriverWorker::Try(const char* call, CUresult status) {
 }
 
 void DriverWorker::Use(InFlight* resource, Napi::Object owner) {
-  resource->Pin();
   used_.emplace_back(resource, Napi::Persistent(owner));
 }
 

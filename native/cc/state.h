@@ -90,13 +90,17 @@ void EnsureUsable(Napi::Env env, ContextState* st);
 class DriverWorker : public Napi::AsyncWorker {
  public:
   DriverWorker(Napi::Env env, StatePtr st);
-  Napi::Promise Promise() { return deferred_.Promise(); }
+  // Queues the worker, then takes the in-flight counts (the context's and those of the resources
+  // given to Use()), which Settle() gives back: a worker that throws while being built, before
+  // Start(), holds none. Returns the promise the worker settles.
+  Napi::Promise Start();
+  // Keeps a resource the worker uses (and its JS object) alive and unreleased until it settles,
+  // from Start() on.
+  void Use(InFlight* resource, Napi::Object owner);
 
  protected:
   // In Run(): `if (!Try(st_->drv->x.name, st_->drv->x.fn(...))) return;`
   bool Try(const char* call, CUresult status);
-  // Keeps a resource the worker uses (and its JS object) alive and unreleased until it settles.
-  void Use(InFlight* resource, Napi::Object owner);
   virtual void Run() = 0;
   virtual Napi::Value Result(Napi::Env env) { return env.Undefined(); }
   StatePtr st_;

@@ -67,9 +67,7 @@ Napi::Value Stream::Synchronize(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Usable(env);
   auto* w = new StreamSyncWorker(env, st_, this, info.This().As<Napi::Object>());
-  Napi::Promise p = w->Promise();
-  w->Queue();
-  return p;
+  return w->Start();
 }
 
 Napi::Value Stream::BeginCapture(const Napi::CallbackInfo& info) {

@@ -8,7 +8,7 @@ import { type AddonLoadAttempt, NativeAddonUnavailableError } from './errors/nat
 import type { Backend, BackendProbe, DeviceInfo, FunctionAttributes } from './types';
 
 /** The addon's ABI between C++ and this file; bumped when either side changes shape. */
-export const ADDON_ABI_VERSION = 2;
+export const ADDON_ABI_VERSION = 3;
 
 export interface NativeProbe {
   backends: BackendProbe[];
@@ -20,7 +20,8 @@ export interface NativeBuffer {
   readonly bytes: number;
   readonly freed: boolean;
   upload(data: Uint8Array, offsetBytes: number): void;
-  download(offsetBytes: number, bytes: number): Promise<Uint8Array>;
+  /** Fills `out` with the out.byteLength bytes at offsetBytes and resolves to it. */
+  download(offsetBytes: number, out: Uint8Array): Promise<Uint8Array>;
   fill(value: number, elementBytes: number): void;
   copyFrom(src: NativeBuffer, srcOffsetBytes: number, dstOffsetBytes: number, bytes: number): void;
   free(): void;

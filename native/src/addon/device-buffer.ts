@@ -60,7 +60,19 @@ export class DeviceBufferImpl implements DeviceBuffer {
     try {
       const [off, len] = this.range(op, range.offsetBytes ?? 0, range.bytes, this.bytes);
       this.live(op);
-      return nativeCallAsync(op, () => this.native.download(off, len));
+      // Allocated here: a host array too large for this process is a RangeError to report, where
+      // the addon allocating it would abort the process.
+      let out: Uint8Array;
+      try {
+        out = new Uint8Array(len);
+      } catch (err) {
+        throw new NativeArgumentError(
+          `${op}(range)`,
+          `${len} bytes cannot be allocated on the host (${(err as Error).message})`,
+          'download a smaller range at a time',
+        );
+      }
+      return nativeCallAsync(op, () => this.native.download(off, out));
     } catch (err) {
       return Promise.reject(err);
     }

@@ -33,8 +33,13 @@ afterAll(() => {
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-function run(scenario: string, env: Record<string, string> = {}): Json {
-  const stdout = execFileSync(process.execPath, [path.join(here, '__fixtures__', 'fake-driver-run.mjs'), scenario], {
+function run(scenario: string, env: Record<string, string> = {}, options: { maxVirtualKiB?: number } = {}): Json {
+  const script = path.join(here, '__fixtures__', 'fake-driver-run.mjs');
+  // With maxVirtualKiB, the child runs under `ulimit -v`, so that large host allocations fail.
+  const [file, args] = options.maxVirtualKiB
+    ? ['/bin/sh', ['-c', 'ulimit -v "$1" && shift && exec "$@"', 'sh', String(options.maxVirtualKiB), process.execPath, script, scenario]]
+    : [process.execPath, [script, scenario]];
+  const stdout = execFileSync(file, args, {
     encoding: 'utf8',
     env: {
       PATH: process.env.PATH ?? '',
@@ -207,6 +212,25 @@ describe('releasing a resource that a worker thread still uses', () => {
     expect(r.downloadAcrossClose).toEqual(new Array(16).fill(9));
     expect(r.closeTwice).toBeNull();
     expect(r.closed).toBe(true);
+  });
+});
+
+describe('a download whose host array cannot be allocated', () => {
+  it('fails without holding back the buffer\'s free or the context\'s close', () => {
+    const retained = path.join(dir, 'retained-download-alloc-fails');
+    // 8 GiB of address space for the child; the buffer is 16 GiB (the fake backs it with nothing).
+    const r = run('download-alloc-fails', { FAKE_CUDA_HUGE_ALLOC: '1', FAKE_CUDA_RETAINED_FILE: retained }, { maxVirtualKiB: 8 * 2 ** 20 });
+    expect(r.heldBeforeDownload).toBe(16 * 2 ** 30);
+    // (the addon allocating the array aborted the whole process: FATAL ERROR ... ArrayBuffer::New)
+    expect(r.download).toMatchObject({
+      class: 'NativeArgumentError',
+      code: 'MOE_NATIVE_INVALID_ARGUMENT',
+      message: expect.stringMatching(/^DeviceBuffer\.download\(range\): 17179869184 bytes cannot be allocated on the host \(.+\); download a smaller range at a time$/),
+    });
+    // free() gives the memory back at once (no worker is left holding the buffer) ...
+    expect(r.heldAfterFree).toBe(0);
+    // ... and close() releases the primary context at once (no worker left to wait for).
+    expect(r.retainedAfterClose).toBe(0);
   });
 });
 

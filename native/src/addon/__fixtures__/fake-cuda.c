@@ -10,7 +10,10 @@
  * Like a real driver, it rejects handles that were freed or destroyed (CUDA_ERROR_INVALID_VALUE /
  * CUDA_ERROR_INVALID_HANDLE) instead of touching them; FAKE_CUDA_WORKER_DELAY_MS=<ms> makes the calls
  * the addon runs on worker threads (download, synchronisations, graph launch) wait first, so that
- * the JS thread can free what they use meanwhile. cuMemGetInfo's free bytes count live allocations. */
+ * the JS thread can free what they use meanwhile. cuMemGetInfo's free bytes count live allocations.
+ * FAKE_CUDA_HUGE_ALLOC=1: an allocation over 4 GiB gets an address with no memory behind it (for
+ * tests whose host side fails before any copy). FAKE_CUDA_RETAINED_FILE=<path>: the number of
+ * primary contexts retained and not released is written there after each retain and release. */
 #define _GNU_SOURCE
 #include <stdint.h>
 #include <stdio.h>
@@ -133,8 +136,17 @@ static CUresult cuDeviceGetAttribute(int* v, int a, int d) {
 static CUresult cuDeviceTotalMem(size_t* b, int d) { *b = 85899345920ull; return 0; }
 static CUresult cuDeviceGetPCIBusId(char* s, int len, int d) { snprintf(s, len, "0000:%02X:00.0", 0x3b + d); return 0; }
 static int ctx_token;
-static CUresult cuDevicePrimaryCtxRetain(void** c, int d) { *c = &ctx_token; return 0; }
-static CUresult cuDevicePrimaryCtxRelease(int d) { return 0; }
+static int ctx_retained = 0;
+static void note_retained(void) {
+  const char* path = getenv("FAKE_CUDA_RETAINED_FILE");
+  if (!path) return;
+  FILE* f = fopen(path, "w");
+  if (!f) return;
+  fprintf(f, "%d\n", ctx_retained);
+  fclose(f);
+}
+static CUresult cuDevicePrimaryCtxRetain(void** c, int d) { *c = &ctx_token; ++ctx_retained; note_retained(); return 0; }
+static CUresult cuDevicePrimaryCtxRelease(int d) { --ctx_retained; note_retained(); return 0; }
 static CUresult cuCtxSetCurrent(void* c) { return 0; }
 static CUresult cuCtxSynchronize(void) { return sticky; }
 static CUresult cuMemGetInfo(size_t* f, size_t* t) {
@@ -144,8 +156,14 @@ static CUresult cuMemGetInfo(size_t* f, size_t* t) {
   *t = 85899345920ull;
   return 0;
 }
+static char huge_token[256] __attribute__((aligned(256)));
 static CUresult cuMemAlloc(u64* p, size_t n) {
   if (sticky) return sticky;
+  if (n > (1ull << 32) && getenv("FAKE_CUDA_HUGE_ALLOC")) {
+    *p = (u64)(uintptr_t)huge_token;
+    track(huge_token, n);
+    return 0;
+  }
   if (n > (1ull << 32)) return 2; /* out of memory */
   void* m = NULL;
   if (posix_memalign(&m, 256, n)) return 2;
@@ -155,7 +173,7 @@ static CUresult cuMemAlloc(u64* p, size_t n) {
 }
 static CUresult cuMemFree(u64 p) {
   if (!untrack((void*)(uintptr_t)p)) return INVALID_VALUE;
-  free((void*)(uintptr_t)p);
+  if ((void*)(uintptr_t)p != (void*)huge_token) free((void*)(uintptr_t)p);
   return 0;
 }
 static CUresult cuMemcpyHtoD(u64 d, const void* s, size_t n) { if (sticky) return sticky; memcpy((void*)(uintptr_t)d, s, n); return 0; }

@@ -174,6 +174,23 @@ if (scenario === 'release-in-flight') {
   out.closeTwice = await attempt(() => ctx.close());
   out.closed = ctx.closed;
 }
+if (scenario === 'download-alloc-fails') {
+  // A download whose host array cannot be allocated (the child runs under ulimit -v, the fake
+  // hands out 16 GiB of "device" memory with nothing behind it): it must fail as an error, not
+  // abort the process, and leave no in-flight count behind that holds back the buffer's free or
+  // the context's close.
+  const { readFileSync } = await import('node:fs');
+  const ctx = m.openContext(0);
+  const freeBytes = () => ctx.memoryInfo().freeBytes;
+  const before = freeBytes();
+  const buf = ctx.alloc(16 * 2 ** 30);
+  out.heldBeforeDownload = before - freeBytes();
+  out.download = await attempt(() => buf.download());
+  buf.free();
+  out.heldAfterFree = before - freeBytes();
+  ctx.close();
+  out.retainedAfterClose = Number(readFileSync(process.env.FAKE_CUDA_RETAINED_FILE, 'utf8'));
+}
 if (scenario === 'concurrent-replays') {
   // Two timed replays asked for at once: one graph of 1 kernel, one of 3 (10 us each on the
   // fake clock). Each must time only its own launches.
