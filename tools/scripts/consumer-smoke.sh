@@ -82,6 +82,14 @@ if (manifest.name === '@moe/native') {
   const kernels = path.join(pkgDir, 'python', 'moe_kit_kernels');
   for (const f of fs.readdirSync(kernels)) if (f.endsWith('.py')) need.push(`python/moe_kit_kernels/${f}`);
 }
+// Files the README links to inside the package must ship with it (links that leave the package
+// resolve against the repository on the registry's page).
+const readme = fs.readFileSync(path.join(pkgDir, 'README.md'), 'utf8');
+for (const [, target] of readme.matchAll(/\]\(([^)#\s]+)[^)]*\)/g)) {
+  if (/^[a-z]+:/i.test(target) || target.startsWith('../') || target.startsWith('/')) continue;
+  const rel = path.posix.normalize(target).replace(/\/$/, '');
+  if (!files.some((f) => f === rel || f.startsWith(`${rel}/`))) need.push(rel);
+}
 for (const f of need) if (!files.includes(f)) problems.push(`missing ${f}`);
 const banned = [/(^|\/)__fixtures__\//, /(^|\/)__pycache__\//, /\.test\.[cm]?[jt]s(\.map)?$/, /(^|\/)test-gpu\//,
   /^src\//, /(^|\/)tests?\//, /\.tsbuildinfo$/, /^build\//, /^node_modules\//, /\.(o|node|so)$/];
