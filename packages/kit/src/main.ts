@@ -7,7 +7,7 @@ import { VERSION } from './version';
 /** Builds the `moe` program. Commands write through `io`, so tests run them in-process. */
 export function buildProgram(io: CliIo): Command {
   const program = new Command('moe')
-    .description('MoE Kit: fused-MoE kernel shapes, config files, tuning and benchmarks')
+    .description('MoE Kit: fused-MoE kernel shapes, config files, GPUs and tuning')
     .version(VERSION, '-V, --version')
     .option('--debug', 'print stack traces of errors')
     .showHelpAfterError('(run with --help for usage)')
