@@ -77,7 +77,8 @@ Napi::Value Function::Launch(const Napi::CallbackInfo& info) {
   Usable(env);
   unsigned dims[7];
   for (int i = 0; i < 7; ++i) dims[i] = info[i].As<Napi::Number>().Uint32Value();
-  CUstream stream = StreamArg(env, info[7]);
+  Stream* so = StreamObject(env, info[7]);
+  CUstream stream = so == nullptr ? nullptr : so->handle();
   auto params = info[8].As<Napi::Uint8Array>();
   std::size_t n = params.ByteLength() / 8;
   std::vector<std::uint64_t> slots(n);
@@ -86,6 +87,7 @@ Napi::Value Function::Launch(const Napi::CallbackInfo& info) {
   for (std::size_t i = 0; i < n; ++i) args[i] = &slots[i];
   CU_TRY(env, st_.get(), launchKernel, fn_, dims[0], dims[1], dims[2], dims[3], dims[4], dims[5],
          dims[6], stream, n > 0 ? args.data() : nullptr, nullptr);
+  if (so != nullptr) so->Launched(module_);
   return env.Undefined();
 }
 

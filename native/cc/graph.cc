@@ -24,6 +24,7 @@ Graph::~Graph() {
 
 void Graph::ReleaseDeferred() {
   if (!st_->closed && !st_->dead && st_->MakeCurrent() == kSuccess) Release();
+  DropModules();
 }
 
 void Graph::Release() {
@@ -31,10 +32,18 @@ void Graph::Release() {
   st_->drv->graphDestroy.fn(graph_);
 }
 
-void Graph::Set(StatePtr st, CUgraph graph, CUgraphExec exec) {
+// The graph no longer runs: its modules may be unloaded.
+void Graph::DropModules() {
+  for (auto& m : modules_) --m->graphs;
+  modules_.clear();
+}
+
+void Graph::Set(StatePtr st, CUgraph graph, CUgraphExec exec, ModuleList modules) {
   st_ = std::move(st);
   graph_ = graph;
   exec_ = exec;
+  modules_ = std::move(modules);
+  for (auto& m : modules_) ++m->graphs;
 }
 
 void Graph::Usable(Napi::Env env) {
@@ -149,8 +158,12 @@ Napi::Value Graph::Destroy(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (destroyed_ || !st_) return env.Undefined();
   destroyed_ = true;
-  if (st_->closed || st_->dead) return env.Undefined();
+  if (st_->closed || st_->dead) {
+    DropModules();
+    return env.Undefined();
+  }
   if (!CanReleaseNow()) return env.Undefined();  // destroyed when its replays settle
+  DropModules();
   CU_TRY(env, st_.get(), ctxSetCurrent, st_->ctx);
   Release();
   return env.Undefined();

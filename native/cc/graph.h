@@ -3,6 +3,7 @@
 
 #include <napi.h>
 
+#include "module.h"
 #include "state.h"
 
 namespace moe {
@@ -12,7 +13,8 @@ class Graph : public Napi::ObjectWrap<Graph>, public InFlight {
   static Napi::Function Init(Napi::Env env);
   explicit Graph(const Napi::CallbackInfo& info);
   ~Graph() override;
-  void Set(StatePtr st, CUgraph graph, CUgraphExec exec);
+  // modules: those whose kernels the graph launches; each counts it until it is released.
+  void Set(StatePtr st, CUgraph graph, CUgraphExec exec, ModuleList modules);
 
  private:
   void Usable(Napi::Env env);
@@ -21,11 +23,13 @@ class Graph : public Napi::ObjectWrap<Graph>, public InFlight {
   Napi::Value Destroy(const Napi::CallbackInfo& info);
   void Release();
   void ReleaseDeferred() override;
+  void DropModules();
 
   StatePtr st_;
   CUgraph graph_ = nullptr;
   CUgraphExec exec_ = nullptr;
   bool destroyed_ = false;
+  ModuleList modules_;
 };
 
 }  // namespace moe

@@ -1,5 +1,7 @@
 #include "module.h"
 
+#include <string>
+
 #include "addon.h"
 #include "function.h"
 
@@ -43,8 +45,17 @@ Napi::Value Module::GetFunction(const Napi::CallbackInfo& info) {
 Napi::Value Module::Unload(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (!handle_ || handle_->unloaded) return env.Undefined();
+  if (st_->closed || st_->dead) {  // the context took the module (and its graphs) with it
+    handle_->unloaded = true;
+    return env.Undefined();
+  }
+  if (handle_->graphs > 0) {
+    throw CodedError(env, "MOE_MODULE_IN_USE",
+                     std::to_string(handle_->graphs) +
+                         " graph(s) captured from its kernels are still alive and would run unloaded code; "
+                         "destroy() those graphs first, then unload()");
+  }
   handle_->unloaded = true;
-  if (st_->closed || st_->dead) return env.Undefined();
   CU_TRY(env, st_.get(), ctxSetCurrent, st_->ctx);
   CU_TRY(env, st_.get(), moduleUnload, handle_->mod);
   return env.Undefined();

@@ -3,15 +3,21 @@
 
 #include <napi.h>
 
+#include <memory>
+#include <vector>
+
 #include "state.h"
 
 namespace moe {
 
 // Shared by a module and its functions: a function of an unloaded module must not launch.
+// Graphs captured from its kernels run its code: unload() refuses while one of them is alive.
 struct ModuleHandle {
   CUmodule mod = nullptr;
   bool unloaded = false;
+  int graphs = 0;  // live (not yet released) graphs holding a launch of its kernels; JS thread only
 };
+using ModuleList = std::vector<std::shared_ptr<ModuleHandle>>;
 
 class Module : public Napi::ObjectWrap<Module> {
  public:

@@ -74,7 +74,17 @@ Napi::Value Stream::BeginCapture(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Usable(env);
   CU_TRY(env, st_.get(), streamBeginCapture, s_, kCaptureModeThreadLocal);
+  capturing_ = true;
+  captured_.clear();
   return env.Undefined();
+}
+
+void Stream::Launched(const std::shared_ptr<ModuleHandle>& module) {
+  if (!capturing_) return;
+  for (const auto& m : captured_) {
+    if (m == module) return;
+  }
+  captured_.push_back(module);
 }
 
 // endCapture(): Graph — ends the capture and instantiates the captured graph.
@@ -82,6 +92,9 @@ Napi::Value Stream::EndCapture(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Usable(env);
   CUgraph graph = nullptr;
+  ModuleList modules = std::move(captured_);
+  captured_.clear();
+  capturing_ = false;
   CU_TRY(env, st_.get(), streamEndCapture, s_, &graph);
   CUgraphExec exec = nullptr;
   CUresult r = st_->drv->graphInstantiate.fn(&exec, graph, 0);
@@ -90,7 +103,7 @@ Napi::Value Stream::EndCapture(const Napi::CallbackInfo& info) {
     throw DriverError(env, st_.get(), st_->drv->graphInstantiate.name, r);
   }
   Napi::Object obj = NewInstance(env, &AddonData::graph);
-  Graph::Unwrap(obj)->Set(st_, graph, exec);
+  Graph::Unwrap(obj)->Set(st_, graph, exec, std::move(modules));
   return obj;
 }
 

@@ -4,6 +4,7 @@
 
 #include <napi.h>
 
+#include "module.h"
 #include "state.h"
 
 namespace moe {
@@ -15,6 +16,8 @@ class Stream : public Napi::ObjectWrap<Stream>, public InFlight {
   ~Stream() override;
   void Set(StatePtr st, CUstream s);
   CUstream handle() const { return s_; }
+  // A launch of one of `module`'s kernels onto this stream: while capturing, the graph keeps it.
+  void Launched(const std::shared_ptr<ModuleHandle>& module);
 
  private:
   void Usable(Napi::Env env);
@@ -28,6 +31,8 @@ class Stream : public Napi::ObjectWrap<Stream>, public InFlight {
   StatePtr st_;
   CUstream s_ = nullptr;
   bool destroyed_ = false;
+  bool capturing_ = false;
+  ModuleList captured_;  // modules whose kernels the capture in progress launched
 };
 
 // A stream argument: null/undefined is the legacy default stream.

@@ -234,6 +234,32 @@ describe('a download whose host array cannot be allocated', () => {
   });
 });
 
+describe('Module.unload() with graphs captured from its kernels', () => {
+  it('is refused with ModuleInUseError until the last of those graphs is destroyed and done replaying', () => {
+    const r = run('unload-with-graphs', { FAKE_CUDA_WORKER_DELAY_MS: '50' });
+    const inUse = (n: number) => ({
+      class: 'ModuleInUseError',
+      code: 'MOE_MODULE_IN_USE',
+      message: `Module.unload: ${n} graph(s) captured from the module's kernels are still alive and would run unloaded code; destroy() those graphs first, then unload()`,
+    });
+    expect(r.abandoned).toMatchObject({ message: 'recording failed' });
+    expect(r.withTwo).toMatchObject(inUse(2));
+    expect(r.unloadedAfterRefusal).toBeNull(); // a refused unload leaves the module usable
+    expect(r.withOne).toMatchObject(inUse(1));
+    expect(r.graphStillRuns).toBeNull();
+    // destroy() during a replay: the graph is released when the replay settles, and only then
+    expect(r.whileReplaying).toMatchObject(inUse(1));
+    expect(r.replay).toBeNull();
+    expect(r.afterReplay).toBeNull();
+    expect(r.unloadedFunction).toMatchObject({ class: 'ResourceReleasedError', code: 'MOE_RESOURCE_RELEASED' });
+    // g2 also launched the other module's kernel: destroyed, so it unloads at once
+    expect(r.otherUnload).toBeNull();
+    // g2.launch() adds 2, the plain launch 1, the replay 2
+    expect(r.counter).toBe('5');
+    expect(r.unloadAfterClose).toBeNull();
+  });
+});
+
 describe('timed replays asked for at once', () => {
   it('run one after another, so each times only its own launches', () => {
     const r = run('concurrent-replays', { FAKE_CUDA_WORKER_DELAY_MS: '20' });

@@ -29,4 +29,5 @@ export { DriverError, type DriverFailure } from './errors/driver-error';
 export { ContextDeadError } from './errors/context-dead-error';
 export { ContextClosedError } from './errors/context-closed-error';
 export { ResourceReleasedError } from './errors/resource-released-error';
+export { ModuleInUseError } from './errors/module-in-use-error';
 export { DeviceNotFoundError } from './errors/device-not-found-error';

@@ -72,7 +72,8 @@ export class ModuleImpl implements Module {
   }
 
   unload(): void {
-    this.unloaded = true;
+    // Refused (ModuleInUseError) while graphs captured from its kernels are alive.
     nativeCall('Module.unload', () => this.native.unload());
+    this.unloaded = true;
   }
 }

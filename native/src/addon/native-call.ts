@@ -2,6 +2,7 @@
 import { ContextClosedError } from './errors/context-closed-error';
 import { ContextDeadError } from './errors/context-dead-error';
 import { DriverError, type DriverFailure } from './errors/driver-error';
+import { ModuleInUseError } from './errors/module-in-use-error';
 import { ResourceReleasedError } from './errors/resource-released-error';
 
 function resourceOf(message: string): string {
@@ -22,6 +23,8 @@ export function typedNativeError(err: unknown, operation: string): unknown {
       return new ContextClosedError(operation);
     case 'MOE_RESOURCE_RELEASED':
       return new ResourceReleasedError(operation, resourceOf(err.message));
+    case 'MOE_MODULE_IN_USE':
+      return new ModuleInUseError(operation, Number(/^(\d+)/.exec(err.message)?.[1] ?? 0));
     default:
       return err;
   }

@@ -157,7 +157,11 @@ export interface KernelFunction {
 
 export interface Module {
   getFunction(name: string): KernelFunction;
-  /** Unloads the image. Destroy the graphs captured from its kernels first: they still run its code. */
+  /**
+   * Unloads the image. Refused with ModuleInUseError (MOE_MODULE_IN_USE) while a graph captured
+   * from its kernels is alive (not destroyed, or destroyed but still replaying): destroy those
+   * graphs first. Idempotent once unloaded.
+   */
   unload(): void;
 }
 

@@ -191,6 +191,50 @@ if (scenario === 'download-alloc-fails') {
   ctx.close();
   out.retainedAfterClose = Number(readFileSync(process.env.FAKE_CUDA_RETAINED_FILE, 'utf8'));
 }
+if (scenario === 'unload-with-graphs') {
+  // Module.unload() while graphs captured from its kernels are alive: refused until the last is
+  // destroyed (a replay in flight keeps its graph until it settles); graphs of another module
+  // and a capture abandoned mid-way do not count.
+  const ctx = m.openContext(0);
+  const mod = ctx.loadModule(Buffer.from('FAKECUBIN image'));
+  const other = ctx.loadModule(Buffer.from('FAKECUBIN image'));
+  const add1 = mod.getFunction('add1');
+  const otherAdd1 = other.getFunction('add1');
+  const counter = ctx.alloc(8);
+  counter.fill(0);
+  const launch = (fn) => (stream) => ctx.launch(fn, { grid: 1, block: 1, stream, params: [{ type: 'ptr', value: counter }] });
+  const g1 = ctx.captureGraph(launch(add1));
+  const g2 = ctx.captureGraph((s) => {
+    launch(add1)(s);
+    launch(otherAdd1)(s);
+  });
+  out.abandoned = await attempt(() =>
+    ctx.captureGraph((s) => {
+      launch(add1)(s);
+      throw new Error('recording failed');
+    }),
+  );
+  out.withTwo = await attempt(() => mod.unload());
+  out.unloadedAfterRefusal = await attempt(() => mod.getFunction('add1'));
+  g1.destroy();
+  out.withOne = await attempt(() => mod.unload());
+  out.graphStillRuns = await attempt(() => g2.launch());
+  // a plain launch of the module's kernel (no capture) does not hold it
+  ctx.launch(add1, { grid: 1, block: 1, params: [{ type: 'ptr', value: counter }] });
+  const replay = ctx.replayTimes(g2, { warmup: 0, repeats: 1 });
+  g2.destroy();
+  out.whileReplaying = await attempt(() => mod.unload());
+  out.replay = await attempt(() => replay);
+  out.afterReplay = await attempt(() => mod.unload());
+  out.unloadedFunction = await attempt(() => ctx.launch(add1, { grid: 1, block: 1, params: [{ type: 'ptr', value: counter }] }));
+  out.otherUnload = await attempt(() => other.unload());
+  out.counter = u64s(await counter.download())[0];
+  // after close() the context took the module and its graphs: unload() is a no-op, not refused
+  const third = ctx.loadModule(Buffer.from('FAKECUBIN image'));
+  ctx.captureGraph(launch(third.getFunction('add1'))); // never destroyed
+  ctx.close();
+  out.unloadAfterClose = await attempt(() => third.unload());
+}
 if (scenario === 'concurrent-replays') {
   // Two timed replays asked for at once: one graph of 1 kernel, one of 3 (10 us each on the
   // fake clock). Each must time only its own launches.
