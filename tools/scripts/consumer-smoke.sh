@@ -129,10 +129,13 @@ else
   ok "native addon not built; install says why: $(grep -F '@moe/native: warning' "$WORK/install.log" | head -1)"
   no_addon=1
 fi
-for name in model-shapes config-store tuner bench native kit; do
-  link="$CONSUMER/node_modules/@moe/$name"
-  [[ -d "$link" && ! -L "$link" ]] || fail "@moe/$name is not installed from its tarball in node_modules"
-done
+node -e '
+const lock = require(process.argv[1]);
+const want = ["model-shapes", "config-store", "tuner", "bench", "native", "kit"];
+const bad = want.filter((n) => !String(lock.packages[`node_modules/@moe/${n}`]?.resolved ?? "").startsWith("file:"));
+const nested = Object.keys(lock.packages).filter((k) => /node_modules\/.+\/node_modules\/@moe\//.test(k));
+if (bad.length || nested.length) { console.error(`not from the tarballs: ${[...bad, ...nested].join(", ")}`); process.exit(1); }
+' "$CONSUMER/package-lock.json" || fail "every @moe/* package must resolve to its tarball, once (see package-lock.json)"
 ok "every @moe/* dependency resolved to its tarball"
 
 step "npx moe --help"
