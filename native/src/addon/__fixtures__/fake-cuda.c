@@ -11,7 +11,7 @@
  * CUDA_ERROR_INVALID_HANDLE) instead of touching them; FAKE_CUDA_WORKER_DELAY_MS=<ms> makes the calls
  * the addon runs on worker threads (download, synchronisations, graph launch) wait first, so that
  * the JS thread can free what they use meanwhile. cuMemGetInfo's free bytes count live allocations.
- * FAKE_CUDA_HUGE_ALLOC=1: an allocation over 4 GiB gets an address with no memory behind it (for
+ * FAKE_CUDA_HUGE_ALLOC=1: an allocation of 1 GiB or more gets an address with no memory behind it (for
  * tests whose host side fails before any copy). FAKE_CUDA_RETAINED_FILE=<path>: the number of
  * primary contexts retained and not released is written there after each retain and release. */
 #define _GNU_SOURCE
@@ -159,7 +159,7 @@ static CUresult cuMemGetInfo(size_t* f, size_t* t) {
 static char huge_token[256] __attribute__((aligned(256)));
 static CUresult cuMemAlloc(u64* p, size_t n) {
   if (sticky) return sticky;
-  if (n > (1ull << 32) && getenv("FAKE_CUDA_HUGE_ALLOC")) {
+  if (n >= (1ull << 30) && getenv("FAKE_CUDA_HUGE_ALLOC")) {
     *p = (u64)(uintptr_t)huge_token;
     track(huge_token, n);
     return 0;
