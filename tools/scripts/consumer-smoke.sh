@@ -192,6 +192,32 @@ repo_hash="$(cd "$ROOT/native" && node --input-type=module -e "import { kernelSo
 [[ "$(head -1 "$WORK/native.log")" == "$repo_hash" ]] || fail "the installed kernels differ from native/python/moe_kit_kernels (hash $(head -1 "$WORK/native.log") vs $repo_hash)"
 ok "installed kernels hash as the repository's; probeDevices works"
 
+step "README examples of @moe/kit (in-process) and @moe/tuner"
+cp "$REF/measured/engine-kernel-exhaustive-h200-lfm2-8b-a1b-tp1-up.json" table.json
+cat >kit-example.mjs <<'EOF'
+import { main, memoryIo } from '@moe/kit';
+
+const io = memoryIo();
+const code = await main(['shapes', 'mistralai/Mixtral-8x7B-v0.1', '--tp', '2', '--json'], io);
+const rows = JSON.parse(io.out); // [{ localExperts: 8, shardIntermediate: 7168, ... }]
+console.log(code, rows[0].localExperts, rows[0].shardIntermediate);
+EOF
+# Mixtral-8x7B: 8 experts, intermediate_size 14336, so 7168 per rank at TP2.
+run 0 "$WORK/kit-example.log" env HF_HUB_OFFLINE=1 node kit-example.mjs
+[[ "$(cat "$WORK/kit-example.log")" == "0 8 7168" ]] || fail "kit README example printed: $(cat "$WORK/kit-example.log")"
+cat >tuner-example.mjs <<'EOF'
+import { readFileSync } from 'node:fs';
+import { autoStrategy, parseMeasuredTable, simulate } from '@moe/tuner';
+
+const table = parseMeasuredTable(JSON.parse(readFileSync('table.json', 'utf8')), 'table.json');
+const { result, score } = await simulate(table, autoStrategy(), { jitterPercent: 1, seed: 0 });
+for (const row of result.rows) console.log(row.M, row.best?.config, row.best?.us);
+console.log(`measured ${(100 * score.measuredFraction).toFixed(1)}% of the pairs, compiled ${score.compiled} configs`);
+EOF
+run 0 "$WORK/tuner-example.log" node tuner-example.mjs
+expect_in "$WORK/tuner-example.log" "% of the pairs, compiled "
+ok "kit: $(cat "$WORK/kit-example.log"); tuner: $(tail -1 "$WORK/tuner-example.log")"
+
 # The README examples of the two packages that other tooling imports alone, each in its own
 # consumer with only its own tarball (no other @moe/* package present).
 step "@moe/model-shapes alone (its README example)"
