@@ -218,6 +218,19 @@ run 0 "$WORK/tuner-example.log" node tuner-example.mjs
 expect_in "$WORK/tuner-example.log" "% of the pairs, compiled "
 ok "kit: $(cat "$WORK/kit-example.log"); tuner: $(tail -1 "$WORK/tuner-example.log")"
 
+step "a config pack: moe configs pack -> npm pack -> npm install -> lookup --packs"
+mkdir -p pack-src/triton_3_5_1
+cp "$REF/sglang-configs/triton_3_5_1/E=20,N=1536,device_name=NVIDIA_H200.json" pack-src/triton_3_5_1/
+run 0 "$WORK/pack.log" npx --no-install moe configs pack pack-src --name h200 -o pack-out
+(cd pack-out && npm pack --pack-destination "$PACKS" >"$WORK/pack-npm.log" 2>&1) || fail "npm pack of the config pack (see $WORK/pack-npm.log)"
+run 0 "$WORK/pack-install.log" npm install --no-audit --no-fund "$PACKS"/moe-configs-h200-*.tgz
+for engine in sglang vllm; do
+  run 0 "$WORK/pack-lookup-$engine.log" npx --no-install moe configs lookup --engine "$engine" --packs --E 20 --N 1536 --device-name "NVIDIA H200" --triton 3.5.1 --m 1
+done
+expect_in "$WORK/pack-lookup-sglang.log" "loads     @moe/configs-h200/configs/triton_3_5_1/E=20,N=1536,device_name=NVIDIA_H200.json"
+expect_in "$WORK/pack-lookup-vllm.log" "loads     @moe/configs-h200/vllm/E=20,N=1536,device_name=NVIDIA_H200.json"
+ok "both engines' lookups find the installed pack's file"
+
 # The README examples of the two packages that other tooling imports alone, each in its own
 # consumer with only its own tarball (no other @moe/* package present).
 step "@moe/model-shapes alone (its README example)"
