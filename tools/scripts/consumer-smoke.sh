@@ -2,16 +2,21 @@
 # Consumer smoke test: builds the monorepo, packs every published package, installs the tarballs
 # in a fresh folder outside the repository (third-party dependencies come from the npm registry)
 # and uses them there the way a user would: the `moe` command, the native addon built on install,
-# and ESM imports of @moe/config-store and @moe/model-shapes, each installed alone.
+# a config pack installed with npm, the README examples of @moe/kit and @moe/tuner, and those of
+# @moe/config-store and @moe/model-shapes, each installed alone. Last, it clones the committed tree
+# next to the repository (the tests need ../shared) and checks the README's set-up there: `npm ci`,
+# then `npx moe`.
 #
 #   tools/scripts/consumer-smoke.sh [work-dir]     # default: a new folder under $TMPDIR
 #
 # Exits 0 when every check passes, 1 on the first failure (the failing check is printed). Not part
-# of `npm test`: it installs from the registry and takes a few minutes. Needs Node.js >= 20.19, npm,
-# and ../shared/reference next to the repository (the reference config trees and measured tables).
-# MOE_SMOKE_SKIP_BUILD=1 packs the dist/ folders as they are; MOE_SMOKE_NO_COMPILER=1 installs with
-# a C/C++ compiler that always fails, to check that the install succeeds and every command says why
-# the addon is missing.
+# of `npm test`: it installs from the registry and takes a minute or more. Needs Node.js >= 20.19,
+# npm, git, and ../shared/reference next to the repository (reference config trees and tables).
+# It packs the working tree (uncommitted changes included); the clone is of the last commit.
+#   MOE_SMOKE_SKIP_BUILD=1    pack the dist/ folders as they are
+#   MOE_SMOKE_NO_COMPILER=1   install with a C/C++ compiler that always fails: the install must
+#                             succeed and the commands must say why the addon is missing
+#   MOE_SMOKE_SKIP_CLONE=1    skip the fresh-clone check
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -288,5 +293,19 @@ expect_in "$WORK/cs-example.log" "1 file triton_3_1_0/E=8,N=7168,device_name=NVI
   "4096 file triton_3_1_0/E=8,N=7168,device_name=NVIDIA_H200.json 4096 "
 [[ -f "vllm-configs/E=8,N=7168,device_name=NVIDIA_H200.json" ]] || fail "install did not write vllm-configs/E=8,N=7168,device_name=NVIDIA_H200.json"
 ok "lookup falls back to triton_3_1_0; install wrote the vLLM file"
+
+# The README's set-up on a fresh clone of the committed tree: `npm ci`, then `npx moe` from the
+# root (npm links the bin before the root `prepare` builds dist/). MOE_SMOKE_SKIP_CLONE=1 skips it.
+if [[ "${MOE_SMOKE_SKIP_CLONE:-}" != 1 ]]; then
+  step "fresh clone: npm ci, then npx moe from the root"
+  clone="$(cd "$ROOT/.." && pwd)/.moe-smoke-clone.$$"
+  trap 'rm -rf "$clone"' EXIT
+  run 0 "$WORK/clone.log" git clone -q "$ROOT" "$clone"
+  (cd "$clone" && npm ci --no-audit --no-fund >"$WORK/clone-ci.log" 2>&1) || fail "npm ci in a fresh clone (see $WORK/clone-ci.log)"
+  (cd "$clone" && npx --no-install moe shapes LiquidAI/LFM2-8B-A1B --tp 1 --engine vllm --device-name "NVIDIA H200" >"$WORK/clone-moe.log" 2>&1) ||
+    fail "npx moe after npm ci in a fresh clone: $(tail -3 "$WORK/clone-moe.log")"
+  expect_in "$WORK/clone-moe.log" "E=32,N=1792,device_name=NVIDIA_H200.json"
+  ok "npx moe works right after npm ci (clone of $(git -C "$ROOT" rev-parse --short HEAD))"
+fi
 
 printf '\nconsumer-smoke: all checks passed (work folder %s)\n' "$WORK"
