@@ -4,8 +4,7 @@
 # and uses them there the way a user would: the `moe` command, the native addon built on install,
 # a config pack installed with npm, the README examples of @moe/kit and @moe/tuner, and those of
 # @moe/config-store and @moe/model-shapes, each installed alone. Last, it clones the committed tree
-# next to the repository (the tests need ../shared) and checks the README's set-up there: `npm ci`,
-# then `npx moe`.
+# into the work folder and checks the README's set-up there: `npm ci`, then `npx moe`.
 #
 #   tools/scripts/consumer-smoke.sh [work-dir]     # default: a new folder under $TMPDIR
 #
@@ -298,8 +297,8 @@ ok "lookup falls back to triton_3_1_0; install wrote the vLLM file"
 # root (npm links the bin before the root `prepare` builds dist/). MOE_SMOKE_SKIP_CLONE=1 skips it.
 if [[ "${MOE_SMOKE_SKIP_CLONE:-}" != 1 ]]; then
   step "fresh clone: npm ci, then npx moe from the root"
-  clone="$(cd "$ROOT/.." && pwd)/.moe-smoke-clone.$$"
-  trap 'rm -rf "$clone"' EXIT
+  clone="$WORK/clone"
+  rm -rf "$clone"
   run 0 "$WORK/clone.log" git clone -q "$ROOT" "$clone"
   (cd "$clone" && npm ci --no-audit --no-fund >"$WORK/clone-ci.log" 2>&1) || fail "npm ci in a fresh clone (see $WORK/clone-ci.log)"
   (cd "$clone" && npx --no-install moe shapes LiquidAI/LFM2-8B-A1B --tp 1 --engine vllm --device-name "NVIDIA H200" >"$WORK/clone-moe.log" 2>&1) ||
