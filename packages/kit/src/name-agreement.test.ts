@@ -4,7 +4,7 @@
 // codec formats for the same key, and must parse back to the same key.
 import { describe, expect, it } from 'vitest';
 import { formatFileName, parseFileName, deviceNameForEngine } from '@moe/config-store';
-import { MODEL_CATALOG, engineDeviceName, kernelShapes, resolveMoeShape } from '@moe/model-shapes';
+import { MODEL_CATALOG, configFileName, engineDeviceName, kernelShapes, resolveMoeShape } from '@moe/model-shapes';
 
 const GPUS = ['NVIDIA H100 80GB HBM3', 'NVIDIA H200', 'NVIDIA H200 NVL', 'NVIDIA A100-SXM4-80GB', 'NVIDIA B200', 'AMD Instinct MI300X'];
 const ENGINES = ['sglang', 'vllm'] as const;
@@ -51,5 +51,37 @@ describe('model-shapes and config-store agree on file names', () => {
     }
     // 21 catalog models x 2 engines x up to 4 layouts x 6 GPUs: most layouts divide.
     expect(checked).toBeGreaterThan(21 * 2 * 6);
+  });
+
+  // The grid docs/decisions/0001 asks for, beyond what the catalog models happen to use: every
+  // dtype, block shapes (one with a zero, which both leave out), per_channel_quant and _down.
+  it('format and parse a grid of keys the same way', () => {
+    const dtypes = [null, 'fp8_w8a8', 'int8_w8a8', 'int8_w8a16', 'int4_w4a16'] as const;
+    const blocks: ([number, number] | null)[] = [null, [128, 128], [64, 128], [0, 128]];
+    let checked = 0;
+    for (const engine of ENGINES) {
+      for (const [E, N] of [[8, 7168], [257, 256], [1, 14336]] as const) {
+        for (const gpu of GPUS) {
+          const deviceName = engineDeviceName(engine, gpu);
+          for (const dtype of dtypes) {
+            for (const blockShape of blocks) {
+              // vLLM has neither per_channel_quant nor _down files.
+              for (const perChannelQuant of engine === 'sglang' ? [false, true] : [false]) {
+                for (const down of engine === 'sglang' ? [false, true] : [false]) {
+                  const name = configFileName(engine, { experts: E, n: N, deviceName, dtype, blockShape, perChannelQuant, down });
+                  const key = { E, N, deviceName, dtype, blockShape, perChannelQuant, down };
+                  expect(name).toBe(formatFileName(engine, key));
+                  const keptBlock = blockShape && blockShape[0] && blockShape[1] ? blockShape : null;
+                  expect(parseFileName(name)?.key).toEqual({ ...key, blockShape: keptBlock });
+                  checked++;
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+    // sglang: 3 shapes x 6 GPUs x 5 dtypes x 4 blocks x 4 flag pairs; vllm: the same x 1.
+    expect(checked).toBe(3 * 6 * 5 * 4 * 4 + 3 * 6 * 5 * 4);
   });
 });
