@@ -27,6 +27,7 @@ import { EXIT, ExitCode } from '../exit';
 import type { CliIo } from '../io';
 import { localDeviceName } from '../local-device';
 import type { CommandModule } from './index';
+import { textTable } from '../text-table';
 
 /** The batch sizes both engines' tuners measure (ENGINES.md): lookup's default --m. */
 export const TUNER_BATCH_SIZES = [1, 2, 4, 8, 16, 24, 32, 48, 64, 96, 128, 256, 512, 1024, 1536, 2048, 3072, 4096];
@@ -58,13 +59,6 @@ function tritonOption(text: string | undefined): string | null {
   if (text === undefined) return null;
   if (!/^\d+\.\d+(\.\d+)?$/.test(text.trim())) throw new BadArgumentError(`--triton ${text}: not a version; pass the installed Triton version, e.g. --triton 3.5.1`);
   return text.trim();
-}
-
-/** Left-aligned columns separated by two spaces. */
-function table(header: string[], rows: string[][]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
-  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
 }
 
 const EXTRA_FIELDS: (keyof KernelConfig)[] = ['SPLIT_K', 'num_ctas', 'waves_per_eu', 'matrix_instr_nonkdim', 'kpack', 'USE_TMA'];
@@ -252,7 +246,7 @@ function lookupText(report: LookupReport, where: string, packageLayout: 'new' | 
   out.push(`loads     ${report.file ?? 'nothing: no such file, the engine uses its default config'}`);
   out.push('');
   out.push(
-    table(
+    textTable(
       ['M', 'source', 'key', 'BLOCK_M', 'BLOCK_N', 'BLOCK_K', 'GROUP_M', 'warps', 'stages', 'other'],
       report.results.map((r) => [String(r.m), r.source, r.key === null ? '-' : String(r.key), ...configCells(r.config)]),
     ),

@@ -15,6 +15,7 @@ import {
 import type { CliIo } from '../io';
 import { localDeviceName } from '../local-device';
 import type { CommandModule } from './index';
+import { textTable } from '../text-table';
 
 interface ShapesOptions {
   tp: string;
@@ -80,13 +81,6 @@ function jsonRow(k: KernelShape): ShapesJsonRow {
   };
 }
 
-/** Left-aligned columns separated by two spaces. */
-function table(header: string[], rows: string[][]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
-  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
-}
-
 function describeSource(model: string, loaded: LoadedModelConfig): string {
   switch (loaded.origin) {
     case 'file':
@@ -136,7 +130,7 @@ function humanReport(model: string, loaded: LoadedModelConfig, shape: MoeShape, 
     if (engine === 'sglang') row.push(k.downConfigFile ?? '-');
     return row;
   });
-  out.push(table(header, cells));
+  out.push(textTable(header, cells));
   const notes = [...shape.notes, ...new Set(rows.flatMap((k) => k.notes))];
   if (rows.some((k) => k.fusedSharedExpert)) notes.push('E includes the shared expert that SGLang fuses into the routed experts');
   if (loaded.unconfirmed) {
