@@ -32,6 +32,26 @@ describe('JS API (the README example)', () => {
     const r = await lookup({ engine: 'vllm', dir: shipped, tunedConfigFolder: path.join(shipped, 'no-such-folder'), key, ms: [1] });
     expect(r.results[0]).toMatchObject({ source: 'file', file: name, key: 1 });
   });
+  it('SGLang: with sglangConfigDir (SGLANG_MOE_CONFIG_DIR) set, reads <it>/configs/ instead of dir, as SGLang does', async () => {
+    const name = 'E=8,N=7168,device_name=NVIDIA_H200.json';
+    const entry = (bm: number) =>
+      `{"1": {"BLOCK_SIZE_M": ${bm}, "BLOCK_SIZE_N": 32, "BLOCK_SIZE_K": 64, "GROUP_SIZE_M": 1, "num_warps": 4, "num_stages": 3}}\n`;
+    const pkg = tempDir();
+    writeTree(pkg, { [`configs/triton_3_6_0/${name}`]: entry(16) });
+    const env = tempDir();
+    writeTree(env, { [`configs/triton_3_6_0/${name}`]: entry(32) });
+    const key = { E: 8, N: 7168, deviceName: 'NVIDIA H200', dtype: null, blockShape: null, perChannelQuant: false };
+    const fromEnv = await lookup({ engine: 'sglang', dir: pkg, sglangConfigDir: env, key, ms: [1], tritonVersion: '3.6.0' });
+    expect(fromEnv.results[0]).toMatchObject({ source: 'file', file: `configs/triton_3_6_0/${name}`, key: 1 });
+    expect(fromEnv.results[0]?.config.BLOCK_SIZE_M).toBe(32);
+    // The env folder without the file: SGLang falls back to its default, not to the package folder.
+    const empty = tempDir();
+    writeTree(empty, { 'configs/triton_3_6_0/unrelated.txt': '' });
+    const fallback = await lookup({ engine: 'sglang', dir: pkg, sglangConfigDir: empty, key, ms: [1], tritonVersion: '3.6.0' });
+    expect(fallback.results[0]?.source).toBe('default');
+    const plain = await lookup({ engine: 'sglang', dir: pkg, key, ms: [1], tritonVersion: '3.6.0' });
+    expect(plain.results[0]?.config.BLOCK_SIZE_M).toBe(16);
+  });
 });
 
 describe('saveConfigTable', () => {

@@ -28,6 +28,11 @@ export interface LookupOptions {
   python?: string;
   /** vLLM: VLLM_TUNED_CONFIG_FOLDER, read before `dir`. */
   tunedConfigFolder?: string | null;
+  /**
+   * SGLang: SGLANG_MOE_CONFIG_DIR (the folder holding `configs/triton_X_Y_Z/`). When set, SGLang
+   * reads there instead of its package folder, so `dir` (or the package `python` finds) is not read.
+   */
+  sglangConfigDir?: string | null;
   /** E, N, device name (driver spelling is fine), dtype, block shape, per-channel quant. */
   key: Omit<ConfigKey, 'down'>;
   /** Batch sizes. */
@@ -45,18 +50,25 @@ export interface LookupOptions {
 export async function lookup(options: LookupOptions): Promise<LookupReport> {
   if ((options.dir === undefined) === (options.python === undefined)) throw new BadArgumentError('lookup: pass exactly one of dir and python');
   let dir = options.dir as string;
+  let engineVersion: string | null = null;
   let triton = options.tritonVersion ?? null;
   if (options.python !== undefined) {
     const found = await findInstalledEngine(options.engine, options.python);
     dir = found.packageDir;
+    engineVersion = found.version;
     triton ??= found.tritonVersion;
   }
+  // With SGLANG_MOE_CONFIG_DIR set, SGLang reads $SGLANG_MOE_CONFIG_DIR/configs/, never the package folder.
+  const tree =
+    options.engine === 'sglang' && options.sglangConfigDir
+      ? readEngineTree('sglang', options.sglangConfigDir, { sglangConfigDir: true })
+      : readEngineTree(options.engine, dir, engineVersion ? { engineVersion } : {});
   const sources: ConfigSource[] = [];
   // vLLM looks for the file in VLLM_TUNED_CONFIG_FOLDER first; a folder that does not exist holds nothing.
   if (options.engine === 'vllm' && options.tunedConfigFolder && existsSync(options.tunedConfigFolder)) {
     sources.push(treeSource(readEngineTree('vllm', options.tunedConfigFolder)));
   }
-  sources.push(treeSource(readEngineTree(options.engine, dir)));
+  sources.push(treeSource(tree));
   return lookupConfig({ engine: options.engine, key: options.key, ms: options.ms, tritonVersion: triton, down: options.down ?? false }, sources);
 }
 
