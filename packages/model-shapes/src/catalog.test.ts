@@ -5,7 +5,7 @@ import { resolveMoeShape } from './resolve-moe-shape';
 import { modelFacts } from './__fixtures__/reference';
 
 /**
- * Worked out by hand from ../shared/reference/model-facts.json and ENGINES.md:
+ * Worked out by hand from reference/model-facts.json and ENGINES.md:
  * N = expert_ffn_size / tp; E = routed experts, + 1 on SGLang for DeepSeek-V3 and GLM-4.5
  * (one shared expert, fused); K = hidden_size.
  */

@@ -1,7 +1,7 @@
 /**
  * The embedded catalog: minimal Hugging Face config.json objects of popular MoE models, written
- * by hand from ../shared/reference/model-facts.json. They go through the same resolver as real
- * files. Entries not checked against the real config.json have `confirmed: false` and list the
+ * by hand from the repository's reference/model-facts.json. They go through the same resolver as
+ * real files. Entries not checked against the real config.json have `confirmed: false` and list the
  * unconfirmed values in `unconfirmed` (key names or values taken from vendor pages).
  */
 export interface CatalogEntry {

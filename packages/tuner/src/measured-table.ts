@@ -64,8 +64,8 @@ export interface MeasuredTable {
 
 /**
  * Parses the JSON of a measured table (the format of
- * `../shared/reference/measured/engine-kernel-exhaustive-*.json`). `source` names the input in
- * errors. Throws InvalidTableError naming the field and the fix.
+ * `reference/measured/engine-kernel-exhaustive-*.json` in the repository). `source` names the
+ * input in errors. Throws InvalidTableError naming the field and the fix.
  */
 export function parseMeasuredTable(json: unknown, source = 'table'): MeasuredTable {
   const fail = (what: string, fix: string): never => {

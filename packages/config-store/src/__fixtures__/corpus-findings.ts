@@ -1,5 +1,6 @@
 /**
- * Doctor's findings over ../shared/reference, checked by hand. Each group says why.
+ * Doctor's findings over reference/ (the repository's copy of the engines' config files), checked
+ * by hand. Each group says why.
  * (Non-canonical formatting findings are the files in ./noncanonical-corpus.ts, one info each.)
  */
 export interface ExpectedFinding {

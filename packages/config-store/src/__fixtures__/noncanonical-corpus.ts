@@ -1,5 +1,5 @@
 /**
- * The reference files (../shared/reference) whose bytes differ from what their engine's own tuner
+ * The reference files (repository's reference/) whose bytes differ from what their engine's own tuner
  * writes, with the reasons. Worked out with Python's json module, independently of this package:
  * a file is canonical when its bytes equal json.dumps(content, indent=4) + "\n" with batch keys
  * ascending, fields in the tuners' order and (vLLM) a leading triton_version kept.

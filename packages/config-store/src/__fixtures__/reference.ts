@@ -4,8 +4,8 @@ import { fileURLToPath } from 'node:url';
 
 /** The repository root (this file is packages/config-store/src/__fixtures__/reference.ts). */
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
-/** Read-only reference data next to the repository (../shared/reference). */
-export const REFERENCE_DIR = path.resolve(REPO_ROOT, '../shared/reference');
+/** Read-only reference data in the repository (reference/ at its root; see reference/README.md). */
+export const REFERENCE_DIR = path.join(REPO_ROOT, 'reference');
 export const SGLANG_CORPUS = path.join(REFERENCE_DIR, 'sglang-configs');
 export const VLLM_CORPUS = path.join(REFERENCE_DIR, 'vllm-configs');
 

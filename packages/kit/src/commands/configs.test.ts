@@ -9,7 +9,7 @@ import { memoryIo } from '../io';
 import { main } from '../main';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
-const REFERENCE = path.resolve(REPO, '../shared/reference');
+const REFERENCE = path.join(REPO, 'reference');
 const SGLANG = path.join(REFERENCE, 'sglang-configs');
 const VLLM = path.join(REFERENCE, 'vllm-configs');
 

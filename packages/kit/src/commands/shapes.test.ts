@@ -13,7 +13,7 @@ const device = vi.hoisted(() => ({ name: null as string | null }));
 vi.mock('../local-device', () => ({ localDeviceName: async () => device.name }));
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
-const sglangConfigs = path.resolve(repoRoot, '../shared/reference/sglang-configs');
+const sglangConfigs = path.join(repoRoot, 'reference/sglang-configs');
 
 /** Every SGLang config file name shipped in the reference tree. */
 function shippedSglangNames(): Set<string> {

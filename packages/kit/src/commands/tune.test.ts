@@ -8,7 +8,7 @@ import { memoryIo } from '../io';
 import { main } from '../main';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
-const TABLE = path.resolve(repoRoot, '../shared/reference/measured/engine-kernel-exhaustive-h200-lfm2-8b-a1b-tp1-up.json');
+const TABLE = path.join(repoRoot, 'reference/measured/engine-kernel-exhaustive-h200-lfm2-8b-a1b-tp1-up.json');
 const KEYS = ['BLOCK_SIZE_M', 'BLOCK_SIZE_N', 'BLOCK_SIZE_K', 'GROUP_SIZE_M', 'num_warps', 'num_stages'];
 
 interface Raw {

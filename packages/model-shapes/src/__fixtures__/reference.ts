@@ -1,11 +1,11 @@
-// Test helper: the read-only reference data in ../shared/reference (next to the repository).
+// Test helper: the read-only reference data in the repository (reference/ at its root).
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const repoRoot = path.resolve(here, '../../../..');
-export const referenceDir = path.resolve(repoRoot, '../shared/reference');
+export const referenceDir = path.join(repoRoot, 'reference');
 
 /** Every config file name shipped in SGLang's tree (all triton_* folders). */
 export function sglangNames(): Set<string> {
