@@ -7,6 +7,7 @@ import { defineProject } from 'vitest/config';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
 export const sourceAliases = {
+  '@moe/engine-facts': path.join(root, 'packages/engine-facts/src/index.ts'),
   '@moe/model-shapes': path.join(root, 'packages/model-shapes/src/index.ts'),
   '@moe/config-store': path.join(root, 'packages/config-store/src/index.ts'),
   '@moe/tuner': path.join(root, 'packages/tuner/src/index.ts'),

@@ -1,17 +1,15 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { analyzeConfigText, decodeConfigBytes, formatConfigTable } from './config-content';
-import type { ConfigKey } from './config-key';
+import { formatFileName, type ConfigKey, type Engine } from '@moe/engine-facts';
 import type { ConfigTable } from './config-table';
 import { diffConfigTables } from './config-table';
 import { BadConfigFileError } from './errors/bad-config-file-error';
 import { FileTooLargeError } from './errors/file-too-large-error';
 import { InstallConflictError } from './errors/install-conflict-error';
 import { TreeNotFoundError } from './errors/tree-not-found-error';
-import { formatFileName } from './file-name';
 import { mkdirInside, readFileCapped, writeFileAtomic } from './safe-fs';
 import { validateConfigTable } from './validate-table';
-import type { Engine } from './engine';
 import { readEngineTree } from './engine-tree';
 import { BadArgumentError } from './errors/bad-argument-error';
 import type { InstallOptions, InstallReport } from './install';

@@ -1,11 +1,7 @@
 import type { ConfigFileContent, ParsedConfigFile } from './config-content';
 import { analyzeConfigText, formatConfigContent, formatConfigTable, parseConfigFile } from './config-content';
-import type { ConfigKey } from './config-key';
+import { deviceNameForEngine, formatFileName, parseFileName, type ConfigKey, type Engine, type ParsedFileName } from '@moe/engine-facts';
 import type { ConfigTable } from './config-table';
-import { deviceNameForEngine } from './device-name';
-import type { Engine } from './engine';
-import type { ParsedFileName } from './file-name';
-import { formatFileName, parseFileName } from './file-name';
 
 /** Everything about one engine's files: names, device spelling, content in and out. */
 export interface EngineCodec {

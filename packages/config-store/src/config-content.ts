@@ -1,22 +1,11 @@
-import type { ConfigKey } from './config-key';
+import { KERNEL_CONFIG_FIELDS, LAUNCH_DEFAULT_FIELDS, REQUIRED_FIELDS, ROCM_ONLY_FIELDS, checkFieldValue, engineFields, tritonLaunchDefaults, type ConfigKey, type Engine, type KernelConfig, type KernelConfigField } from '@moe/engine-facts';
 import type { ConfigTable } from './config-table';
-import type { Engine } from './engine';
 import { BadConfigFileError } from './errors/bad-config-file-error';
 import type { Issue } from './finding';
 import { issue } from './finding';
 import { gpuInfo, platformOf } from './gpu-info';
 import type { JsonNode, JsonOut } from './json-text';
 import { formatPythonJson, JsonSyntaxError, MAX_JSON_DEPTH, nodeToOut, parseJsonText } from './json-text';
-import type { KernelConfig, KernelConfigField } from './kernel-config';
-import {
-  checkFieldValue,
-  engineFields,
-  KERNEL_CONFIG_FIELDS,
-  LAUNCH_DEFAULT_FIELDS,
-  REQUIRED_FIELDS,
-  ROCM_ONLY_FIELDS,
-  tritonLaunchDefaults,
-} from './kernel-config';
 import { effectiveBlockK } from './shared-memory';
 import { sharedMemoryProblem } from './shared-memory-finding';
 import { elementBytes } from './element-bytes';

@@ -1,5 +1,4 @@
-import type { KernelConfig } from './kernel-config';
-import { orderKernelConfig, sameKernelConfig } from './kernel-config';
+import { orderKernelConfig, sameKernelConfig, type KernelConfig } from '@moe/engine-facts';
 
 /**
  * Batch size (M) -> the kernel config the engine uses for it, in file order. A `Map` keeps

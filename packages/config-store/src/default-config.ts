@@ -1,6 +1,4 @@
-import type { Engine } from './engine';
-import type { KernelConfig } from './kernel-config';
-import { orderKernelConfig, tritonLaunchDefaults } from './kernel-config';
+import { orderKernelConfig, tritonLaunchDefaults, type Engine, type KernelConfig } from '@moe/engine-facts';
 
 export interface DefaultConfigInput {
   /** Tokens in the MoE call on this rank. */

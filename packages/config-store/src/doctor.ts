@@ -1,7 +1,5 @@
 import { analyzeConfigText, decodeConfigBytes } from './config-content';
-import { neverRequestedDevice } from './device-name';
-import { BLOCK_QUANT_DTYPES, ENGINE_DTYPES } from './dtype';
-import type { Engine } from './engine';
+import { BLOCK_QUANT_DTYPES, ENGINE_DTYPES, neverRequestedDevice, parseFileName, type Engine } from '@moe/engine-facts';
 import type { EngineTree, TreeFile } from './engine-tree';
 import { detectEngine, readEngineTree, SGLANG_NEW_CONFIGS } from './engine-tree';
 import { BadConfigFileError } from './errors/bad-config-file-error';
@@ -9,7 +7,6 @@ import { EngineWouldFailError } from './errors/engine-would-fail-error';
 import { FileTooLargeError } from './errors/file-too-large-error';
 import type { Finding, Issue, Severity } from './finding';
 import { issue } from './finding';
-import { parseFileName } from './file-name';
 import { gpuInfo } from './gpu-info';
 import { sglangSearchOrder } from './lookup';
 import { readFileCapped } from './safe-fs';

@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
-import type { Engine } from './engine';
+import type { Engine } from '@moe/engine-facts';
 import { BadArgumentError } from './errors/bad-argument-error';
 import { TreeNotFoundError } from './errors/tree-not-found-error';
 import type { WalkProblem } from './safe-fs';

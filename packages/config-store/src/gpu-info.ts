@@ -1,4 +1,4 @@
-import { deviceNameForEngine } from './device-name';
+import { deviceNameForEngine } from '@moe/engine-facts';
 
 /**
  * What MoE Kit knows about a GPU: vendor, architecture, the shared memory one thread block may

@@ -1,9 +1,19 @@
 // @moe/config-store: fused-MoE kernel config files for SGLang and vLLM.
-export type { Engine } from './engine';
-export { ENGINES, isEngine } from './engine';
-export type { Severity, Finding, Issue } from './finding';
-export type { KernelConfig, KernelConfigField, FieldRule } from './kernel-config';
+// The engine facts (engine, device and dtype names, file names, the kernel config type) live in
+// @moe/engine-facts; re-exported here because this package's API speaks in them.
+export type {
+  Engine,
+  TileConfig,
+  KernelConfig,
+  KernelConfigField,
+  FieldRule,
+  ConfigKey,
+  ParsedFileName,
+  BlockShapeSpelling,
+} from '@moe/engine-facts';
 export {
+  ENGINES,
+  isEngine,
   KERNEL_CONFIG_FIELDS,
   REQUIRED_FIELDS,
   FIELD_RULES,
@@ -13,21 +23,27 @@ export {
   tritonLaunchDefaults,
   orderKernelConfig,
   sameKernelConfig,
-} from './kernel-config';
+  sameConfigKey,
+  ENGINE_DTYPES,
+  BLOCK_QUANT_DTYPES,
+  isEngineDtype,
+  deviceNameForEngine,
+  neverRequestedDevice,
+  VLLM_ROCM_DEVICE_IDS,
+  parseFileName,
+  formatFileName,
+  unsafeNameReason,
+  BadFileNameError,
+} from '@moe/engine-facts';
+export type { Severity, Finding, Issue } from './finding';
 export type { ConfigTable, TableDifference } from './config-table';
 export { configTableFrom, nearestBatchKey, diffConfigTables } from './config-table';
-export type { ConfigKey } from './config-key';
-export { sameConfigKey } from './config-key';
 export type { GpuInfo } from './gpu-info';
 export { gpuInfo, gpuInfoForDriverName, platformOf } from './gpu-info';
 export type { ElementBytes } from './element-bytes';
 export { elementBytes } from './element-bytes';
-export type { SharedMemoryContext, SharedMemoryVerdict, TileConfig } from './shared-memory';
+export type { SharedMemoryContext, SharedMemoryVerdict, SharedMemoryTile } from './shared-memory';
 export { estimateSharedMemory, sharedMemoryLowerBound, checkSharedMemory, effectiveBlockK } from './shared-memory';
-export { ENGINE_DTYPES, BLOCK_QUANT_DTYPES, isEngineDtype } from './dtype';
-export { deviceNameForEngine, neverRequestedDevice, VLLM_ROCM_DEVICE_IDS } from './device-name';
-export type { ParsedFileName, BlockShapeSpelling } from './file-name';
-export { parseFileName, formatFileName, unsafeNameReason } from './file-name';
 export type { ConfigFileContent, ContentEntry, AnalyzedContent, ContentContext, ParsedConfigFile } from './config-content';
 export {
   analyzeConfigText,
@@ -41,7 +57,6 @@ export {
 export type { EngineCodec } from './codec';
 export { sglangCodec, vllmCodec, codecFor } from './codec';
 export { BadArgumentError } from './errors/bad-argument-error';
-export { BadFileNameError } from './errors/bad-file-name-error';
 export { BadConfigFileError } from './errors/bad-config-file-error';
 export { FileTooLargeError } from './errors/file-too-large-error';
 export { UnsafePathError } from './errors/unsafe-path-error';

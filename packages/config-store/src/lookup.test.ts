@@ -6,7 +6,7 @@ import { readEngineTree } from './engine-tree';
 import { UnsafePathError } from './errors/unsafe-path-error';
 import { sglangDefaultConfig, vllmDefaultConfig } from './default-config';
 import { EngineWouldFailError } from './errors/engine-would-fail-error';
-import type { KernelConfig } from './kernel-config';
+import type { KernelConfig } from '@moe/engine-facts';
 import type { LookupQuery } from './lookup';
 import { lookupConfig, memorySource, sglangSearchOrder, treeSource } from './lookup';
 

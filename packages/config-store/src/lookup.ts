@@ -1,21 +1,15 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { analyzeConfigText, decodeConfigBytes } from './config-content';
-import type { ConfigKey } from './config-key';
+import { deviceNameForEngine, formatFileName, nameDtype, orderKernelConfig, type ConfigKey, type Engine, type KernelConfig } from '@moe/engine-facts';
 import type { DefaultConfigInput } from './default-config';
 import { defaultConfig } from './default-config';
-import { deviceNameForEngine } from './device-name';
-import { nameDtype } from './dtype';
-import type { Engine } from './engine';
 import type { EngineTree } from './engine-tree';
 import { tritonDirInfo } from './engine-tree';
 import { BadArgumentError } from './errors/bad-argument-error';
 import { EngineWouldFailError } from './errors/engine-would-fail-error';
 import { UnsafePathError } from './errors/unsafe-path-error';
-import { formatFileName } from './file-name';
 import { platformOf } from './gpu-info';
-import type { KernelConfig } from './kernel-config';
-import { orderKernelConfig } from './kernel-config';
 import { readFileCapped } from './safe-fs';
 
 /** Where lookup reads files from: a folder the engine reads, on disk or in memory. */

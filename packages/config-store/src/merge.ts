@@ -1,16 +1,13 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { analyzeConfigText, decodeConfigBytes, formatConfigTable } from './config-content';
-import type { Engine } from './engine';
+import { formatFileName, keyForEngine, parseFileName, sameKernelConfig, type Engine, type KernelConfig } from '@moe/engine-facts';
 import { readEngineTree } from './engine-tree';
 import { BadArgumentError } from './errors/bad-argument-error';
 import { BadConfigFileError } from './errors/bad-config-file-error';
 import { BadPackError } from './errors/bad-pack-error';
 import { MergeConflictError } from './errors/merge-conflict-error';
 import { UnsafePathError } from './errors/unsafe-path-error';
-import { formatFileName, keyForEngine, parseFileName } from './file-name';
-import type { KernelConfig } from './kernel-config';
-import { sameKernelConfig } from './kernel-config';
 import type { PackMeasurement } from './pack-manifest';
 import { packInputSchema } from './pack-manifest';
 import { readPack } from './packs';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { BadPackError } from './errors/bad-pack-error';
-import { unsafeNameReason } from './file-name';
+import { unsafeNameReason } from '@moe/engine-facts';
 
 const safePath = z
   .string()

@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import path from 'node:path';
-import type { Engine } from './engine';
+import type { Engine } from '@moe/engine-facts';
 import { EngineNotFoundError } from './errors/engine-not-found-error';
 
 /** An engine installed in a Python environment. */

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { BadArgumentError } from './errors/bad-argument-error';
 import { FileTooLargeError } from './errors/file-too-large-error';
 import { UnsafePathError } from './errors/unsafe-path-error';
-import { unsafeNameReason } from './file-name';
+import { unsafeNameReason } from '@moe/engine-facts';
 
 /** Config files are a few KB; anything over this is refused unread. */
 export const MAX_CONFIG_FILE_BYTES = 1024 * 1024;

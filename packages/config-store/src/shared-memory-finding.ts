@@ -2,7 +2,7 @@ import type { Issue } from './finding';
 import { issue } from './finding';
 import type { ElementBytes } from './element-bytes';
 import type { GpuInfo } from './gpu-info';
-import { checkSharedMemory, type TileConfig } from './shared-memory';
+import { checkSharedMemory, type SharedMemoryTile } from './shared-memory';
 
 /**
  * The shared-memory finding for one entry, or null when it fits (or nothing can be checked).
@@ -12,7 +12,7 @@ import { checkSharedMemory, type TileConfig } from './shared-memory';
  *   buffer num_stages - 1 tiles (those the file may have been tuned with) can compile it.
  */
 export function sharedMemoryProblem(
-  config: TileConfig,
+  config: SharedMemoryTile,
   ctx: { bytes: ElementBytes | null; blockShape: readonly [number, number] | null; gpu: GpuInfo | null; deviceName: string },
 ): Issue | null {
   if (!ctx.bytes || !ctx.gpu) return null;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { analyzeConfigText } from './config-content';
-import { parseFileName } from './file-name';
+import { parseFileName } from '@moe/engine-facts';
 import { elementBytes } from './element-bytes';
 import { gpuInfo, gpuInfoForDriverName } from './gpu-info';
 import { estimateSharedMemory, sharedMemoryLowerBound } from './shared-memory';

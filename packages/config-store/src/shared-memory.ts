@@ -1,9 +1,9 @@
 import type { ElementBytes } from './element-bytes';
 import type { GpuInfo } from './gpu-info';
-import type { KernelConfig } from './kernel-config';
+import type { TileConfig } from '@moe/engine-facts';
 
 /** The four fields of a config the estimate reads. */
-export type TileConfig = Pick<KernelConfig, 'BLOCK_SIZE_M' | 'BLOCK_SIZE_N' | 'BLOCK_SIZE_K' | 'num_stages'>;
+export type SharedMemoryTile = Pick<TileConfig, 'BLOCK_SIZE_M' | 'BLOCK_SIZE_N' | 'BLOCK_SIZE_K' | 'num_stages'>;
 
 export interface SharedMemoryContext {
   /** Element sizes of the A, B and output tiles (`elementBytes(dtype)`). */
@@ -29,7 +29,7 @@ export interface SharedMemoryContext {
  * OutOfResources failures and rules out none of the 1,284 configs that compiled (@moe/tuner's
  * SEARCH.md). Older Tritons may need less: see `sharedMemoryLowerBound`.
  */
-export function estimateSharedMemory(config: TileConfig, ctx: SharedMemoryContext): number {
+export function estimateSharedMemory(config: SharedMemoryTile, ctx: SharedMemoryContext): number {
   const m = config.BLOCK_SIZE_M;
   const threshold = ctx.gpu?.wgmmaMinBlockM ?? null;
   const stages = config.num_stages;
@@ -45,12 +45,12 @@ export function estimateSharedMemory(config: TileConfig, ctx: SharedMemoryContex
  * limit even by this count cannot compile anywhere. (On the reference corpus only four entries of
  * one vLLM file exceed it, E=128,N=8960,...,dtype=bf16.json, a name vLLM never asks for.)
  */
-export function sharedMemoryLowerBound(config: TileConfig, ctx: Omit<SharedMemoryContext, 'gpu'>): number {
+export function sharedMemoryLowerBound(config: SharedMemoryTile, ctx: Omit<SharedMemoryContext, 'gpu'>): number {
   return Math.ceil(Math.max(1, config.num_stages - 1) * tileBytes(config, ctx));
 }
 
 /** Bytes of one pipeline buffer: the A tile plus the B tile at the launched BLOCK_K. */
-function tileBytes(config: TileConfig, ctx: Omit<SharedMemoryContext, 'gpu'>): number {
+function tileBytes(config: SharedMemoryTile, ctx: Omit<SharedMemoryContext, 'gpu'>): number {
   const k = effectiveBlockK(config.BLOCK_SIZE_K, ctx.blockShape ?? null);
   return config.BLOCK_SIZE_M * k * ctx.bytes.a + k * config.BLOCK_SIZE_N * ctx.bytes.b;
 }
@@ -75,7 +75,7 @@ export type SharedMemoryVerdict =
  * Both estimates against the GPU's per-block limit, or null when nothing can be said (a GPU
  * without a checked limit).
  */
-export function checkSharedMemory(config: TileConfig, ctx: SharedMemoryContext & { gpu: GpuInfo }): SharedMemoryVerdict | null {
+export function checkSharedMemory(config: SharedMemoryTile, ctx: SharedMemoryContext & { gpu: GpuInfo }): SharedMemoryVerdict | null {
   const limit = ctx.gpu.sharedMemoryPerBlock;
   if (limit === null) return null;
   const triton36 = estimateSharedMemory(config, ctx);

@@ -1,11 +1,8 @@
-import type { ConfigKey } from './config-key';
+import { KERNEL_CONFIG_FIELDS, checkFieldValue, engineFields, type ConfigKey, type Engine, type KernelConfigField } from '@moe/engine-facts';
 import type { ConfigTable } from './config-table';
-import type { Engine } from './engine';
 import type { Issue } from './finding';
 import { issue } from './finding';
 import { gpuInfo } from './gpu-info';
-import type { KernelConfigField } from './kernel-config';
-import { checkFieldValue, engineFields, KERNEL_CONFIG_FIELDS } from './kernel-config';
 import { effectiveBlockK } from './shared-memory';
 import { sharedMemoryProblem } from './shared-memory-finding';
 import { elementBytes } from './element-bytes';

@@ -1,7 +1,8 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { expandHome } from './expand-home';
+import { readTextFile } from './read-text-file';
 
 /**
  * The local Hugging Face hub cache folder, as huggingface_hub finds it: HF_HUB_CACHE, else the
@@ -34,7 +35,8 @@ export function cachedModelFile(cacheDir: string, repoId: string, revision = 'ma
   else {
     const ref = path.join(repoDir, 'refs', ...revision.split('/'));
     if (!existsSync(ref)) return null;
-    commit = readFileSync(ref, 'utf8').trim();
+    // A ref holds a 40-character commit; anything bigger (or a FIFO, a device) is refused unread.
+    commit = readTextFile(ref, ref, 4096).trim();
     if (!commit) return null;
   }
   const candidate = path.join(repoDir, 'snapshots', commit, file);

@@ -1,8 +1,8 @@
-import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { expandHome } from './expand-home';
 import { hfHomeDir } from './hf-cache';
+import { readTextFile } from './read-text-file';
 
 /**
  * The Hugging Face token, found as huggingface_hub finds it: HF_TOKEN, else the legacy
@@ -14,7 +14,8 @@ export function hubToken(env: NodeJS.ProcessEnv, home: string = homedir()): stri
   if (fromEnv) return fromEnv;
   const file = env.HF_TOKEN_PATH ? expandHome(env.HF_TOKEN_PATH, home) : path.join(hfHomeDir(env, home), 'token');
   try {
-    return readFileSync(file, 'utf8').trim() || undefined;
+    // Capped and non-blocking: a FIFO or device at the token path is no token, not a hang.
+    return readTextFile(file, file, 64 * 1024).trim() || undefined;
   } catch {
     return undefined;
   }

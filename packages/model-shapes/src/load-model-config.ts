@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, lstatSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { findCatalogEntry, suggestCatalogIds } from './catalog';
@@ -8,6 +8,7 @@ import { expandHome } from './expand-home';
 import { cachedModelFile, hubCacheDir } from './hf-cache';
 import { fetchHubFile } from './hf-hub';
 import { hubToken } from './hf-token';
+import { readTextFile } from './read-text-file';
 import type { LoadModelConfigOptions, LoadedModelConfig } from './types';
 
 const configSchema = z.record(z.string(), z.unknown());
@@ -35,16 +36,25 @@ export function parseModelConfig(text: string, label: string): Record<string, un
 }
 
 function readConfigFile(file: string, label: string): Record<string, unknown> {
-  let text: string;
+  return parseModelConfig(readTextFile(file, label), label);
+}
+
+/** True when something is at `p`, a broken symlink or a symlink loop included (existsSync says no to those). */
+function present(p: string): boolean {
   try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code ?? 'error';
-    const why =
-      code === 'EISDIR' ? 'it is a folder, not a file' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : (err as Error).message;
-    throw new ModelNotFoundError(`${label}: cannot read it (${code}: ${why}); pass a readable config.json or its model folder`);
+    lstatSync(p);
+    return true;
+  } catch {
+    return false;
   }
-  return parseModelConfig(text, label);
+}
+
+function isFolder(p: string): boolean {
+  try {
+    return statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 function looksLikePath(source: string): boolean {
@@ -71,8 +81,8 @@ export async function loadModelConfig(source: string, options: LoadModelConfigOp
 
   // 1. A path.
   const candidate = path.resolve(cwd, expandHome(name));
-  if (existsSync(candidate)) {
-    if (statSync(candidate).isDirectory()) {
+  if (present(candidate)) {
+    if (isFolder(candidate)) {
       const file = path.join(candidate, 'config.json');
       if (!existsSync(file)) {
         throw new ModelNotFoundError(`${name}: the folder has no config.json; pass a Hugging Face model folder or its config.json`);

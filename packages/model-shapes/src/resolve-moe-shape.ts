@@ -30,11 +30,18 @@ const SHARED_WIDTH_KEYS = ['shared_expert_intermediate_size', 'moe_shared_expert
 const DTYPE_KEYS = ['torch_dtype', 'dtype'];
 const QUANT_KEYS = ['quantization_config', 'compression_config'];
 
+/**
+ * The largest expert count, top-k or width taken from a config.json or an override: no model
+ * comes near it, and every shape derived from it (2 x width, file names, lookups) stays exact.
+ */
+export const MAX_SHAPE_DIMENSION = 2 ** 31 - 1;
+
+const dimension = z.number().int().positive().max(MAX_SHAPE_DIMENSION);
 const overridesSchema = z.object({
-  experts: z.number().int().positive().optional(),
-  topk: z.number().int().positive().optional(),
-  intermediate: z.number().int().positive().optional(),
-  hidden: z.number().int().positive().optional(),
+  experts: dimension.optional(),
+  topk: dimension.optional(),
+  intermediate: dimension.optional(),
+  hidden: dimension.optional(),
 });
 
 export interface ResolveOptions {
@@ -98,7 +105,7 @@ export function resolveMoeShape(config: unknown, overrides: MoeShapeOverrides = 
   if (!parsedOverrides.success) {
     const issue = parsedOverrides.error.issues[0];
     const flag = String(issue?.path[0] ?? 'override');
-    throw new InvalidShapeOptionError(`--${flag}: expected a positive integer; pass e.g. --${flag} 8`);
+    throw new InvalidShapeOptionError(`--${flag}: expected a positive integer up to ${MAX_SHAPE_DIMENSION}; pass e.g. --${flag} 8`);
   }
   const ov = parsedOverrides.data;
 
@@ -122,6 +129,11 @@ export function resolveMoeShape(config: unknown, overrides: MoeShapeOverrides = 
         `${label}: ${field.key} = ${field.value} is not a positive integer; fix the config.json${flag ? ` or pass --${flag} <value>` : ''}`,
       );
     }
+    if (field.value > MAX_SHAPE_DIMENSION) {
+      throw new InvalidModelConfigError(
+        `${label}: ${field.key} = ${BigInt(field.value)} is over ${MAX_SHAPE_DIMENSION} (2^31-1), too large for a kernel dimension; fix the config.json${flag ? ` or pass --${flag} <value>` : ''}`,
+      );
+    }
     if (field.note) notes.push(field.note);
     return field.value;
   };
@@ -138,6 +150,14 @@ export function resolveMoeShape(config: unknown, overrides: MoeShapeOverrides = 
       throw new InvalidModelConfigError(
         `${label}: ${path} = ${JSON.stringify(raw)} is not a number; fix the config.json${flag ? ` or pass --${flag} <value>` : ''}`,
       );
+    }
+    // JSON reads 1e999 as Infinity: named here, where readNumber would skip it as "not numeric".
+    const fix = `fix the config.json${flag ? ` or pass --${flag} <value>` : ''}`;
+    if (typeof raw === 'number' && !Number.isFinite(raw)) {
+      throw new InvalidModelConfigError(`${label}: ${path} = ${raw} (a number past the largest float, e.g. 1e999) is not a finite number; ${fix}`);
+    }
+    if (Array.isArray(raw) && raw.some((v) => typeof v === 'number' && !Number.isFinite(v))) {
+      throw new InvalidModelConfigError(`${label}: ${path} = [${raw.map(String).join(',')}] holds a number past the largest float (e.g. 1e999); ${fix}`);
     }
     return readNumber(config, path, layers);
   };

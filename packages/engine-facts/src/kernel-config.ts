@@ -1,18 +1,53 @@
 import type { Engine } from './engine';
 
 /**
- * The launch configuration of the fused-MoE Triton kernel for one batch size: what one entry of
- * a config file holds. The optional fields appear in ROCm files (waves_per_eu,
- * matrix_instr_nonkdim, kpack), some vLLM files (SPLIT_K), SGLang down files (USE_TMA) and a few
- * CUDA files (num_ctas).
+ * The six launch parameters of the fused-MoE Triton GEMM that every config entry has: what the
+ * tuner searches and the kernel is compiled for. The engines' files write them in this order.
  */
-export interface KernelConfig {
+export interface TileConfig {
   BLOCK_SIZE_M: number;
   BLOCK_SIZE_N: number;
   BLOCK_SIZE_K: number;
   GROUP_SIZE_M: number;
   num_warps: number;
   num_stages: number;
+}
+
+export type TileConfigField = keyof TileConfig;
+
+/** The six fields in the engines' key order. */
+export const TILE_CONFIG_FIELDS = [
+  'BLOCK_SIZE_M',
+  'BLOCK_SIZE_N',
+  'BLOCK_SIZE_K',
+  'GROUP_SIZE_M',
+  'num_warps',
+  'num_stages',
+] as const satisfies readonly TileConfigField[];
+
+/** A stable string key of the six fields ("64/128/64/1/4/3"), for maps, sets and cache keys. */
+export function tileConfigKey(config: TileConfig): string {
+  return TILE_CONFIG_FIELDS.map((f) => config[f]).join('/');
+}
+
+/** The six fields of `config`, in the engines' order (a fresh object; other fields left out). */
+export function tileConfigOf(config: TileConfig): TileConfig {
+  return {
+    BLOCK_SIZE_M: config.BLOCK_SIZE_M,
+    BLOCK_SIZE_N: config.BLOCK_SIZE_N,
+    BLOCK_SIZE_K: config.BLOCK_SIZE_K,
+    GROUP_SIZE_M: config.GROUP_SIZE_M,
+    num_warps: config.num_warps,
+    num_stages: config.num_stages,
+  };
+}
+
+/**
+ * One entry of a config file: the six launch parameters plus the optional fields that appear in
+ * ROCm files (waves_per_eu, matrix_instr_nonkdim, kpack), some vLLM files (SPLIT_K), SGLang down
+ * files (USE_TMA) and a few CUDA files (num_ctas).
+ */
+export interface KernelConfig extends TileConfig {
   waves_per_eu?: number;
   matrix_instr_nonkdim?: number;
   kpack?: number;

@@ -1,4 +1,4 @@
-/** The inference engines whose fused-MoE config files this package reads and writes. */
+/** The inference engines whose fused-MoE config files MoE Kit names, reads and writes. */
 export type Engine = 'sglang' | 'vllm';
 
 export const ENGINES: readonly Engine[] = ['sglang', 'vllm'];

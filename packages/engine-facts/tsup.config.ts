@@ -1,0 +1,3 @@
+import { packageConfig } from '@moe/tsup-config';
+
+export default packageConfig();

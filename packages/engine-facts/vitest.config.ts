@@ -1,0 +1,3 @@
+import { packageProject } from '@moe/vitest-config';
+
+export default packageProject('engine-facts');
