@@ -88,6 +88,8 @@ function findEngineFile(): string | null {
     const out: string[] = [];
     let dir = d;
     for (let i = 0; i < 6; i++) {
+      // The repository's reference/ first, then a workspace's shared/reference beside it.
+      out.push(path.join(dir, 'reference', 'measured', name));
       out.push(path.join(dir, 'shared', 'reference', 'measured', name), path.join(dir, '..', 'shared', 'reference', 'measured', name));
       dir = path.dirname(dir);
     }

@@ -10,7 +10,7 @@
 #
 # Exits 0 when every check passes, 1 on the first failure (the failing check is printed). Not part
 # of `npm test`: it installs from the registry and takes a minute or more. Needs Node.js >= 20.19,
-# npm, git, and ../shared/reference next to the repository (reference config trees and tables).
+# npm and git; it reads the repository's reference/ (reference config trees and tables).
 # It packs the working tree (uncommitted changes included); the clone is of the last commit.
 #   MOE_SMOKE_SKIP_BUILD=1    pack the dist/ folders as they are
 #   MOE_SMOKE_NO_COMPILER=1   install with a C/C++ compiler that always fails: the install must
@@ -19,7 +19,7 @@
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-REF="$(cd "$ROOT/.." && pwd)/shared/reference"
+REF="$ROOT/reference"
 WORK="${1:-$(mktemp -d "${TMPDIR:-/tmp}/moe-consumer-smoke.XXXXXX")}"
 PACKS="$WORK/packs"
 CONSUMER="$WORK/consumer"
@@ -52,7 +52,7 @@ expect_in() {
   done
 }
 
-[[ -d "$REF/sglang-configs" ]] || fail "no reference data at $REF (the shared/ folder next to the repository)"
+[[ -d "$REF/sglang-configs" ]] || fail "no reference data at $REF (reference/ in the repository)"
 mkdir -p "$WORK"
 rm -rf "$PACKS" "$CONSUMER"
 mkdir -p "$PACKS" "$CONSUMER"

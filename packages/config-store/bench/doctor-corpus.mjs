@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { doctor } from '../dist/index.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const reference = path.resolve(here, '../../../../shared/reference');
+const reference = path.resolve(here, '../../../reference'); // the repository's reference/
 const trees = [
   ['sglang', path.join(reference, 'sglang-configs')],
   ['vllm', path.join(reference, 'vllm-configs')],
