@@ -1,7 +1,7 @@
 import { analyzeConfigText, decodeConfigBytes } from './config-content';
 import { BLOCK_QUANT_DTYPES, ENGINE_DTYPES, neverRequestedDevice, parseFileName, type Engine } from '@moe/engine-facts';
 import type { EngineTree, TreeFile } from './engine-tree';
-import { detectEngine, readEngineTree, SGLANG_NEW_CONFIGS } from './engine-tree';
+import { detectEngine, NOT_A_FILE_FIX, notAFileMessage, readEngineTree, SGLANG_NEW_CONFIGS } from './engine-tree';
 import { BadConfigFileError } from './errors/bad-config-file-error';
 import { EngineWouldFailError } from './errors/engine-would-fail-error';
 import { FileTooLargeError } from './errors/file-too-large-error';
@@ -250,6 +250,18 @@ export function doctor(dir: string, options: DoctorOptions = {}): DoctorReport {
           'point the link at the config file, or copy the file in its place',
         ),
       ]);
+      continue;
+    }
+    if (p.kind === 'special') {
+      const inRoot = tree.configsRootRel && p.rel.startsWith(`${tree.configsRootRel}/`) ? p.rel.slice(tree.configsRootRel.length + 1) : tree.configsRootRel ? null : p.rel;
+      const parts = inRoot?.split('/') ?? [];
+      const name = parts[parts.length - 1] ?? '';
+      const read = engine === 'sglang' ? parts.length === 2 && (parts[0] as string).startsWith('triton_') : parts.length === 1;
+      if (read && name.startsWith('E=') && name.endsWith('.json')) {
+        add(p.rel, [issue('error', 'not-a-file', notAFileMessage(engine, p.rel, p.entry ?? 'not a regular file'), NOT_A_FILE_FIX)]);
+      } else {
+        add(p.rel, [issue('warning', 'special-entry', `not checked: ${p.rel} is ${p.entry ?? 'not a regular file'}, not a file or folder`, 'remove it if it is not yours: config folders hold only files')]);
+      }
       continue;
     }
     const symlink = p.kind === 'outside';

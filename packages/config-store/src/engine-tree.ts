@@ -159,6 +159,25 @@ function locate(engine: Engine, dir: string, given: string, asConfigDir: boolean
   return { layout: 'flat', configsRoot: dir, pkg: null, packageLayout: null };
 }
 
+/**
+ * What the engine does with something that is not a regular file at a config file's name: both
+ * check the path with os.path.exists, then open() it. `entry` is what it is ("a FIFO (named pipe)").
+ */
+export function notAFileMessage(engine: Engine, rel: string, entry: string): string {
+  const consequence =
+    entry === 'a folder'
+      ? 'fails opening it (IsADirectoryError)'
+      : entry === 'a FIFO (named pipe)'
+        ? 'blocks opening it until something writes to the pipe'
+        : entry === 'a socket'
+          ? 'fails opening it (ENXIO)'
+          : 'reads the device instead of a config file';
+  return `${rel} is ${entry}, not a file: ${engine === 'sglang' ? 'SGLang' : 'vLLM'} finds it by name (os.path.exists) and ${consequence}`;
+}
+
+/** The fix for notAFileMessage. */
+export const NOT_A_FILE_FIX = 'remove it, or put the config file in its place';
+
 /** Which engine a folder belongs to: SGLang when it has triton_* folders or an sglang package. */
 export function detectEngine(dir: string): Engine {
   const abs = path.resolve(dir);
@@ -226,6 +245,11 @@ export function readEngineTree(
       const parts = e.rel.split('/');
       if (engine === 'sglang' && parts.length === 1 && e.kind === 'dir' && e.name.startsWith('triton_')) {
         tree.tritonDirs.push(tritonDirInfo(e.name, prefix + e.rel));
+        continue;
+      }
+      if (e.kind === 'dir' && looksLikeConfig(e.name)) {
+        // The engine finds it by name and fails to open it (see notAFileMessage).
+        tree.problems.push({ rel: prefix + e.rel, reason: 'is a folder, not a file', kind: 'special', entry: 'a folder' });
         continue;
       }
       if (e.kind !== 'file' || !looksLikeConfig(e.name)) continue;

@@ -214,7 +214,7 @@ describe('install safety', () => {
 
 describe('install refuses hostile sources', () => {
   it('a source that is neither a file nor a folder (a device) is refused clearly', () => {
-    expect(() => collectSourceFiles(['/dev/null'])).toThrow(/\/dev\/null is neither a file nor a folder/);
+    expect(() => collectSourceFiles(['/dev/null'])).toThrow(/\/dev\/null is a character device, not a file or folder; pass config files/);
   });
 
   it('names with ".." and symlinks out of a source folder', () => {

@@ -15,7 +15,8 @@ import { TreeNotFoundError } from './errors/tree-not-found-error';
 import { UnsafePathError } from './errors/unsafe-path-error';
 import type { Finding } from './finding';
 import { readPack } from './packs';
-import { checkWriteInside, isInside, mkdirInside, readFileCapped, walkTree, writeFileAtomic } from './safe-fs';
+import type { WalkProblem } from './safe-fs';
+import { checkWriteInside, entryKind, isInside, mkdirInside, readFileCapped, walkTree, writeFileAtomic } from './safe-fs';
 
 /** A config file to install, and the Triton version it was tuned with when its folder says so. */
 export interface SourceFile {
@@ -42,7 +43,7 @@ export function collectSourceFiles(paths: string[]): SourceFile[] {
       out.push({ abs, display: p, name: path.basename(abs), tritonVersion: parent.startsWith('triton_') ? tritonDirInfo(parent, parent).version : null });
       continue;
     }
-    if (!st.isDirectory()) throw new UnsafePathError(`${p} is neither a file nor a folder; pass config files, folders of them, or a pack folder`);
+    if (!st.isDirectory()) throw new UnsafePathError(`${p} is ${entryKind(st)}, not a file or folder; pass config files, folders of them, or a pack folder`);
     if (existsSync(path.join(abs, 'manifest.json'))) {
       // A config pack: its manifest is checked (hashes, vLLM copies, no unlisted files) and
       // exactly the files it lists are installed.
@@ -55,7 +56,8 @@ export function collectSourceFiles(paths: string[]): SourceFile[] {
     }
     const { entries, problems } = walkTree(abs, { maxDepth: 4 });
     if (problems.length > 0) {
-      const first = problems[0] as { rel: string; reason: string };
+      const first = problems[0] as WalkProblem;
+      if (first.kind === 'special') throw new UnsafePathError(`${p}: ${first.rel} ${first.reason}; remove it, or pass the config files themselves`);
       throw new UnsafePathError(`${p}: ${first.rel} ${first.reason}; install copies only files inside the folder given`);
     }
     for (const e of entries) {

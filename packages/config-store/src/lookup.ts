@@ -5,7 +5,7 @@ import { deviceNameForEngine, formatFileName, nameDtype, orderKernelConfig, type
 import type { DefaultConfigInput } from './default-config';
 import { defaultConfig } from './default-config';
 import type { EngineTree } from './engine-tree';
-import { tritonDirInfo } from './engine-tree';
+import { NOT_A_FILE_FIX, notAFileMessage, tritonDirInfo } from './engine-tree';
 import { BadArgumentError } from './errors/bad-argument-error';
 import { EngineWouldFailError } from './errors/engine-would-fail-error';
 import { UnsafePathError } from './errors/unsafe-path-error';
@@ -35,6 +35,7 @@ export function treeSource(tree: EngineTree): ConfigSource {
   const skippedDirs = [...skipped.keys()].filter((k) => !k.includes('/') && k.startsWith('triton_'));
   const refuse = (key: string, target: string): void => {
     const p = skipped.get(key);
+    if (p?.kind === 'special' && key === target) throw new EngineWouldFailError(`${notAFileMessage(tree.engine, p.rel, p.entry ?? 'not a regular file')}; ${NOT_A_FILE_FIX}`);
     // Only a file the engine would find there matters (a stat, nothing is read through the link).
     if (!p || p.kind === 'broken' || !existsSync(path.join(tree.configsRoot, target))) return;
     throw new UnsafePathError(

@@ -75,6 +75,7 @@ function readInput(dir: string, engineHint: Engine | null): { engine: Engine; fi
   const engine: Engine = engineHint ?? (sg.tritonDirs.length > 0 ? 'sglang' : 'vllm');
   const tree = engine === 'sglang' ? sg : readEngineTree('vllm', root);
   const problem = tree.problems.find((p) => p.kind !== 'broken');
+  if (problem?.kind === 'special') throw new UnsafePathError(`${dir}: ${problem.rel} is ${problem.entry ?? 'not a regular file'}, not a file; remove it, or put the config file in its place`);
   if (problem) throw new UnsafePathError(`${dir}: ${problem.rel} ${problem.reason}; merge reads only files inside the folders given (copy them in)`);
   // Files the chosen layout does not read would be dropped without a word (or never merged with
   // their counterparts): refuse them instead.

@@ -210,6 +210,7 @@ export function buildPack(src: string, options: BuildPackOptions): BuiltPack {
   const tree = readEngineTree(hasTriton ? 'sglang' : 'vllm', srcAbs);
   const skipped: { file: string; reason: string }[] = tree.unread.map((u) => ({ file: u.file.rel, reason: 'not where an engine reads it' }));
   const problem = tree.problems.find((p) => p.kind !== 'broken');
+  if (problem?.kind === 'special') throw new UnsafePathError(`${src}: ${problem.rel} is ${problem.entry ?? 'not a regular file'}, not a file; remove it, or put the config file in its place`);
   if (problem) throw new UnsafePathError(`${src}: ${problem.rel} ${problem.reason}; a pack is built only from files inside the folder given (copy them in)`);
   const files: PackFile[] = [];
   const writes: { rel: string; text: string }[] = [];

@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, existsSync, fsyncSync, lstatSync, mkdirSync, openSync, readSync, realpathSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
-import { readdirSync } from 'node:fs';
+import { closeSync, constants, existsSync, fstatSync, lstatSync, openSync, readdirSync, readSync, realpathSync, statSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import { BadArgumentError } from './errors/bad-argument-error';
 import { FileTooLargeError } from './errors/file-too-large-error';
 import { UnsafePathError } from './errors/unsafe-path-error';
 import { unsafeNameReason } from '@moe/engine-facts';
+import { syncFolder, writeFailure, writeNewFile, writeOps } from './file-writes';
 
 /** Config files are a few KB; anything over this is refused unread. */
 export const MAX_CONFIG_FILE_BYTES = 1024 * 1024;
@@ -16,25 +16,46 @@ export const MAX_WALK_DEPTH = 12;
 /** At most this many directory entries are looked at in one walk. */
 export const MAX_WALK_ENTRIES = 200_000;
 
-/** Reads a whole file, refusing files over `cap` bytes (checked before and while reading). */
-export function readFileCapped(file: string, cap = MAX_CONFIG_FILE_BYTES): Uint8Array {
-  const st = statSync(file);
-  if (!st.isFile()) throw new UnsafePathError(`${file} is not a regular file; pass a config file`);
-  if (st.size > cap) {
-    throw new FileTooLargeError(`${file} is ${st.size} bytes, over the ${cap}-byte cap for this kind of file; it is not a config file (check the path)`);
-  }
-  const fd = openSync(file, 'r');
+/** What a file system entry that is not a regular file is, in words ("a FIFO (named pipe)"). */
+export function entryKind(st: Stats): string {
+  if (st.isDirectory()) return 'a folder';
+  if (st.isFIFO()) return 'a FIFO (named pipe)';
+  if (st.isCharacterDevice()) return 'a character device';
+  if (st.isBlockDevice()) return 'a block device';
+  if (st.isSocket()) return 'a socket';
+  if (st.isSymbolicLink()) return 'a symlink';
+  return 'not a regular file';
+}
+
+/**
+ * Reads a whole file, refusing files over `cap` bytes (checked before and while reading). The
+ * file is opened without blocking and checked to be a regular file before a byte is read, so a
+ * FIFO (which would block), a device such as /dev/zero (which never ends) or a socket is refused
+ * unread. `what` names the kind of file expected, for the fix ("a config file").
+ */
+export function readFileCapped(file: string, cap = MAX_CONFIG_FILE_BYTES, what = 'a config file'): Uint8Array {
+  const fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
   try {
-    const buf = Buffer.alloc(Math.min(st.size, cap) + 1);
+    const st = fstatSync(fd);
+    if (!st.isFile()) throw new UnsafePathError(`${file} is ${entryKind(st)}, not a regular file; pass ${what}`);
+    if (st.size > cap) {
+      throw new FileTooLargeError(`${file} is ${st.size} bytes, over the ${cap}-byte cap for this kind of file; it is not ${what} (check the path)`);
+    }
+    let buf = Buffer.alloc(Math.min(st.size, cap) + 1);
     let total = 0;
     for (;;) {
       const n = readSync(fd, buf, total, buf.length - total, null);
       if (n === 0) break;
       total += n;
       if (total > cap) {
-        throw new FileTooLargeError(`${file} grew past the ${cap}-byte cap while being read; it is not a config file (check the path)`);
+        throw new FileTooLargeError(`${file} grew past the ${cap}-byte cap while being read; it is not ${what} (check the path)`);
       }
-      if (total === buf.length) break;
+      if (total === buf.length) {
+        // It grew since fstat: read on, still capped.
+        const more = Buffer.alloc(Math.min(buf.length * 2, cap + 1));
+        buf.copy(more);
+        buf = more;
+      }
     }
     return new Uint8Array(buf.buffer, buf.byteOffset, total);
   } finally {
@@ -61,9 +82,12 @@ export interface WalkProblem {
   reason: string;
   /**
    * outside: a symlink leaving the folder; broken: a symlink to nothing; unreadable: cannot be
-   * listed or stat'ed; name: a name with path characters; limit: past the depth or entry cap.
+   * listed or stat'ed; name: a name with path characters; limit: past the depth or entry cap;
+   * special: a FIFO, device or socket (never opened: a FIFO would block the reader).
    */
-  kind: 'outside' | 'broken' | 'unreadable' | 'name' | 'limit';
+  kind: 'outside' | 'broken' | 'unreadable' | 'name' | 'limit' | 'special';
+  /** special: what the entry is, in words ("a FIFO (named pipe)", "a folder"). */
+  entry?: string;
 }
 
 /**
@@ -100,6 +124,7 @@ export function walkTree(root: string, options: { maxDepth?: number } = {}): { e
       }
       const abs = path.join(absDir, name);
       let kind: 'file' | 'dir' | null = null;
+      let special: Stats | null = null;
       try {
         const l = lstatSync(abs);
         if (l.isSymbolicLink()) {
@@ -116,18 +141,23 @@ export function walkTree(root: string, options: { maxDepth?: number } = {}): { e
           }
           const st = statSync(abs);
           kind = st.isDirectory() ? 'dir' : st.isFile() ? 'file' : null;
+          if (kind === null) special = st;
           if (kind === 'dir') {
             if (visited.has(target)) continue;
             visited.add(target);
           }
         } else {
           kind = l.isDirectory() ? 'dir' : l.isFile() ? 'file' : null;
+          if (kind === null) special = l;
         }
       } catch (err) {
         problems.push({ rel, reason: `cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`, kind: 'unreadable' });
         continue;
       }
-      if (kind === null) continue;
+      if (kind === null) {
+        if (special) problems.push({ rel, reason: `is ${entryKind(special)}, not a file or folder`, kind: 'special', entry: entryKind(special) });
+        continue;
+      }
       entries.push({ rel, abs, name, kind });
       if (kind === 'dir') {
         if (depth >= maxDepth) problems.push({ rel, reason: `deeper than ${maxDepth} levels; not read`, kind: 'limit' });
@@ -143,7 +173,7 @@ export function walkTree(root: string, options: { maxDepth?: number } = {}): { e
  * Writes a file atomically: a temp file in the same folder, fsync, rename over the target,
  * fsync of the folder. `target` must be inside `root` (checked on real paths).
  */
-export function writeFileAtomic(target: string, data: string | Uint8Array, root?: string): void {
+export function writeFileAtomic(target: string, data: string | Uint8Array, root?: string, options: { permissionFix?: string } = {}): void {
   const dir = path.dirname(target);
   const name = path.basename(target);
   const bad = unsafeNameReason(name);
@@ -163,42 +193,23 @@ export function writeFileAtomic(target: string, data: string | Uint8Array, root?
     }
   }
   const tmp = path.join(dir, `.${name}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-  const fd = openSync(tmp, 'wx', 0o644);
+  const fix = options.permissionFix ?? `write to a folder you may write to, or fix the permissions of ${dir}`;
   try {
-    const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
-    let off = 0;
-    while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
-    fsyncSync(fd);
+    writeNewFile(tmp, data);
   } catch (err) {
-    closeSync(fd);
+    throw writeFailure(err, target, 'nothing was written', fix);
+  }
+  try {
+    writeOps.renameSync(tmp, target);
+  } catch (err) {
     try {
-      unlinkSync(tmp);
+      writeOps.unlinkSync(tmp);
     } catch {
       // already gone
     }
-    throw err;
+    throw writeFailure(err, target, 'the file was left as it was', fix);
   }
-  closeSync(fd);
-  try {
-    renameSync(tmp, target);
-  } catch (err) {
-    try {
-      unlinkSync(tmp);
-    } catch {
-      // already gone
-    }
-    throw err;
-  }
-  try {
-    const dfd = openSync(dir, 'r');
-    try {
-      fsyncSync(dfd);
-    } finally {
-      closeSync(dfd);
-    }
-  } catch {
-    // Some file systems cannot fsync a directory; the rename is still atomic.
-  }
+  syncFolder(dir);
 }
 
 /**
@@ -208,7 +219,11 @@ export function writeFileAtomic(target: string, data: string | Uint8Array, root?
  */
 export function mkdirInside(root: string, dir: string): void {
   const realRoot = checkDirInside(root, dir);
-  mkdirSync(dir, { recursive: true });
+  try {
+    writeOps.mkdirSync(dir, { recursive: true });
+  } catch (err) {
+    throw writeFailure(err, dir, 'nothing was written', `write to a folder you may write to, or fix the permissions of ${path.dirname(dir)}`);
+  }
   if (!isInside(realRoot, realpathSync(dir))) throw new UnsafePathError(`refusing to write into ${dir}: it resolves outside ${realRoot}`);
 }
 
