@@ -85,3 +85,34 @@ describe('unsafeNameReason', () => {
     expect(unsafeNameReason('E=1,N=2,device_name=X.json')).toBeNull();
   });
 });
+
+describe('format and parse over a grid of keys', () => {
+  it('parse(format(key)) is the key, for every dtype, block shape (one with a zero), per_channel_quant and _down', () => {
+    const dtypes = [null, 'fp8_w8a8', 'int8_w8a8', 'int8_w8a16', 'int4_w4a16'];
+    const blocks: ([number, number] | null)[] = [null, [128, 128], [64, 128], [0, 128]];
+    let checked = 0;
+    for (const engine of ['sglang', 'vllm'] as const) {
+      for (const [E, N] of [[8, 7168], [257, 256], [1, 14336]] as const) {
+        for (const deviceName of ['NVIDIA_H100_80GB_HBM3', 'NVIDIA_H200', 'AMD_Instinct_MI300X', '{device}']) {
+          for (const dtype of dtypes) {
+            for (const blockShape of blocks) {
+              // vLLM has neither per_channel_quant nor _down files.
+              for (const perChannelQuant of engine === 'sglang' ? [false, true] : [false]) {
+                for (const down of engine === 'sglang' ? [false, true] : [false]) {
+                  const k: ConfigKey = { E, N, deviceName, dtype, blockShape, perChannelQuant, down };
+                  const parsed = parseFileName(formatFileName(engine, k));
+                  const keptBlock = blockShape && blockShape[0] && blockShape[1] ? blockShape : null;
+                  expect(parsed?.key).toEqual({ ...k, blockShape: keptBlock });
+                  expect(parsed?.blockShapeSpelling).toBe(keptBlock ? engine : null);
+                  checked++;
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+    // sglang: 3 shapes x 4 devices x 5 dtypes x 4 blocks x 4 flag pairs; vllm: the same x 1.
+    expect(checked).toBe(3 * 4 * 5 * 4 * 4 + 3 * 4 * 5 * 4);
+  });
+});

@@ -1,28 +1,103 @@
-// @moe/model-shapes formats the file names an engine asks for without depending on
-// @moe/config-store (docs/decisions/0001). This test holds the two to one spelling: for every
-// catalog model, layout, engine and GPU, the names model-shapes gives must be what config-store's
-// codec formats for the same key, and must parse back to the same key.
+// Every config file name is spelled by @moe/engine-facts alone (docs/decisions/0003): model-shapes
+// (behind `moe shapes`) and config-store (behind `moe configs lookup`) both take device names and
+// file names from it. These tests hold the two commands to that: for every form a device name
+// comes in (the driver's name, the file-name spelling, a vLLM-on-ROCm PCI id in either case, with
+// stray spaces), both commands name the same file, and that name parses back to the shape.
+import { mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { formatFileName, parseFileName, deviceNameForEngine } from '@moe/config-store';
-import { MODEL_CATALOG, configFileName, engineDeviceName, kernelShapes, resolveMoeShape } from '@moe/model-shapes';
+import { deviceNameForEngine, parseFileName } from '@moe/engine-facts';
+import { MODEL_CATALOG, kernelShapes, resolveMoeShape } from '@moe/model-shapes';
+import { memoryIo } from './io';
+import { main } from './main';
 
-const GPUS = ['NVIDIA H100 80GB HBM3', 'NVIDIA H200', 'NVIDIA H200 NVL', 'NVIDIA A100-SXM4-80GB', 'NVIDIA B200', 'AMD Instinct MI300X'];
+const DEVICE_FORMS = [
+  'NVIDIA H100 80GB HBM3',
+  'NVIDIA_H100_80GB_HBM3',
+  ' NVIDIA H200 ',
+  'NVIDIA H200 NVL',
+  'NVIDIA_H200_NVL',
+  'NVIDIA GH200 480GB',
+  'NVIDIA A100-SXM4-80GB',
+  'NVIDIA B200',
+  'AMD Instinct MI300X',
+  'AMD_Instinct_MI300X',
+  '0x74a1',
+  '0x74A1',
+  '0x74b5',
+  '0x74a5',
+  '0x744c',
+  '0x1234',
+];
 const ENGINES = ['sglang', 'vllm'] as const;
 
-describe('model-shapes and config-store agree on file names', () => {
-  it('normalise device names the same way', () => {
+describe('one spelling of device names', () => {
+  it('kernelShapes names the device as engine-facts does, PCI ids included', () => {
+    const shape = resolveMoeShape(MODEL_CATALOG[0]?.config);
     for (const engine of ENGINES) {
-      for (const gpu of GPUS) expect(engineDeviceName(engine, gpu)).toBe(deviceNameForEngine(engine, gpu));
+      for (const form of DEVICE_FORMS) {
+        expect(kernelShapes(shape, { tp: 1, engine, deviceName: form }).deviceName, `${engine} ${form}`).toBe(deviceNameForEngine(engine, form));
+      }
     }
   });
 
-  it('format and parse every catalog model at tp 1/2/4/8 the same way', () => {
+  it('vLLM names ROCm GPUs from their PCI id through its table; SGLang writes the id', () => {
+    // vLLM main (May 2026): 0x74a1 and 0x74b5 are MI300X, 0x74a5 is MI325X; unknown ids stay as given.
+    const shape = resolveMoeShape(MODEL_CATALOG[0]?.config);
+    const dev = (engine: 'sglang' | 'vllm', form: string) => kernelShapes(shape, { tp: 1, engine, deviceName: form }).deviceName;
+    expect(dev('vllm', '0x74a1')).toBe('AMD_Instinct_MI300X');
+    expect(dev('vllm', '0x74A1')).toBe('AMD_Instinct_MI300X');
+    expect(dev('vllm', '0x74b5')).toBe('AMD_Instinct_MI300X');
+    expect(dev('vllm', '0x74a5')).toBe('AMD_Instinct_MI325X');
+    expect(dev('vllm', '0x1234')).toBe('0x1234');
+    expect(dev('sglang', '0x74a1')).toBe('0x74a1');
+  });
+});
+
+describe('moe shapes and moe configs lookup name the same file', () => {
+  // An empty folder named configs: SGLang reads it as its configs folder, vLLM as a flat folder.
+  const dir = path.join(mkdtempSync(path.join(tmpdir(), 'moe-kit-names-')), 'configs');
+  mkdirSync(dir);
+  const env = { HF_HUB_OFFLINE: '1', HF_HOME: path.join(dir, '..', 'hf') };
+
+  async function shapesFile(engine: string, model: string, tp: number, device: string): Promise<string> {
+    const io = memoryIo(env);
+    const code = await main(['shapes', model, '--tp', String(tp), '--engine', engine, '--device-name', device, '--json'], io);
+    expect(code, io.err).toBe(0);
+    return (JSON.parse(io.out) as { configFile: string }[])[0]?.configFile as string;
+  }
+
+  async function lookupFile(engine: string, model: string, tp: number, device: string): Promise<string> {
+    const io = memoryIo(env);
+    const code = await main(['configs', 'lookup', '--engine', engine, '--dir', dir, '--model', model, '--tp', String(tp), '--device-name', device, '--m', '1'], io);
+    expect(code, io.err).toBe(0);
+    const line = io.out.split('\n').find((l) => l.startsWith('asks for  '));
+    return (line ?? '').slice('asks for  '.length);
+  }
+
+  // Mixtral: bf16, E=8 N=7168 at tp 2; DeepSeek-V3: block fp8, E=257 (SGLang) / 256 (vLLM), N=256 at tp 8.
+  for (const [model, tp] of [['mistralai/Mixtral-8x7B-v0.1', 2], ['deepseek-ai/DeepSeek-V3', 8]] as const) {
+    for (const engine of ENGINES) {
+      it(`${model} tp ${tp}, ${engine}: every device-name form`, async () => {
+        for (const form of DEVICE_FORMS) {
+          const fromShapes = await shapesFile(engine, model, tp, form);
+          expect(await lookupFile(engine, model, tp, form), `${engine} ${form}`).toBe(fromShapes);
+          expect(parseFileName(fromShapes)?.key.deviceName).toBe(deviceNameForEngine(engine, form));
+        }
+      });
+    }
+  }
+});
+
+describe('catalog names parse back to their shape', () => {
+  it('every catalog model at tp 1/2/4/8, both engines', () => {
     let checked = 0;
     for (const entry of MODEL_CATALOG) {
       const shape = resolveMoeShape(entry.config);
       for (const engine of ENGINES) {
         for (const tp of [1, 2, 4, 8]) {
-          for (const gpu of GPUS) {
+          for (const gpu of ['NVIDIA H100 80GB HBM3', 'NVIDIA H200 NVL', '0x74a1']) {
             let ks;
             try {
               ks = kernelShapes(shape, { tp, engine, deviceName: gpu });
@@ -31,57 +106,21 @@ describe('model-shapes and config-store agree on file names', () => {
             }
             const key = {
               E: ks.localExperts,
-              N: ks.fileN ?? ks.shardIntermediate,
+              N: ks.fileN,
               deviceName: ks.deviceName ?? '',
               dtype: ks.dtype,
               blockShape: ks.blockShape,
               perChannelQuant: ks.perChannelQuant,
               down: false,
             };
-            expect(ks.configFile).toBe(formatFileName(engine, key));
             expect(parseFileName(ks.configFile)?.key).toEqual(key);
-            if (ks.downConfigFile) {
-              expect(ks.downConfigFile).toBe(formatFileName(engine, { ...key, down: true }));
-              expect(parseFileName(ks.downConfigFile)?.key).toEqual({ ...key, down: true });
-            }
+            if (ks.downConfigFile) expect(parseFileName(ks.downConfigFile)?.key).toEqual({ ...key, down: true });
             checked++;
           }
         }
       }
     }
-    // 21 catalog models x 2 engines x up to 4 layouts x 6 GPUs: most layouts divide.
-    expect(checked).toBeGreaterThan(21 * 2 * 6);
-  });
-
-  // The grid docs/decisions/0001 asks for, beyond what the catalog models happen to use: every
-  // dtype, block shapes (one with a zero, which both leave out), per_channel_quant and _down.
-  it('format and parse a grid of keys the same way', () => {
-    const dtypes = [null, 'fp8_w8a8', 'int8_w8a8', 'int8_w8a16', 'int4_w4a16'] as const;
-    const blocks: ([number, number] | null)[] = [null, [128, 128], [64, 128], [0, 128]];
-    let checked = 0;
-    for (const engine of ENGINES) {
-      for (const [E, N] of [[8, 7168], [257, 256], [1, 14336]] as const) {
-        for (const gpu of GPUS) {
-          const deviceName = engineDeviceName(engine, gpu);
-          for (const dtype of dtypes) {
-            for (const blockShape of blocks) {
-              // vLLM has neither per_channel_quant nor _down files.
-              for (const perChannelQuant of engine === 'sglang' ? [false, true] : [false]) {
-                for (const down of engine === 'sglang' ? [false, true] : [false]) {
-                  const name = configFileName(engine, { experts: E, n: N, deviceName, dtype, blockShape, perChannelQuant, down });
-                  const key = { E, N, deviceName, dtype, blockShape, perChannelQuant, down };
-                  expect(name).toBe(formatFileName(engine, key));
-                  const keptBlock = blockShape && blockShape[0] && blockShape[1] ? blockShape : null;
-                  expect(parseFileName(name)?.key).toEqual({ ...key, blockShape: keptBlock });
-                  checked++;
-                }
-              }
-            }
-          }
-        }
-      }
-    }
-    // sglang: 3 shapes x 6 GPUs x 5 dtypes x 4 blocks x 4 flag pairs; vllm: the same x 1.
-    expect(checked).toBe(3 * 6 * 5 * 4 * 4 + 3 * 6 * 5 * 4);
+    // 21 catalog models x 2 engines x up to 4 layouts x 3 GPUs: most layouts divide.
+    expect(checked).toBeGreaterThan(21 * 2 * 3);
   });
 });

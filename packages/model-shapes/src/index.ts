@@ -1,6 +1,8 @@
+// The engine facts (Engine, device names, file names) live in @moe/engine-facts.
+export type { Engine } from '@moe/engine-facts';
+export { ENGINES } from '@moe/engine-facts';
 export type {
   DtypeOption,
-  Engine,
   EngineDtype,
   KernelShape,
   KernelShapeOptions,
@@ -14,9 +16,7 @@ export type {
 export { loadModelConfig, parseModelConfig } from './load-model-config';
 export { hubCacheDir, cachedModelFile } from './hf-cache';
 export { resolveMoeShape, type ResolveOptions, EXPERT_KEYS, TOPK_KEYS, EXPERT_WIDTH_KEYS, HIDDEN_KEYS } from './resolve-moe-shape';
-export { kernelShapes, ENGINES, DTYPE_OPTIONS } from './kernel-shapes';
-export { engineDeviceName, DEVICE_PLACEHOLDER } from './engine-device-name';
-export { configFileName, type ConfigFileNameParts } from './config-file-name';
+export { kernelShapes, DTYPE_OPTIONS, DEVICE_PLACEHOLDER } from './kernel-shapes';
 export { parseQuantization } from './quantization';
 export { MOE_FAMILIES, findFamily, type MoeFamily } from './moe-families';
 export { MODEL_CATALOG, findCatalogEntry, suggestCatalogIds, type CatalogEntry } from './catalog';

@@ -4,7 +4,8 @@ import { IndivisibleShapeError } from './errors/indivisible-shape-error';
 import { InvalidShapeOptionError } from './errors/invalid-shape-option-error';
 import { kernelShapes } from './kernel-shapes';
 import { resolveMoeShape } from './resolve-moe-shape';
-import type { DtypeOption, Engine } from './types';
+import type { Engine } from '@moe/engine-facts';
+import type { DtypeOption } from './types';
 import { vllmNames } from './__fixtures__/reference';
 
 const shapeOf = (id: string) => resolveMoeShape(findCatalogEntry(id)?.config);

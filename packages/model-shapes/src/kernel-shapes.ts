@@ -1,11 +1,12 @@
+import { ENGINES, deviceNameForEngine, formatFileName, type ConfigKey, type Engine } from '@moe/engine-facts';
 import { z } from 'zod';
-import { configFileName } from './config-file-name';
-import { engineDeviceName } from './engine-device-name';
 import { IndivisibleShapeError } from './errors/indivisible-shape-error';
 import { InvalidShapeOptionError } from './errors/invalid-shape-option-error';
-import type { DtypeOption, Engine, EngineDtype, KernelShape, KernelShapeOptions, MoeShape } from './types';
+import type { DtypeOption, EngineDtype, KernelShape, KernelShapeOptions, MoeShape } from './types';
 
-export const ENGINES: readonly Engine[] = ['sglang', 'vllm'];
+/** What names carry in place of the device when none is known. */
+export const DEVICE_PLACEHOLDER = '{device}';
+
 export const DTYPE_OPTIONS: readonly DtypeOption[] = ['auto', 'bf16', 'fp16', 'fp8_w8a8', 'int8_w8a8', 'int8_w8a16', 'int4_w4a16'];
 
 const optionsSchema = z.object({
@@ -113,8 +114,9 @@ export function kernelShapes(shape: MoeShape, options: KernelShapeOptions): Kern
       notes.push('int4_w4a16 packs two weights per byte: SGLang names the file by the packed width, half the per-rank expert width');
     }
   }
-  const deviceName = options.deviceName ? engineDeviceName(engine, options.deviceName) : null;
-  const parts = { experts: localExperts, n: fileN, deviceName, dtype, blockShape, perChannelQuant };
+  const deviceName = options.deviceName ? deviceNameForEngine(engine, options.deviceName) : null;
+  // perChannelQuant is false for vLLM (set above), which has no such files.
+  const key: ConfigKey = { E: localExperts, N: fileN, deviceName: deviceName ?? DEVICE_PLACEHOLDER, dtype, blockShape, perChannelQuant, down: false };
   return {
     engine,
     tp,
@@ -132,8 +134,8 @@ export function kernelShapes(shape: MoeShape, options: KernelShapeOptions): Kern
     blockShape,
     perChannelQuant,
     deviceName,
-    configFile: configFileName(engine, parts),
-    downConfigFile: engine === 'sglang' ? configFileName(engine, { ...parts, down: true }) : null,
+    configFile: formatFileName(engine, key),
+    downConfigFile: engine === 'sglang' ? formatFileName(engine, { ...key, down: true }) : null,
     notes,
   };
 }

@@ -3,7 +3,8 @@ import { findCatalogEntry } from './catalog';
 import { kernelShapes } from './kernel-shapes';
 import { resolveMoeShape } from './resolve-moe-shape';
 import { sglangNames, vllmNames } from './__fixtures__/reference';
-import type { Engine, KernelShapeOptions } from './types';
+import type { Engine } from '@moe/engine-facts';
+import type { KernelShapeOptions } from './types';
 
 const sglang = sglangNames();
 const vllm = vllmNames();

@@ -1,5 +1,4 @@
-/** The engines whose fused-MoE config files this package names. */
-export type Engine = 'sglang' | 'vllm';
+import type { Engine } from '@moe/engine-facts';
 
 /** What `--dtype` accepts: `auto` reads the model's quantization_config. */
 export type DtypeOption = 'auto' | 'bf16' | 'fp16' | 'fp8_w8a8' | 'int8_w8a8' | 'int8_w8a16' | 'int4_w4a16';

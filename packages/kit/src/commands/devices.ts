@@ -1,4 +1,4 @@
-import { ENGINES, type Engine, engineDeviceName } from '@moe/model-shapes';
+import { ENGINES, type Engine, deviceNameForEngine } from '@moe/engine-facts';
 import { type DeviceInfo, type DeviceProbe, probeDevices } from '@moe/native';
 import type { CliIo } from '../io';
 import type { CommandModule } from './index';
@@ -26,7 +26,7 @@ export interface DevicesJsonRow {
 }
 
 function engineNames(name: string): Record<Engine, string> {
-  return Object.fromEntries(ENGINES.map((e) => [e, engineDeviceName(e, name)])) as Record<Engine, string>;
+  return Object.fromEntries(ENGINES.map((e) => [e, deviceNameForEngine(e, name)])) as Record<Engine, string>;
 }
 
 function jsonRow(d: DeviceInfo): DevicesJsonRow {
@@ -62,7 +62,7 @@ function humanReport(probe: DeviceProbe): string {
       `  ${d.backend} ${d.arch}, ${d.smCount} SMs, ${size(d.totalMemoryBytes)}, ${size(d.sharedMemoryPerBlockOptin)} shared memory per block (opt-in), ${size(d.l2CacheBytes)} L2, driver ${d.driverVersion}${d.pciBusId ? `, PCI ${d.pciBusId}` : ''}`,
     );
     const width = Math.max(...ENGINES.map((e) => e.length));
-    for (const engine of ENGINES) out.push(`  ${`${engine}:`.padEnd(width + 1)} device_name=${engineDeviceName(engine, d.name)}`);
+    for (const engine of ENGINES) out.push(`  ${`${engine}:`.padEnd(width + 1)} device_name=${deviceNameForEngine(engine, d.name)}`);
   }
   return `${out.join('\n')}\n`;
 }
