@@ -1,3 +1,4 @@
 export { main, buildProgram } from './main';
 export { type CliIo, processIo, memoryIo } from './io';
-export { EXIT, ExitCode, isUserError } from './exit';
+export type { ErrorKind } from './exit';
+export { EXIT, ExitCode, errorKind, isUserError } from './exit';

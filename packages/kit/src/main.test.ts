@@ -13,6 +13,6 @@ describe('moe', () => {
   it('rejects an unknown command with the usage exit code', async () => {
     const io = memoryIo();
     expect(await main(['no-such-command'], io)).toBe(EXIT.usage);
-    expect(io.err).toMatch(/^error: /);
+    expect(io.err).toMatch(/^moe: unknown command 'no-such-command'/);
   });
 });
