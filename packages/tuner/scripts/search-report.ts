@@ -2,10 +2,10 @@
 //   npm run report -w @moe/tuner
 // Every number comes from simulating the strategies on the recorded table (and on the synthetic
 // and perturbed tables) with 1% jitter over seeds 0-9, as the goal of issue 5 states it.
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { elementBytes, estimateSharedMemory, gpuInfoForDriverName } from '@moe/config-store';
+import { elementBytes, estimateSharedMemory, gpuInfoForDriverName, writeFileAtomic } from '@moe/config-store';
 import {
   autoStrategy,
   exhaustiveStrategy,
@@ -157,12 +157,7 @@ async function main(): Promise<void> {
   const b = current.indexOf(END);
   if (a < 0 || b < 0) throw new Error(`${target}: report markers not found`);
   const next = current.slice(0, a) + out.join('\n') + current.slice(b + END.length);
-  const tmp = `${target}.${process.pid}.tmp`;
-  const fd = openSync(tmp, 'w');
-  writeSync(fd, next);
-  fsyncSync(fd);
-  closeSync(fd);
-  renameSync(tmp, target);
+  writeFileAtomic(target, next);
   console.log(`wrote ${path.relative(process.cwd(), target)}: auto worst ratio ${ratio(auto.worstRatio)}, measured ${pct(auto.worstMeasuredFraction, 2)}, compiled ${pct(auto.worstCompiledFraction)}`);
 }
 

@@ -1,7 +1,7 @@
 import type { BatchSession } from './batch-session';
 import { CandidateGrid, familyKey, WITHIN_FAMILY_PARAMS } from './candidate-grid';
 import { InvalidSearchOptionError } from './errors/invalid-search-option-error';
-import { CONFIG_PARAMS, configKey, type KernelConfig } from './kernel-config';
+import { TILE_CONFIG_FIELDS, tileConfigKey, type TileConfig } from '@moe/engine-facts';
 import { SearchSession } from './search-session';
 import type { SearchInput, SearchResult, SearchStrategy } from './strategy';
 
@@ -128,14 +128,14 @@ export function autoStrategy(options: AutoOptions = {}): SearchStrategy {
       const grid = new CandidateGrid(candidates);
       const session = new SearchSession(oracle);
       // Per family, its best config at the last batch size that measured it, and that batch size.
-      const incumbent = new Map<string, KernelConfig>();
+      const incumbent = new Map<string, TileConfig>();
       const incumbentM = new Map<string, number>();
       // Families by their best estimate at the previous batch size, best first.
       let familyOrder: string[] = [];
       let lastGoodM: number | undefined;
-      let carried: KernelConfig[] = [];
+      let carried: TileConfig[] = [];
       const order = [...new Set(batchSizes)].sort((a, b) => (o.order === 'descending' ? b - a : a - b));
-      const batches = new Map<number, { batch: BatchSession; winner: KernelConfig | null }>();
+      const batches = new Map<number, { batch: BatchSession; winner: TileConfig | null }>();
       let spent = 0;
       const full = order.map((M, i) => i === 0 || Math.max(M / order[i - 1]!, order[i - 1]! / M) > o.rescreenJump);
       const planned = full.map((f) => (f ? o.fullScreenShare : o.baseShare));
@@ -215,10 +215,10 @@ export function autoStrategy(options: AutoOptions = {}): SearchStrategy {
         for (let round = 0; round < o.descentRounds && current.size > 0; round++) {
           for (const [family, at] of [...current]) {
             if (batch.tried >= budget - reserve) break;
-            const around = grid.neighbours(at, o.descentParams === 'all' ? CONFIG_PARAMS : WITHIN_FAMILY_PARAMS);
+            const around = grid.neighbours(at, o.descentParams === 'all' ? TILE_CONFIG_FIELDS : WITHIN_FAMILY_PARAMS);
             for (const c of around) await tryNew(c, o.screenRepeats, budget - reserve);
             const next = fastest(batch, [at, ...around]);
-            if (!next || configKey(next) === configKey(at)) current.delete(family);
+            if (!next || tileConfigKey(next) === tileConfigKey(at)) current.delete(family);
             else current.set(family, next);
           }
         }
@@ -292,7 +292,7 @@ export function autoStrategy(options: AutoOptions = {}): SearchStrategy {
   };
 }
 
-type Probe = (config: KernelConfig, repeats: number, cap?: number) => Promise<number | undefined>;
+type Probe = (config: TileConfig, repeats: number, cap?: number) => Promise<number | undefined>;
 
 /** Measures a config not yet measured at this batch size while fewer than `budget` configs were tried. */
 function probe(batch: BatchSession, session: SearchSession, budget: number): Probe {
@@ -305,17 +305,17 @@ function probe(batch: BatchSession, session: SearchSession, budget: number): Pro
 }
 
 /** The configs within `contenderTolerance` of the winner's estimate, best first (at most polishTop). */
-function contenders(batch: BatchSession, winner: KernelConfig, o: Required<AutoOptions>): KernelConfig[] {
+function contenders(batch: BatchSession, winner: TileConfig, o: Required<AutoOptions>): TileConfig[] {
   const limit = (1 + o.contenderTolerance) * batch.estimate(winner)!;
   const near = batch.ranked().filter((m) => m.us <= limit).map((m) => m.config);
-  return [winner, ...near.filter((c) => configKey(c) !== configKey(winner))].slice(0, o.polishTop);
+  return [winner, ...near.filter((c) => tileConfigKey(c) !== tileConfigKey(winner))].slice(0, o.polishTop);
 }
 
 /**
  * Measures the one-parameter neighbourhoods (all six parameters) of the contenders, then halves
  * again; a sharp optimum has few contenders and costs little, a flat plateau has many.
  */
-async function polish(batch: BatchSession, grid: CandidateGrid, winner: KernelConfig, tryNew: Probe, o: Required<AutoOptions>): Promise<KernelConfig> {
+async function polish(batch: BatchSession, grid: CandidateGrid, winner: TileConfig, tryNew: Probe, o: Required<AutoOptions>): Promise<TileConfig> {
   for (let round = 0; round < o.polishRounds; round++) {
     const fresh = contenders(batch, winner, o)
       .flatMap((c) => grid.tileNeighbours(c))
@@ -337,18 +337,18 @@ function liveFamilies(grid: CandidateGrid, familyOrder: readonly string[], o: Re
 }
 
 /** How many within-family parameters differ, for the order of measuring a family. */
-function withinDistance(a: KernelConfig, b: KernelConfig): number {
+function withinDistance(a: TileConfig, b: TileConfig): number {
   let d = 0;
   for (const p of WITHIN_FAMILY_PARAMS) if (a[p] !== b[p]) d += 1;
   return d;
 }
 
-function bestOfFamily(batch: BatchSession, family: string): KernelConfig | undefined {
+function bestOfFamily(batch: BatchSession, family: string): TileConfig | undefined {
   return batch.ranked().find((m) => familyKey(m.config) === family)?.config;
 }
 
-function fastest(batch: BatchSession, configs: readonly KernelConfig[]): KernelConfig | undefined {
-  let best: KernelConfig | undefined;
+function fastest(batch: BatchSession, configs: readonly TileConfig[]): TileConfig | undefined {
+  let best: TileConfig | undefined;
   let bestUs = Infinity;
   for (const c of configs) {
     const us = batch.estimate(c);
@@ -360,7 +360,7 @@ function fastest(batch: BatchSession, configs: readonly KernelConfig[]): KernelC
   return best;
 }
 
-async function halve(batch: BatchSession, schedule: Required<AutoOptions>['halving']): Promise<KernelConfig> {
+async function halve(batch: BatchSession, schedule: Required<AutoOptions>['halving']): Promise<TileConfig> {
   let pool = batch.ranked().map((m) => m.config);
   for (const [keep, repeats] of schedule) {
     pool = pool.slice(0, keep);

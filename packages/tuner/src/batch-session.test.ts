@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import type { KernelConfig } from './kernel-config';
+import type { TileConfig } from '@moe/engine-facts';
 import type { Oracle } from './oracle';
 import { SearchSession } from './search-session';
 
-const a: KernelConfig = { BLOCK_SIZE_M: 16, BLOCK_SIZE_N: 32, BLOCK_SIZE_K: 64, GROUP_SIZE_M: 1, num_warps: 4, num_stages: 2 };
-const b: KernelConfig = { ...a, num_stages: 3 };
-const broken: KernelConfig = { ...a, num_stages: 5 };
+const a: TileConfig = { BLOCK_SIZE_M: 16, BLOCK_SIZE_N: 32, BLOCK_SIZE_K: 64, GROUP_SIZE_M: 1, num_warps: 4, num_stages: 2 };
+const b: TileConfig = { ...a, num_stages: 3 };
+const broken: TileConfig = { ...a, num_stages: 5 };
 
 /** An oracle that returns scripted times and counts compiles. */
 function scripted(times: number[]) {

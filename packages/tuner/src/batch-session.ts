@@ -1,9 +1,9 @@
-import { configKey, type KernelConfig } from './kernel-config';
+import { tileConfigKey, type TileConfig } from '@moe/engine-facts';
 import type { Oracle } from './oracle';
 import type { BatchResult, MeasuredConfig } from './strategy';
 
 interface Observation {
-  config: KernelConfig;
+  config: TileConfig;
   /** Sum of µs x repeats over the measurements. */
   weighted: number;
   repeats: number;
@@ -22,7 +22,7 @@ export class BatchSession {
   constructor(
     readonly M: number,
     private readonly oracle: Oracle,
-    private readonly compile: (config: KernelConfig) => Promise<boolean>,
+    private readonly compile: (config: TileConfig) => Promise<boolean>,
   ) {}
 
   /** Distinct configs tried at this M (failed compiles excluded, failed measurements included). */
@@ -39,14 +39,14 @@ export class BatchSession {
     return this.observations.size;
   }
 
-  has(config: KernelConfig): boolean {
-    return this.attempted.has(configKey(config));
+  has(config: TileConfig): boolean {
+    return this.attempted.has(tileConfigKey(config));
   }
 
   /** Compiles (once per search) and measures; returns the new estimate or undefined on failure. */
-  async measure(config: KernelConfig, repeats: number): Promise<number | undefined> {
+  async measure(config: TileConfig, repeats: number): Promise<number | undefined> {
     if (!(await this.compile(config))) return undefined;
-    const key = configKey(config);
+    const key = tileConfigKey(config);
     this.attempted.add(key);
     const outcome = await this.oracle.measure(config, this.M, repeats);
     if (!outcome.ok) {
@@ -64,19 +64,19 @@ export class BatchSession {
   }
 
   /** Measures until the config has at least `repeats` repeats in all. */
-  async topUp(config: KernelConfig, repeats: number): Promise<number | undefined> {
+  async topUp(config: TileConfig, repeats: number): Promise<number | undefined> {
     const have = this.repeatsOf(config);
     if (have >= repeats) return this.estimate(config);
     return this.measure(config, repeats - have);
   }
 
-  estimate(config: KernelConfig): number | undefined {
-    const o = this.observations.get(configKey(config));
+  estimate(config: TileConfig): number | undefined {
+    const o = this.observations.get(tileConfigKey(config));
     return o ? o.weighted / o.repeats : undefined;
   }
 
-  repeatsOf(config: KernelConfig): number {
-    return this.observations.get(configKey(config))?.repeats ?? 0;
+  repeatsOf(config: TileConfig): number {
+    return this.observations.get(tileConfigKey(config))?.repeats ?? 0;
   }
 
   /** Measured configs, fastest estimate first. */
@@ -86,9 +86,9 @@ export class BatchSession {
       .sort((a, b) => a.us - b.us);
   }
 
-  result(best: KernelConfig | null): BatchResult {
+  result(best: TileConfig | null): BatchResult {
     const measured = this.ranked();
-    const chosen = best ? measured.find((m) => configKey(m.config) === configKey(best)) ?? null : null;
+    const chosen = best ? measured.find((m) => tileConfigKey(m.config) === tileConfigKey(best)) ?? null : null;
     return { M: this.M, best: chosen, measured, failedMeasurements: this.failures };
   }
 }

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { CandidateGrid, familyKey } from './candidate-grid';
 import { gpuInfoForDriverName } from '@moe/config-store';
-import { configKey, type KernelConfig } from './kernel-config';
+import { tileConfigKey, type TileConfig } from '@moe/engine-facts';
 import { buildSearchSpace, engineGrid } from './search-space';
 
 const grid = new CandidateGrid(engineGrid());
-const c = (m: number, n: number, k: number, g: number, w: number, s: number): KernelConfig => ({
+const c = (m: number, n: number, k: number, g: number, w: number, s: number): TileConfig => ({
   BLOCK_SIZE_M: m,
   BLOCK_SIZE_N: n,
   BLOCK_SIZE_K: k,
@@ -24,8 +24,8 @@ describe('CandidateGrid', () => {
   it('lists the configs one parameter away: 4 + 3 + 2 + 3 + 1 + 3 = 16 in the full grid', () => {
     const around = grid.neighbours(c(64, 128, 64, 1, 4, 3));
     expect(around).toHaveLength(16);
-    expect(new Set(around.map(configKey)).size).toBe(16);
-    expect(grid.neighbours(c(64, 128, 64, 1, 4, 3), ['num_warps']).map(configKey)).toEqual(['64/128/64/1/8/3']);
+    expect(new Set(around.map(tileConfigKey)).size).toBe(16);
+    expect(grid.neighbours(c(64, 128, 64, 1, 4, 3), ['num_warps']).map(tileConfigKey)).toEqual(['64/128/64/1/8/3']);
   });
 
   it('leaves out neighbours that are not candidates (pruned for shared memory)', () => {
@@ -37,10 +37,10 @@ describe('CandidateGrid', () => {
 
   it('adds the other warp count to tile moves whose accumulator leaves it open', () => {
     // 64x128 at 4 warps -> 64 fp32 registers per thread: open, so 8 warps is tried too.
-    const around = grid.tileNeighbours(c(64, 64, 64, 1, 4, 3)).map(configKey);
+    const around = grid.tileNeighbours(c(64, 64, 64, 1, 4, 3)).map(tileConfigKey);
     expect(around).toContain('64/128/64/1/8/3');
     // 16x64 -> 16x32 stays far below 64 registers: no extra warp variant.
-    expect(grid.tileNeighbours(c(16, 64, 64, 1, 4, 3)).map(configKey)).not.toContain('16/32/64/1/8/3');
+    expect(grid.tileNeighbours(c(16, 64, 64, 1, 4, 3)).map(tileConfigKey)).not.toContain('16/32/64/1/8/3');
   });
 
   it('starts a family with warps that keep the accumulator at or under 128 registers per thread', () => {

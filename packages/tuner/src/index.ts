@@ -1,22 +1,45 @@
-export * from './kernel-config';
-export * from './search-space';
-export * from './measured-table';
-export * from './random-source';
-export * from './oracle';
-export * from './timing-protocol';
-export * from './simulation-oracle';
-export * from './strategy';
-export * from './batch-session';
-export * from './search-session';
-export * from './candidate-grid';
-export * from './exhaustive-strategy';
-export * from './random-strategy';
-export * from './auto-strategy';
-export * from './simulate';
-export * from './goal';
-export * from './synthetic-tables';
-export * from './errors/invalid-table-error';
-export * from './errors/invalid-search-option-error';
-export * from './strategy-by-name';
-export * from './simulate-options';
-export * from './seed';
+// @moe/tuner: finds the best fused-MoE kernel config per batch size while measuring a small part
+// of the grid. The config type (TileConfig) and its key (tileConfigKey) are @moe/engine-facts'.
+export { describeConfig } from './describe-config';
+export type { SearchSpaceOptions, PruneReason, PrunedConfig, SearchSpace } from './search-space';
+export { ENGINE_GRID_VALUES, engineGrid, buildSearchSpace } from './search-space';
+export type { MeasuredRow, MeasuredTable } from './measured-table';
+export { parseMeasuredTable, bestRecorded } from './measured-table';
+export { RandomSource } from './random-source';
+export type { CompileOutcome, MeasureOutcome, Oracle } from './oracle';
+export type { TimingProtocol } from './timing-protocol';
+export { TABLE_TIMING, launchesFor } from './timing-protocol';
+export type { SimulationOptions, SimulationStats } from './simulation-oracle';
+export { MAX_JITTER_PERCENT, SimulationOracle, createSimulationOracle } from './simulation-oracle';
+export type { SearchInput, MeasuredConfig, BatchResult, CompileRecord, SearchResult, SearchStrategy } from './strategy';
+export { BatchSession } from './batch-session';
+export { SearchSession } from './search-session';
+export { FAMILY_PARAMS, WITHIN_FAMILY_PARAMS, familyKey, CandidateGrid } from './candidate-grid';
+export type { ExhaustiveOptions } from './exhaustive-strategy';
+export { exhaustiveStrategy } from './exhaustive-strategy';
+export type { RandomOptions } from './random-strategy';
+export { randomStrategy } from './random-strategy';
+export type { AutoOptions } from './auto-strategy';
+export { AUTO_MIN_PER_BATCH, autoStrategy } from './auto-strategy';
+export type { SimulateOptions, BatchScore, RunScore, Simulation } from './simulate';
+export { tableCandidates, simulate, scoreRun } from './simulate';
+export type { BatchSweep, SeedSweep, SweepOptions } from './goal';
+export { GOAL, sweepSeeds } from './goal';
+export type { SyntheticOptions } from './synthetic-tables';
+export {
+  SYNTHETIC_BATCH_SIZES,
+  smoothTable,
+  needleTable,
+  failingBatchTable,
+  perturbedTable,
+  reshapedTable,
+  withBatchSizes,
+  tableToJson,
+} from './synthetic-tables';
+export type { StrategyName, StrategyChoice } from './strategy-by-name';
+export { STRATEGY_NAMES, strategyByName } from './strategy-by-name';
+export type { SimulateCliOptions } from './simulate-options';
+export { parseSimulateOptions } from './simulate-options';
+export { MAX_SEED, isSeed, checkSeed } from './seed';
+export { InvalidTableError } from './errors/invalid-table-error';
+export { InvalidSearchOptionError } from './errors/invalid-search-option-error';

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { InvalidTableError } from './errors/invalid-table-error';
-import { configKey, describeConfig, type KernelConfig } from './kernel-config';
+import { tileConfigKey, type TileConfig } from '@moe/engine-facts';
+import { describeConfig } from './describe-config';
 
 const positiveInt = z.number().int().positive();
 const indexKey = z.string().regex(/^\d+$/, 'keys must be indices into "space" ("0", "1", ...)');
@@ -47,7 +48,7 @@ export interface MeasuredRow {
  * failed to compile (index -> reason) and the wall time of compiling the whole space.
  */
 export interface MeasuredTable {
-  space: KernelConfig[];
+  space: TileConfig[];
   failed: ReadonlyMap<number, string>;
   /** Sorted by M. */
   rows: MeasuredRow[];
@@ -93,9 +94,9 @@ export function parseMeasuredTable(json: unknown, source = 'table'): MeasuredTab
   // A config listed twice would have two sets of times, and a search finds configs, not indices.
   const firstIndex = new Map<string, number>();
   space.forEach((c, i) => {
-    const first = firstIndex.get(configKey(c));
+    const first = firstIndex.get(tileConfigKey(c));
     if (first !== undefined) fail(`space[${i}] repeats space[${first}] (${describeConfig(c)})`, 'list each config once in "space"');
-    firstIndex.set(configKey(c), i);
+    firstIndex.set(tileConfigKey(c), i);
   });
   const failed = new Map<number, string>();
   for (const [key, reason] of Object.entries(data.failed)) {

@@ -1,4 +1,4 @@
-import type { KernelConfig } from './kernel-config';
+import type { TileConfig } from '@moe/engine-facts';
 
 export type CompileOutcome = { ok: true } | { ok: false; reason: string };
 export type MeasureOutcome = { ok: true; us: number } | { ok: false; reason: string };
@@ -9,6 +9,6 @@ export type MeasureOutcome = { ok: true; us: number } | { ok: false; reason: str
  * noise). A GPU implementation and the table replay (`createSimulationOracle`) both fit.
  */
 export interface Oracle {
-  compile(config: KernelConfig): Promise<CompileOutcome>;
-  measure(config: KernelConfig, M: number, repeats: number): Promise<MeasureOutcome>;
+  compile(config: TileConfig): Promise<CompileOutcome>;
+  measure(config: TileConfig, M: number, repeats: number): Promise<MeasureOutcome>;
 }

@@ -1,5 +1,5 @@
 import { BatchSession } from './batch-session';
-import { configKey, type KernelConfig } from './kernel-config';
+import { tileConfigKey, type TileConfig } from '@moe/engine-facts';
 import type { Oracle } from './oracle';
 import type { CompileRecord } from './strategy';
 
@@ -12,8 +12,8 @@ export class SearchSession {
   constructor(private readonly oracle: Oracle) {}
 
   /** Compiles once per search; true when it compiled. */
-  compile(config: KernelConfig): Promise<boolean> {
-    const key = configKey(config);
+  compile(config: TileConfig): Promise<boolean> {
+    const key = tileConfigKey(config);
     let done = this.compiledByKey.get(key);
     if (!done) {
       done = this.oracle.compile(config).then((outcome) => {
@@ -27,8 +27,8 @@ export class SearchSession {
   }
 
   /** Whether the config was compiled already and failed. */
-  knownFailure(config: KernelConfig): boolean {
-    return this.failedKeys.has(configKey(config));
+  knownFailure(config: TileConfig): boolean {
+    return this.failedKeys.has(tileConfigKey(config));
   }
 
   get compileFailures(): number {

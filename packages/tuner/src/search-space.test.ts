@@ -1,6 +1,6 @@
 import { gpuInfoForDriverName } from '@moe/config-store';
 import { describe, expect, it } from 'vitest';
-import { configKey } from './kernel-config';
+import { tileConfigKey } from '@moe/engine-facts';
 import { buildSearchSpace, engineGrid } from './search-space';
 import { referenceTable } from './__fixtures__/reference';
 
@@ -12,7 +12,7 @@ describe('engineGrid', () => {
   it('is the 1,920 configs of the engines in their order (the recorded table lists them so)', () => {
     const grid = engineGrid();
     expect(grid).toHaveLength(5 * 4 * 3 * 4 * 2 * 4);
-    expect(grid.map(configKey)).toEqual(referenceTable().space.map(configKey));
+    expect(grid.map(tileConfigKey)).toEqual(referenceTable().space.map(tileConfigKey));
   });
 });
 
@@ -37,8 +37,8 @@ describe('buildSearchSpace', () => {
   it('on the recorded table drops no config that compiled and most that ran out of shared memory', () => {
     const table = referenceTable();
     const space = buildSearchSpace(table.space, { gpu: HOPPER });
-    const index = new Map(table.space.map((c, i) => [configKey(c), i]));
-    const prunedIdx = space.pruned.map((p) => index.get(configKey(p.config))!);
+    const index = new Map(table.space.map((c, i) => [tileConfigKey(c), i]));
+    const prunedIdx = space.pruned.map((p) => index.get(tileConfigKey(p.config))!);
     expect(prunedIdx.filter((i) => !table.failed.has(i))).toEqual([]);
     const oor = [...table.failed].filter(([, r]) => r.startsWith('OutOfResources')).map(([i]) => i);
     const dropped = oor.filter((i) => prunedIdx.includes(i));

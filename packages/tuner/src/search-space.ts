@@ -1,8 +1,8 @@
 import { elementBytes, estimateSharedMemory, type ElementBytes, type GpuInfo } from '@moe/config-store';
-import { CONFIG_PARAMS, type ConfigParam, type KernelConfig } from './kernel-config';
+import { TILE_CONFIG_FIELDS, type Engine, type TileConfigField, type TileConfig } from '@moe/engine-facts';
 
 /** The values the engines' tuners (SGLang, vLLM) search, per parameter (ENGINES.md). */
-export const ENGINE_GRID_VALUES: Readonly<Record<ConfigParam, readonly number[]>> = {
+export const ENGINE_GRID_VALUES: Readonly<Record<TileConfigField, readonly number[]>> = {
   BLOCK_SIZE_M: [16, 32, 64, 128, 256],
   BLOCK_SIZE_N: [32, 64, 128, 256],
   BLOCK_SIZE_K: [64, 128, 256],
@@ -12,15 +12,13 @@ export const ENGINE_GRID_VALUES: Readonly<Record<ConfigParam, readonly number[]>
 };
 
 /** The 1,920 grid configs in the engines' order (BLOCK_SIZE_M outermost, num_stages innermost). */
-export function engineGrid(values: Readonly<Record<ConfigParam, readonly number[]>> = ENGINE_GRID_VALUES): KernelConfig[] {
-  let out: Partial<KernelConfig>[] = [{}];
-  for (const param of CONFIG_PARAMS) {
+export function engineGrid(values: Readonly<Record<TileConfigField, readonly number[]>> = ENGINE_GRID_VALUES): TileConfig[] {
+  let out: Partial<TileConfig>[] = [{}];
+  for (const param of TILE_CONFIG_FIELDS) {
     out = out.flatMap((partial) => values[param].map((v) => ({ ...partial, [param]: v })));
   }
-  return out as KernelConfig[];
+  return out as TileConfig[];
 }
-
-export type Engine = 'sglang' | 'vllm';
 
 export interface SearchSpaceOptions {
   /**
@@ -39,7 +37,7 @@ export interface SearchSpaceOptions {
 export type PruneReason = 'shared-memory' | 'block-quant';
 
 export interface PrunedConfig {
-  config: KernelConfig;
+  config: TileConfig;
   reason: PruneReason;
   /** Estimated shared-memory bytes (for shared-memory pruning). */
   sharedMemoryBytes?: number;
@@ -47,7 +45,7 @@ export interface PrunedConfig {
 
 /** The configs a search may try, and those ruled out before compiling (with why). */
 export interface SearchSpace {
-  candidates: KernelConfig[];
+  candidates: TileConfig[];
   pruned: PrunedConfig[];
 }
 
@@ -59,11 +57,11 @@ const SIXTEEN_BIT: ElementBytes = { a: 2, b: 2, out: 2 };
  * Block-wise fp8 keeps BLOCK_SIZE_K a multiple of block_k (and, in vLLM, BLOCK_SIZE_N a multiple
  * of block_n); with a GPU, configs whose shared memory would exceed its limit are dropped.
  */
-export function buildSearchSpace(configs: readonly KernelConfig[] = engineGrid(), options: SearchSpaceOptions = {}): SearchSpace {
+export function buildSearchSpace(configs: readonly TileConfig[] = engineGrid(), options: SearchSpaceOptions = {}): SearchSpace {
   const bytes = elementBytes(options.dtype) ?? SIXTEEN_BIT;
   const block = options.blockShape && options.blockShape[0] > 0 && options.blockShape[1] > 0 ? options.blockShape : null;
   const limit = options.gpu?.sharedMemoryPerBlock ?? null;
-  const candidates: KernelConfig[] = [];
+  const candidates: TileConfig[] = [];
   const pruned: PrunedConfig[] = [];
   for (const config of configs) {
     if (block) {

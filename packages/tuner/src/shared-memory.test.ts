@@ -2,14 +2,14 @@
 // tests pin it to what the tuner prunes with, and to the recorded H200 table it was fitted on.
 import { elementBytes, estimateSharedMemory, gpuInfoForDriverName, type ElementBytes, type GpuInfo } from '@moe/config-store';
 import { describe, expect, it } from 'vitest';
-import type { KernelConfig } from './kernel-config';
+import type { TileConfig } from '@moe/engine-facts';
 import { referenceTable } from './__fixtures__/reference';
 
 const bf16 = elementBytes('bf16')!;
 const HOPPER = gpuInfoForDriverName('NVIDIA H200')!;
 const AMPERE = gpuInfoForDriverName('NVIDIA A100-SXM4-80GB')!;
-const estimate = (config: KernelConfig, gpu: GpuInfo, bytes: ElementBytes) => estimateSharedMemory(config, { gpu, bytes });
-const cfg = (m: number, n: number, k: number, stages: number, warps = 4, group = 1): KernelConfig => ({
+const estimate = (config: TileConfig, gpu: GpuInfo, bytes: ElementBytes) => estimateSharedMemory(config, { gpu, bytes });
+const cfg = (m: number, n: number, k: number, stages: number, warps = 4, group = 1): TileConfig => ({
   BLOCK_SIZE_M: m,
   BLOCK_SIZE_N: n,
   BLOCK_SIZE_K: k,

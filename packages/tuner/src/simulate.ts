@@ -1,5 +1,5 @@
 import { gpuInfoForDriverName } from '@moe/config-store';
-import { configKey, type KernelConfig } from './kernel-config';
+import { tileConfigKey, type TileConfig } from '@moe/engine-facts';
 import { bestRecorded, type MeasuredTable } from './measured-table';
 import { buildSearchSpace } from './search-space';
 import { createSimulationOracle, type SimulationOracle } from './simulation-oracle';
@@ -12,13 +12,13 @@ export interface SimulateOptions {
   /** Batch sizes to search (default: every row of the table). */
   batchSizes?: readonly number[];
   /** Configs the strategy may try (default: the table's space, pruned for its card and dtype). */
-  candidates?: readonly KernelConfig[];
+  candidates?: readonly TileConfig[];
 }
 
 /** How one batch size of a simulated search came out against the table. */
 export interface BatchScore {
   M: number;
-  chosen: KernelConfig | null;
+  chosen: TileConfig | null;
   /** Recorded µs of the chosen config (null when none was chosen or it has no time). */
   chosenUs: number | null;
   /** The table's best µs at this M (null when nothing ran at this M). */
@@ -52,7 +52,7 @@ export interface Simulation {
 }
 
 /** The candidates of a table's space for its card, dtype and block shape (nothing pruned for an unknown card). */
-export function tableCandidates(table: MeasuredTable): KernelConfig[] {
+export function tableCandidates(table: MeasuredTable): TileConfig[] {
   const gpu = table.card === undefined ? null : gpuInfoForDriverName(table.card);
   return buildSearchSpace(table.space, { gpu, dtype: table.dtype ?? null, blockShape: table.blockShape ?? null }).candidates;
 }
@@ -68,12 +68,12 @@ export async function simulate(table: MeasuredTable, strategy: SearchStrategy, o
 
 /** Scores a search's choices against the table's recorded times. */
 export function scoreRun(table: MeasuredTable, result: SearchResult, oracle: SimulationOracle): RunScore {
-  const index = new Map(table.space.map((c, i) => [configKey(c), i]));
+  const index = new Map(table.space.map((c, i) => [tileConfigKey(c), i]));
   const rows: BatchScore[] = result.rows.map((r) => {
     const row = table.rows.find((t) => t.M === r.M);
     const best = row ? bestRecorded(row) : undefined;
     const chosen = r.best?.config ?? null;
-    const chosenUs = chosen && row ? row.us.get(index.get(configKey(chosen)) ?? -1) ?? null : null;
+    const chosenUs = chosen && row ? row.us.get(index.get(tileConfigKey(chosen)) ?? -1) ?? null : null;
     const bestUs = best?.us ?? null;
     let ratio = 1;
     if (bestUs !== null) ratio = chosenUs === null ? Infinity : chosenUs / bestUs;

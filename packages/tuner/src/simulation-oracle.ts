@@ -1,5 +1,5 @@
 import { InvalidSearchOptionError } from './errors/invalid-search-option-error';
-import { configKey, type KernelConfig } from './kernel-config';
+import { tileConfigKey, type TileConfig } from '@moe/engine-facts';
 import type { MeasuredRow, MeasuredTable } from './measured-table';
 import type { CompileOutcome, MeasureOutcome, Oracle } from './oracle';
 import { RandomSource } from './random-source';
@@ -64,7 +64,7 @@ export class SimulationOracle implements Oracle {
     readonly table: MeasuredTable,
     options: SimulationOptions = {},
   ) {
-    table.space.forEach((config, i) => this.index.set(configKey(config), i));
+    table.space.forEach((config, i) => this.index.set(tileConfigKey(config), i));
     for (const row of table.rows) this.rowByM.set(row.M, row);
     const jitter = options.jitterPercent ?? 0;
     if (!(jitter >= 0 && jitter <= MAX_JITTER_PERCENT)) {
@@ -78,16 +78,16 @@ export class SimulationOracle implements Oracle {
     this.secondsPerCompile = table.compileSeconds / table.space.length;
   }
 
-  async compile(config: KernelConfig): Promise<CompileOutcome> {
+  async compile(config: TileConfig): Promise<CompileOutcome> {
     return this.compileSync(config);
   }
 
-  async measure(config: KernelConfig, M: number, repeats: number): Promise<MeasureOutcome> {
+  async measure(config: TileConfig, M: number, repeats: number): Promise<MeasureOutcome> {
     return this.measureSync(config, M, repeats);
   }
 
-  compileSync(config: KernelConfig): CompileOutcome {
-    const i = this.index.get(configKey(config));
+  compileSync(config: TileConfig): CompileOutcome {
+    const i = this.index.get(tileConfigKey(config));
     if (i === undefined) return { ok: false, reason: 'not in the table\'s space' };
     if (!this.compiledSet.has(i)) {
       this.compiledSet.set(i, !this.table.failed.has(i));
@@ -98,8 +98,8 @@ export class SimulationOracle implements Oracle {
     return reason === undefined ? { ok: true } : { ok: false, reason };
   }
 
-  measureSync(config: KernelConfig, M: number, repeats: number): MeasureOutcome {
-    const i = this.index.get(configKey(config));
+  measureSync(config: TileConfig, M: number, repeats: number): MeasureOutcome {
+    const i = this.index.get(tileConfigKey(config));
     if (i === undefined || this.compiledSet.get(i) !== true) return { ok: false, reason: 'not compiled' };
     if (!Number.isInteger(repeats) || repeats < 1) throw new RangeError(`repeats must be a positive integer, got ${repeats}`);
     this.pairs.add(`${M}:${i}`);

@@ -1,17 +1,17 @@
-import type { KernelConfig } from './kernel-config';
+import type { TileConfig } from '@moe/engine-facts';
 import type { Oracle } from './oracle';
 
 export interface SearchInput {
   /** The batch sizes (M) to find a config for. */
   batchSizes: readonly number[];
   /** The configs that may be tried (a pruned search space: `buildSearchSpace(...).candidates`). */
-  candidates: readonly KernelConfig[];
+  candidates: readonly TileConfig[];
   oracle: Oracle;
 }
 
 /** A config measured at one batch size: the repeat-weighted mean µs over all its repeats. */
 export interface MeasuredConfig {
-  config: KernelConfig;
+  config: TileConfig;
   us: number;
   repeats: number;
 }
@@ -27,7 +27,7 @@ export interface BatchResult {
 }
 
 export interface CompileRecord {
-  config: KernelConfig;
+  config: TileConfig;
   ok: boolean;
   reason?: string;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { configKey } from './kernel-config';
+import { tileConfigKey } from '@moe/engine-facts';
 import { bestRecorded, parseMeasuredTable } from './measured-table';
 import { failingBatchTable, needleTable, perturbedTable, reshapedTable, smoothTable, tableToJson, withBatchSizes } from './synthetic-tables';
 import { referenceTable } from './__fixtures__/reference';
@@ -9,12 +9,12 @@ describe('synthetic tables', () => {
     const t = smoothTable();
     expect(t.space).toHaveLength(1920);
     expect([...t.failed.values()].filter((r) => r.startsWith('OutOfResources')).length).toBeGreaterThan(500);
-    const index = new Map(t.space.map((c, i) => [configKey(c), i]));
+    const index = new Map(t.space.map((c, i) => [tileConfigKey(c), i]));
     for (const row of t.rows) {
       for (const [i, us] of row.us) {
         const c = t.space[i]!;
         if (c.GROUP_SIZE_M !== 1) continue;
-        const next = row.us.get(index.get(configKey({ ...c, GROUP_SIZE_M: 16 }))!);
+        const next = row.us.get(index.get(tileConfigKey({ ...c, GROUP_SIZE_M: 16 }))!);
         if (next !== undefined) expect(Math.abs(next / us - 1)).toBeLessThan(0.05);
       }
     }
@@ -51,7 +51,7 @@ describe('synthetic tables', () => {
   it('round-trips through the JSON format', () => {
     const t = needleTable({ batchSizes: [4, 4096] });
     const back = parseMeasuredTable(JSON.parse(JSON.stringify(tableToJson(t))));
-    expect(back.space.map(configKey)).toEqual(t.space.map(configKey));
+    expect(back.space.map(tileConfigKey)).toEqual(t.space.map(tileConfigKey));
     expect(back.failed).toEqual(t.failed);
     expect(back.rows).toEqual(t.rows);
     expect(back.compileSeconds).toBe(t.compileSeconds);

@@ -1,5 +1,5 @@
 import { elementBytes, estimateSharedMemory, gpuInfoForDriverName } from '@moe/config-store';
-import { CONFIG_PARAMS, configKey, type KernelConfig } from './kernel-config';
+import { TILE_CONFIG_FIELDS, tileConfigKey, type TileConfig } from '@moe/engine-facts';
 import type { MeasuredRow, MeasuredTable } from './measured-table';
 import { RandomSource } from './random-source';
 import { ENGINE_GRID_VALUES, engineGrid } from './search-space';
@@ -105,14 +105,14 @@ export function tableToJson(table: MeasuredTable): Record<string, unknown> {
     ...(table.dtype === undefined && table.blockShape === undefined
       ? {}
       : { shape: { ...(table.dtype === undefined ? {} : { dtype: table.dtype }), ...(table.blockShape === undefined ? {} : { block_shape: table.blockShape }) } }),
-    space: table.space.map((c) => Object.fromEntries(CONFIG_PARAMS.map((p) => [p, c[p]]))),
+    space: table.space.map((c) => Object.fromEntries(TILE_CONFIG_FIELDS.map((p) => [p, c[p]]))),
     [`compile_seconds_${table.compileProcesses}_processes`]: table.compileSeconds,
     failed: Object.fromEntries([...table.failed].map(([i, r]) => [String(i), r])),
     rows: table.rows.map((r) => ({ M: r.M, us: Object.fromEntries([...r.us].map(([i, v]) => [String(i), v])) })),
   };
 }
 
-function failures(space: readonly KernelConfig[], random: RandomSource): Map<number, string> {
+function failures(space: readonly TileConfig[], random: RandomSource): Map<number, string> {
   const failed = new Map<number, string>();
   const h200 = gpuInfoForDriverName('NVIDIA H200')!;
   const limit = h200.sharedMemoryPerBlock!;
@@ -122,7 +122,7 @@ function failures(space: readonly KernelConfig[], random: RandomSource): Map<num
     if (need > limit) {
       failed.set(i, `OutOfResources: out of resource: shared memory, Required: ${need}, Hardware limit: ${limit}`);
     } else if (random.next() < 0.02) {
-      failed.set(i, `RuntimeError: PassManager::run failed (synthetic ${configKey(c)})`);
+      failed.set(i, `RuntimeError: PassManager::run failed (synthetic ${tileConfigKey(c)})`);
     }
   });
   return failed;
@@ -131,7 +131,7 @@ function failures(space: readonly KernelConfig[], random: RandomSource): Map<num
 const clamp = (x: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, x));
 const at = (values: readonly number[], v: number) => values.indexOf(v);
 
-function smoothUs(c: KernelConfig, M: number): number {
+function smoothUs(c: TileConfig, M: number): number {
   const lm = Math.log2(M);
   const x = {
     m: at(ENGINE_GRID_VALUES.BLOCK_SIZE_M, c.BLOCK_SIZE_M),

@@ -1,16 +1,15 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { tileConfigOf, type TileConfig } from '@moe/engine-facts';
 import {
   describeConfig,
   InvalidSearchOptionError,
   InvalidTableError,
-  orderedConfig,
   parseMeasuredTable,
   parseSimulateOptions,
   simulate,
   strategyByName,
   tableCandidates,
-  type KernelConfig,
 } from '@moe/tuner';
 import type { CliIo } from '../io';
 import type { CommandModule } from './index';
@@ -27,7 +26,7 @@ interface TuneOptions {
 /** The --json object: exactly these keys, in this order. */
 export interface TuneJson {
   strategy: string;
-  rows: { M: number; config: KernelConfig | null; us: number | null; measured: number }[];
+  rows: { M: number; config: TileConfig | null; us: number | null; measured: number }[];
   compiled: number;
   simulatedSeconds: number;
 }
@@ -83,7 +82,7 @@ async function runTune(options: TuneOptions, io: CliIo): Promise<void> {
     strategy: result.strategy,
     rows: result.rows.map((row, i) => ({
       M: row.M,
-      config: row.best ? orderedConfig(row.best.config) : null,
+      config: row.best ? tileConfigOf(row.best.config) : null,
       us: row.best ? round(row.best.us, 3) : null,
       measured: score.rows[i]!.measured,
     })),
