@@ -109,6 +109,9 @@ export function checkWritableFolder(dir: string, permissionFix: string, undone =
   }
 }
 
+/** What link(2) fails with on a file system without hard links (some FUSE, SMB, FAT mounts). */
+const NO_HARD_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EMLINK', 'EXDEV']);
+
 const tempName = (target: string, tag: string) => path.join(path.dirname(target), `.${path.basename(target)}.moe-${process.pid}-${randomBytes(4).toString('hex')}.${tag}`);
 
 /** Writes `data` to a new file (failing if it exists) and fsyncs it. */
@@ -267,7 +270,7 @@ export function writeAllOrNothing(planned: PlannedWrite[], permissionFix: string
           writeOps.linkSync(s.temp, s.p.abs);
           quietly(() => writeOps.unlinkSync(s.temp));
         } catch (err) {
-          if (isErrnoError(err) && err.code === 'EEXIST') throw err;
+          if (!isErrnoError(err) || !NO_HARD_LINKS.has(err.code)) throw err;
           // A file system without hard links: rename, after one more look.
           if (existsSync(s.p.abs)) throw Object.assign(new Error('EEXIST'), { code: 'EEXIST' });
           writeOps.renameSync(s.temp, s.p.abs);

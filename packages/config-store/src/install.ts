@@ -16,7 +16,8 @@ import { UnsafePathError } from './errors/unsafe-path-error';
 import type { Finding } from './finding';
 import { readPack } from './packs';
 import type { WalkProblem } from './safe-fs';
-import { checkWriteInside, entryKind, isInside, mkdirInside, readFileCapped, walkTree, writeFileAtomic } from './safe-fs';
+import { checkWritableFolder, writeAllOrNothing } from './file-writes';
+import { checkWriteInside, entryKind, isInside, readFileCapped, walkTree } from './safe-fs';
 
 /** A config file to install, and the Triton version it was tuned with when its folder says so. */
 export interface SourceFile {
@@ -245,14 +246,24 @@ export function installConfigs(sources: SourceFile[], options: InstallOptions): 
 
   const blocked = planned.some((p) => p.action.action === 'conflict');
   const report: InstallReport = { engine, into, configsRoot: rootRel, actions: planned.map((p) => p.action), blocked, findings: [] };
-  if (blocked || options.dryRun) return report;
+  if (blocked) return report;
   const writes = planned.filter((p) => ['write', 'reformat', 'overwrite'].includes(p.action.action));
   for (const p of writes) checkWriteInside(into, p.abs);
-  for (const p of planned) {
-    if (!['write', 'reformat', 'overwrite'].includes(p.action.action)) continue;
-    mkdirInside(into, path.dirname(p.abs));
-    writeFileAtomic(p.abs, p.bytes, into);
+  const fix = `run the install as the user who owns that folder, or install into a folder you own and point ${
+    engine === 'sglang' ? 'SGLang at it (SGLANG_MOE_CONFIG_DIR)' : 'vLLM at it (VLLM_TUNED_CONFIG_FOLDER)'
+  }`;
+  // Every target folder is checked before the first write, on a dry run too (it says what the
+  // run would do, and this run would stop here).
+  for (const dir of new Set(writes.map((p) => path.dirname(p.abs)))) {
+    checkWritableFolder(dir, fix, options.dryRun ? 'dry run: nothing was written' : 'nothing was written');
   }
+  if (options.dryRun) return report;
+  // All or nothing: staged beside their targets, renamed in when all are written, rolled back
+  // when a rename fails halfway.
+  writeAllOrNothing(
+    writes.map((p) => ({ abs: p.abs, display: p.action.target, bytes: p.bytes, existed: p.action.action !== 'write' })),
+    fix,
+  );
   const targets = new Set(planned.map((p) => p.action.target).filter(Boolean));
   const check = doctor(into, { engine, tritonVersion: options.runningTriton ?? null });
   report.findings = check.findings.filter((f) => targets.has(f.file));

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { analyzeConfigText, decodeConfigBytes, formatConfigTable } from './config-content';
 import { formatFileName, keyForEngine, parseFileName, sameKernelConfig, type Engine, type KernelConfig } from '@moe/engine-facts';
@@ -11,7 +11,8 @@ import { UnsafePathError } from './errors/unsafe-path-error';
 import type { PackMeasurement } from './pack-manifest';
 import { packInputSchema } from './pack-manifest';
 import { readPack } from './packs';
-import { checkNewOutputFolder, MAX_MANIFEST_BYTES, mkdirInside, readFileCapped, writeFileAtomic } from './safe-fs';
+import { writeNewFolder } from './file-writes';
+import { checkNewOutputFolder, MAX_MANIFEST_BYTES, readFileCapped } from './safe-fs';
 
 export interface MergeOptions {
   /** Folder to write the merged files to (must not exist or be empty). */
@@ -102,7 +103,7 @@ function readInput(dir: string, engineHint: Engine | null): { engine: Engine; fi
       const why = a.issues.find((i) => i.severity === 'error');
       throw new BadConfigFileError(`${path.join(dir, f.rel)}: ${why?.message ?? 'cannot be loaded'}; fix it before merging (run \`moe configs doctor\`)`);
     }
-    files.push({ rel, name, table: a.table, tritonVersion: a.content.tritonVersion, measurements: measurementsByPath.get(found) ?? measurementsByName.get(f.name) ?? {} });
+    files.push({ rel, name, table: a.table, tritonVersion: a.content.tritonVersion, measurements: measurementsByPath.get(found) ?? measurementsByName.get(found) ?? measurementsByName.get(f.name) ?? {} });
   }
   return { engine, files };
 }
@@ -136,14 +137,20 @@ export function mergeConfigs(inputs: string[], options: MergeOptions): MergeRepo
   const report: MergeReport = { engine, inputs: inputs.map((i) => path.resolve(i)), out, files: {} };
   const conflicts: string[] = [];
   const writes: { rel: string; text: string }[] = [];
+  // The measurements of the entries kept, so the output is a measured shard again (for merge and pack).
+  const measurements: Record<string, { measurements: Record<string, PackMeasurement> }> = {};
   for (const [rel, copies] of [...byPath.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
     const keys = [...new Set(copies.flatMap((c) => [...c.file.table.keys()]))].sort((a, b) => a - b);
     const merged = new Map<number, KernelConfig>();
     const prov: Record<string, MergeProvenance> = {};
+    const keptTimes: Record<string, PackMeasurement> = {};
     for (const m of keys) {
       const cands = copies
         .filter((c) => c.file.table.has(m))
-        .map((c) => ({ input: c.input, config: c.file.table.get(m) as KernelConfig, us: c.file.measurements[String(m)]?.tunedUs ?? null }));
+        .map((c) => {
+          const measured = c.file.measurements[String(m)] ?? null;
+          return { input: c.input, config: c.file.table.get(m) as KernelConfig, us: measured?.tunedUs ?? null, measured };
+        });
       const first = cands[0] as (typeof cands)[number];
       let pick = first;
       let rule: MergeRule = cands.length === 1 ? 'only' : 'same';
@@ -161,8 +168,10 @@ export function mergeConfigs(inputs: string[], options: MergeOptions): MergeRepo
       }
       merged.set(m, pick.config);
       prov[String(m)] = { from: pick.input, rule, tunedUs: pick.us };
+      if (pick.measured) keptTimes[String(m)] = pick.measured;
     }
     report.files[rel] = prov;
+    if (Object.keys(keptTimes).length > 0) measurements[rel] = { measurements: keptTimes };
     const tritonVersion = copies.map((c) => c.file.tritonVersion).find((v) => v !== null) ?? null;
     writes.push({ rel, text: formatConfigTable(engine, merged, { tritonVersion }) });
   }
@@ -173,12 +182,11 @@ export function mergeConfigs(inputs: string[], options: MergeOptions): MergeRepo
     );
   }
   if (options.dryRun) return report;
-  mkdirSync(out, { recursive: true });
-  for (const w of writes) {
-    const target = path.join(out, w.rel);
-    mkdirInside(out, path.dirname(target));
-    writeFileAtomic(target, w.text, out);
-  }
-  writeFileAtomic(path.join(out, 'provenance.json'), `${JSON.stringify({ inputs: report.inputs, files: report.files }, null, 2)}\n`, out);
+  const entries = writes.map((w) => ({ rel: w.rel, bytes: w.text }));
+  entries.push({ rel: 'provenance.json', bytes: `${JSON.stringify({ inputs: report.inputs, files: report.files }, null, 2)}\n` });
+  // Keyed by path (triton_X_Y_Z/<name> or <name>): one name may sit in several Triton folders.
+  if (Object.keys(measurements).length > 0) entries.push({ rel: 'pack-input.json', bytes: `${JSON.stringify({ files: measurements }, null, 2)}\n` });
+  // All at once: a temp folder beside `out`, renamed into place.
+  writeNewFolder(out, options.out, entries, 'pass -o a folder you can write to');
   return report;
 }

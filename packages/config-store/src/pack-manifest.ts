@@ -74,7 +74,10 @@ export const packInputSchema = z.object({
   tritonVersion: z.string().max(50).nullable().optional(),
   kernelSourceHash: z.string().max(200).nullable().optional(),
   toolVersion: z.string().max(100).nullable().optional(),
-  /** Per file name. */
+  /**
+   * Per file name, or per path in the folder (triton_X_Y_Z/<name>) when a name repeats across
+   * Triton folders; a path wins over a name. `moe configs merge` writes paths.
+   */
   files: z
     .record(
       z.string().max(300),

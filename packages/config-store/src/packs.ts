@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, realpathSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { analyzeConfigText, decodeConfigBytes, formatConfigContent } from './config-content';
 import { ENGINE_DTYPES, deviceNameForEngine, formatFileName, keyForEngine, parseFileName, type Engine } from '@moe/engine-facts';
@@ -14,7 +14,8 @@ import { treeSource } from './lookup';
 import type { PackFile, PackInput, PackManifest } from './pack-manifest';
 import { packInputSchema, parsePackManifest } from './pack-manifest';
 import { gpuInfo } from './gpu-info';
-import { checkNewOutputFolder, isInside, MAX_MANIFEST_BYTES, mkdirInside, readFileCapped, walkTree, writeFileAtomic } from './safe-fs';
+import { writeNewFolder } from './file-writes';
+import { checkNewOutputFolder, isInside, MAX_MANIFEST_BYTES, readFileCapped, walkTree } from './safe-fs';
 import { diffConfigTables } from './config-table';
 
 /** A config pack found on disk. */
@@ -195,7 +196,7 @@ export function buildPack(src: string, options: BuildPackOptions): BuiltPack {
     throw new BadArgumentError(`--name ${options.name}: use lowercase letters, digits and dashes (the GPU, e.g. h100 or mi300x)`);
   }
   const version = options.version ?? '0.1.0';
-  if (!/^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/.test(version)) throw new BadArgumentError(`--version ${version}: not a semver version like 0.1.0`);
+  if (!/^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/.test(version)) throw new BadArgumentError(`--pack-version ${version}: not a semver version; pass e.g. --pack-version 0.1.0`);
   const out = path.resolve(options.out);
   checkNewOutputFolder(out, options.out, 'the pack');
   const srcAbs = path.resolve(src);
@@ -251,7 +252,8 @@ export function buildPack(src: string, options: BuildPackOptions): BuiltPack {
         vllmName = null;
       } else writes.push({ rel: `vllm/${vllmName}`, text: vText });
     }
-    const extra = input.files?.[f.name] ?? {};
+    // pack-input.json keys files by name, or by path when a name repeats across Triton folders (merge writes paths).
+    const extra = input.files?.[f.rel] ?? input.files?.[f.name] ?? {};
     files.push({
       path: rel,
       sha256: createHash('sha256').update(sgText).digest('hex'),
@@ -282,11 +284,15 @@ export function buildPack(src: string, options: BuildPackOptions): BuiltPack {
     files: ['manifest.json', 'configs', 'vllm', 'README.md'],
   };
   const readme = `# ${manifest.name}\n\nTuned fused-MoE kernel configs for ${manifest.deviceNames.join(', ')}.\nInstall them where your engine reads them:\n\n\`\`\`sh\nnpx moe configs install node_modules/${manifest.name} --engine sglang --python $(which python)\n\`\`\`\n\nmanifest.json lists every file, the models and TP it serves, and measured times.\n`;
-  mkdirSync(out, { recursive: true });
-  for (const w of [...writes, { rel: 'manifest.json', text: `${JSON.stringify(manifest, null, 2)}\n` }, { rel: 'package.json', text: `${JSON.stringify(pkg, null, 2)}\n` }, { rel: 'README.md', text: readme }]) {
-    const target = path.join(out, w.rel);
-    mkdirInside(out, path.dirname(target));
-    writeFileAtomic(target, w.text, out);
-  }
+  // All at once: a temp folder beside `out`, renamed into place.
+  writeNewFolder(
+    out,
+    options.out,
+    [...writes, { rel: 'manifest.json', text: `${JSON.stringify(manifest, null, 2)}\n` }, { rel: 'package.json', text: `${JSON.stringify(pkg, null, 2)}\n` }, { rel: 'README.md', text: readme }].map((w) => ({
+      rel: w.rel,
+      bytes: w.text,
+    })),
+    'pass -o a folder you can write to',
+  );
   return { dir: out, manifest, skipped };
 }
