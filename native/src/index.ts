@@ -3,3 +3,4 @@ export * from './compile';
 export * from './addon';
 export * from './reference';
 export * from './runner';
+export * from './engine';

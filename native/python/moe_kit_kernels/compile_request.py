@@ -52,6 +52,17 @@ def divisibility_attr(target):
         return [["tt.divisibility", 16]]
 
 
+def constexpr_value(value):
+    """A request's constexpr as Triton takes it: 'tl.bfloat16' -> triton.language.bfloat16."""
+    if isinstance(value, str):
+        import triton.language as tl
+
+        if value.startswith("tl.") and isinstance(getattr(tl, value[3:], None), tl.dtype):
+            return getattr(tl, value[3:])
+        raise BadRequest("constexpr value %r is not a Triton dtype like 'tl.bfloat16'" % (value,))
+    return value
+
+
 def build(req, kernels):
     """-> (fn, signature, constexprs, attrs, params, specialization) or raises BadRequest."""
     name = req.get("kernel")
@@ -69,7 +80,7 @@ def build(req, kernels):
         if unknown:
             raise BadRequest("%s names unknown params of %s: %s; params are %s" % (field, name, unknown, arg_names))
     for k, v in req_types.items():
-        if k not in entry.default_types:
+        if k not in entry.runtime:
             raise BadRequest("types.%s: %s is a constexpr of %s, it has no runtime type" % (k, k, name))
         if not isinstance(v, str) or not v:
             raise BadRequest("types.%s must be a Triton type string like '*bf16'" % k)
@@ -88,7 +99,7 @@ def build(req, kernels):
         pname = p.name
         if p.is_constexpr:
             if pname in given:
-                constexprs[pname] = given[pname]
+                constexprs[pname] = constexpr_value(given[pname])
             elif p.has_default:
                 constexprs[pname] = p.default
             else:
@@ -97,9 +108,11 @@ def build(req, kernels):
             continue
         if pname in given:
             signature[pname] = "constexpr"
-            constexprs[pname] = given[pname]
+            constexprs[pname] = constexpr_value(given[pname])
             continue
-        ty = types[pname]
+        ty = types.get(pname)
+        if ty is None:
+            raise BadRequest("types.%s is missing: %s has no default type for it; name the Triton type of every runtime param" % (pname, name))
         is_ptr = ty.startswith("*")
         sp = spec_req.get(pname, "div16" if is_ptr else "none")
         if sp == "one":

@@ -7,10 +7,17 @@ from . import align, elementwise, gemm
 
 
 class KernelEntry(object):
-    def __init__(self, fn, default_types):
+    """A kernel and the default Triton type of each runtime param. `types_required`: an engine's
+    kernel has no defaults here, so every request names the type of each runtime param."""
+
+    def __init__(self, fn, default_types, types_required=False):
         self.fn = fn
         self.default_types = default_types
+        self.types_required = types_required
         runtime = [p.name for p in fn.params if not p.is_constexpr]
+        self.runtime = frozenset(runtime)
+        if types_required:
+            return
         missing = [name for name in runtime if name not in default_types]
         extra = [name for name in default_types if name not in runtime]
         if missing or extra:

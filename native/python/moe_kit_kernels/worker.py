@@ -39,6 +39,39 @@ def _load():
     return version, KERNELS, None
 
 
+def _load_engine(kernels):
+    """With MOE_ENGINE=auto|sglang|vllm: the installed engine's kernel, registered for compiles.
+    -> (engine or None, info or None, error or None)."""
+    which = os.environ.get("MOE_ENGINE")
+    if not which or kernels is None:
+        return None, None, None
+    try:
+        from .engine import ENGINE_KERNEL, find_engine
+        from .registry import KernelEntry
+
+        engine = find_engine(which)
+        kernels[ENGINE_KERNEL] = KernelEntry(engine.kernel, {}, types_required=True)
+        return engine, engine.info(), None
+    except Exception as e:  # EngineNotFound, or an engine whose import fails
+        return None, None, "%s (python %s)" % (e, sys.executable)
+
+
+def _engine_request(engine, kind, msg):
+    from . import engine_call
+
+    if engine is None:
+        return {"ok": False, "message": "no engine kernel is loaded in this worker; start it with MOE_ENGINE set"}
+    try:
+        fn = engine_call.engine_check if kind == "engine_check" else engine_call.engine_time
+        out = fn(engine, msg)
+        out["ok"] = True
+        return out
+    except Exception as e:
+        import traceback
+
+        return {"ok": False, "message": "%s: %s" % (type(e).__name__, e), "traceback": traceback.format_exc()[-4000:]}
+
+
 def main():
     from . import PROTOCOL_VERSION
 
@@ -49,6 +82,9 @@ def main():
         out.flush()
 
     version, kernels, error = _load()
+    if kernels is not None:
+        kernels = dict(kernels)
+    engine, engine_info, engine_error = _load_engine(kernels)
     send({
         "type": "hello",
         "protocol": PROTOCOL_VERSION,
@@ -58,6 +94,8 @@ def main():
         "error": error,
         "pid": os.getpid(),
         "kernels": sorted(kernels) if kernels else [],
+        "engine": engine_info,
+        "engine_error": engine_error,
     })
 
     from .compile_request import compile_one
@@ -86,6 +124,11 @@ def main():
                               "message": "worker error: %s: %s" % (type(e).__name__, e),
                               "cacheable": False}
             result.update({"type": "result", "id": rid})
+            send(result)
+            continue
+        if kind in ("engine_check", "engine_time"):
+            result = _engine_request(engine, kind, msg)
+            result.update({"type": "result", "id": msg.get("id")})
             send(result)
             continue
         send({"type": "error", "id": msg.get("id"), "message": "unknown message type %r" % (kind,)})

@@ -23,6 +23,10 @@ import type {
   WorkerHello,
 } from './types';
 import { PROTOCOL_VERSION, WorkerProcess, type RawResult, type StartFailure, type WorkerLoss } from './worker-process';
+import { ENGINE_KERNEL, engineSignature } from '../engine/engine-binding';
+import type { EngineKernelInfo } from '../engine/engine-info';
+import { EngineKernelNotFoundError } from '../engine/errors/engine-kernel-not-found-error';
+import type { SignatureParam } from './kernel-signatures';
 
 const DEFAULT_TIMEOUT_MS = 180_000;
 const HELLO_TIMEOUT_MS = 120_000;
@@ -130,6 +134,9 @@ export class CompilePool {
   private nextId = 0;
   private closed = false;
   private counters = { compiled: 0, cacheHits: 0, failures: 0, crashes: 0, timeouts: 0 };
+  private readonly extraSignatures: Record<string, SignatureParam[]>;
+  private engineWorker: WorkerProcess | null = null;
+  private engineQueue: Promise<unknown> = Promise.resolve();
 
   private constructor(init: {
     first: WorkerProcess;
@@ -154,6 +161,53 @@ export class CompilePool {
     this.spawnOptions = init.spawnOptions;
     this.all.add(init.first);
     this.idle.push(init.first);
+    this.extraSignatures = init.hello.engine ? { [ENGINE_KERNEL]: engineSignature(init.hello.engine) } : {};
+  }
+
+  /** The installed engine's kernel the workers compile as 'engine_fused_moe' (pool started with `engine`), else null. */
+  get engine(): EngineKernelInfo | null {
+    return this.hello.engine;
+  }
+
+  /** The cache-key source of a kernel: the engine module's identity and hash, or MoE Kit's kernels' hash. */
+  private sourceOf(kernel: string): string {
+    const e = this.hello.engine;
+    if (kernel === ENGINE_KERNEL && e) return `engine:${e.engine}:${e.version}:${e.module}:${e.path}:${e.sourceSha256}`;
+    return this.sourceHash;
+  }
+
+  /**
+   * Runs an engine request (PROTOCOL.md "engine_check", "engine_time") in a worker of its own
+   * (it holds PyTorch and the GPU; compiles go on meanwhile), one at a time.
+   */
+  engineRequest(type: 'engine_check' | 'engine_time', message: Record<string, unknown>, timeoutMs = 600_000): Promise<Record<string, unknown>> {
+    if (this.closed) return Promise.reject(new CompilePoolClosedError(`${type}: the compile pool is closed; start a new one with CompilePool.start()`));
+    if (!this.hello.engine) {
+      return Promise.reject(new EngineKernelNotFoundError(`${type}: this compile pool has no engine kernel; start it with { engine: 'auto' } and a --python whose environment has SGLang or vLLM`));
+    }
+    const run = async (): Promise<Record<string, unknown>> => {
+      if (!this.engineWorker || !this.engineWorker.alive) {
+        this.engineWorker = new WorkerProcess(this.spawnOptions);
+        try {
+          await this.engineWorker.started();
+        } catch (failure) {
+          this.engineWorker.kill();
+          this.engineWorker = null;
+          throw describeStartFailure(this.python, failure as StartFailure);
+        }
+      }
+      const worker = this.engineWorker;
+      try {
+        return await worker.request(String(++this.nextId), message, timeoutMs, type);
+      } catch (loss) {
+        worker.kill();
+        this.engineWorker = null;
+        throw new WorkerStartError(`${type}: ${(loss as WorkerLoss).message}`);
+      }
+    };
+    const p = this.engineQueue.then(run, run);
+    this.engineQueue = p.catch(() => undefined);
+    return p;
   }
 
   /**
@@ -166,13 +220,14 @@ export class CompilePool {
     const python = options.python ?? process.env.MOE_PYTHON ?? 'python3';
     const kernelsDir = findKernelsDir(options.kernelsDir);
     const maxWorkers = Math.max(1, Math.floor(options.workers ?? os.availableParallelism()));
-    const pythonPath = [kernelsDir, process.env.PYTHONPATH].filter(Boolean).join(path.delimiter);
+    const pythonPath = [kernelsDir, options.env?.PYTHONPATH ?? process.env.PYTHONPATH].filter(Boolean).join(path.delimiter);
     const spawnOptions = {
       command: python,
       args: options.workerArgs ?? ['-u', '-m', `${KERNELS_PACKAGE}.worker`],
       env: {
         ...process.env,
         ...options.env,
+        ...(options.engine ? { MOE_ENGINE: options.engine } : {}),
         PYTHONPATH: pythonPath,
         PYTHONUNBUFFERED: '1',
         PYTHONDONTWRITEBYTECODE: '1',
@@ -199,6 +254,12 @@ export class CompilePool {
         `compile worker: ${hello.error ?? `triton not importable in ${hello.pythonExecutable}`}`,
       );
     }
+    if (options.engine && !hello.engine) {
+      await first.shutdown(1000);
+      throw new EngineKernelNotFoundError(
+        `compile worker: no engine kernel in ${hello.pythonExecutable}: ${hello.engineError ?? 'the worker reported none'}; pass --python of the environment where SGLang or vLLM is installed, or measure MoE Kit's own kernel (--kernel moe-kit)`,
+      );
+    }
     const cacheDir = options.cacheDir === undefined ? defaultCacheDir() : options.cacheDir;
     return new CompilePool({
       first,
@@ -216,7 +277,8 @@ export class CompilePool {
 
   /** The cache key of a request, or throws InvalidCompileRequestError. */
   keyOf(request: CompileRequest): string {
-    return cacheKey(resolveRequest(request), { sourceHash: this.sourceHash, tritonVersion: this.hello.triton! });
+    const resolved = resolveRequest(request, this.extraSignatures);
+    return cacheKey(resolved, { sourceHash: this.sourceOf(resolved.kernel), tritonVersion: this.hello.triton! });
   }
 
   /**
@@ -229,8 +291,8 @@ export class CompilePool {
     let resolved: ResolvedRequest;
     let key: string;
     try {
-      resolved = resolveRequest(request);
-      key = cacheKey(resolved, { sourceHash: this.sourceHash, tritonVersion: this.hello.triton! });
+      resolved = resolveRequest(request, this.extraSignatures);
+      key = cacheKey(resolved, { sourceHash: this.sourceOf(resolved.kernel), tritonVersion: this.hello.triton! });
     } catch (error) {
       if (error instanceof InvalidCompileRequestError) {
         this.counters.failures += 1;
@@ -412,6 +474,12 @@ export class CompilePool {
     if (this.closed) return;
     this.closed = true;
     for (const job of this.queue.splice(0)) job.reject(this.closedError(job.resolved.kernel));
+    if (this.engineWorker) {
+      const w = this.engineWorker;
+      this.engineWorker = null;
+      await this.engineQueue;
+      await w.shutdown(graceMs);
+    }
     await Promise.all([...this.all].map((w) => w.shutdown(graceMs)));
     this.all.clear();
     this.idle.length = 0;

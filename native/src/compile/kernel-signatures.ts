@@ -16,7 +16,7 @@ const consts = (...names: string[]): SignatureParam[] => names.map((name) => ({ 
  * the default types of native/python/moe_kit_kernels/registry.py. A test checks the names and
  * the constexpr marks against the Python source.
  */
-export const KERNEL_SIGNATURES: Readonly<Record<KernelName, readonly SignatureParam[]>> = {
+export const KERNEL_SIGNATURES: Readonly<Record<Exclude<KernelName, 'engine_fused_moe'>, readonly SignatureParam[]>> = {
   fused_moe_gemm: [
     ...ptrs('bf16', 'a_ptr', 'b_ptr', 'c_ptr'),
     ...ptrs('fp32', 'a_scale_ptr', 'b_scale_ptr', 'topk_weights_ptr'),
@@ -64,8 +64,8 @@ export const KERNEL_SIGNATURES: Readonly<Record<KernelName, readonly SignaturePa
   ],
 };
 
-export const KERNEL_NAMES = Object.keys(KERNEL_SIGNATURES) as KernelName[];
+export const KERNEL_NAMES = Object.keys(KERNEL_SIGNATURES) as Exclude<KernelName, 'engine_fused_moe'>[];
 
-export function isKernelName(name: string): name is KernelName {
+export function isKernelName(name: string): name is Exclude<KernelName, 'engine_fused_moe'> {
   return Object.prototype.hasOwnProperty.call(KERNEL_SIGNATURES, name);
 }

@@ -1,5 +1,5 @@
 import { InvalidCompileRequestError } from './errors/invalid-compile-request-error';
-import { isKernelName, KERNEL_NAMES, KERNEL_SIGNATURES } from './kernel-signatures';
+import { isKernelName, KERNEL_NAMES, KERNEL_SIGNATURES, type SignatureParam } from './kernel-signatures';
 import type {
   BackendOptionValue,
   CompileRequest,
@@ -54,15 +54,17 @@ function positiveInt(name: string, value: unknown): number {
 }
 
 /** Validates a request against the kernel's signature and writes out every default. */
-export function resolveRequest(request: CompileRequest): ResolvedRequest {
+export function resolveRequest(request: CompileRequest, extraSignatures: Readonly<Record<string, readonly SignatureParam[]>> = {}): ResolvedRequest {
   if (typeof request !== 'object' || request === null || Array.isArray(request)) {
     fail(`compile request: ${request === null ? 'null' : Array.isArray(request) ? 'an array' : typeof request} is not a request; pass { kernel, constexprs, num_warps, num_stages, target }`);
   }
   const kernel = request.kernel;
-  if (!isKernelName(kernel)) {
-    fail(`compile request: unknown kernel '${String(kernel)}'; known kernels: ${KERNEL_NAMES.join(', ')}`);
+  const extra = Object.prototype.hasOwnProperty.call(extraSignatures, String(kernel)) ? extraSignatures[String(kernel)] : undefined;
+  if (!extra && !isKernelName(kernel)) {
+    const engineHint = kernel === 'engine_fused_moe' ? " (the engine kernel needs a pool started with the engine option, in an interpreter where SGLang or vLLM is installed)" : '';
+    fail(`compile request: unknown kernel '${String(kernel)}'${engineHint}; known kernels: ${[...KERNEL_NAMES, ...Object.keys(extraSignatures)].join(', ')}`);
   }
-  const signature = KERNEL_SIGNATURES[kernel];
+  const signature = extra ?? KERNEL_SIGNATURES[kernel as Exclude<KernelName, 'engine_fused_moe'>];
   const byName = new Map(signature.map((p) => [p.name, p]));
   const given = request.constexprs ?? {};
   const types = request.types ?? {};
@@ -108,8 +110,12 @@ export function resolveRequest(request: CompileRequest): ResolvedRequest {
     resolvedSpec[param.name] = s;
   }
   for (const [name, value] of Object.entries(given)) {
-    const ok = value === null || typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value));
-    if (!ok) fail(`compile request: constexprs.${name} must be a number, a boolean or null, got ${JSON.stringify(value)}`);
+    const ok =
+      value === null ||
+      typeof value === 'boolean' ||
+      (typeof value === 'number' && Number.isFinite(value)) ||
+      (typeof value === 'string' && /^tl\.[a-z0-9_]+$/.test(value));
+    if (!ok) fail(`compile request: constexprs.${name} must be a number, a boolean, null or a Triton dtype like 'tl.bfloat16', got ${JSON.stringify(value)}`);
   }
   const options: Record<string, BackendOptionValue> = {};
   for (const [name, value] of Object.entries(request.options ?? {})) {

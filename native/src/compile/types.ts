@@ -1,3 +1,4 @@
+import type { EngineKernelInfo } from '../engine/engine-info';
 // The compile service's typed contract. The wire format is in native/PROTOCOL.md; these types
 // are what the TS pool hands to its callers (the layer runner, the tuner).
 
@@ -10,7 +11,9 @@ export type KernelName =
   | 'silu_and_mul'
   | 'moe_sum'
   | 'fp8_quant_per_tensor'
-  | 'fp8_quant_per_token_group';
+  | 'fp8_quant_per_token_group'
+  /** The installed engine's fused_moe_kernel (a pool started with `engine`). */
+  | 'engine_fused_moe';
 
 /** What to compile for. `arch` is spelled as the addon's DeviceInfo.arch: 'sm_90', 'sm_100', 'gfx942'. */
 export interface CompileTarget {
@@ -34,7 +37,8 @@ export interface CompileTarget {
 export type Specialization = 'div16' | 'one' | 'none';
 
 /** Constexpr values: ints, bools, or null for an optional pointer that is absent. */
-export type ConstexprValue = number | boolean | null;
+/** A constexpr: a number, a boolean, null (an absent pointer), or a Triton dtype spelled 'tl.bfloat16'. */
+export type ConstexprValue = number | boolean | null | string;
 
 /** Extra backend options passed to triton.compile (ROCm: waves_per_eu, matrix_instr_nonkdim, kpack). */
 export type BackendOptionValue = number | boolean | string;
@@ -146,6 +150,10 @@ export interface WorkerHello {
   error: string | null;
   pid: number;
   kernels: string[];
+  /** The installed engine's kernel the worker loaded (MOE_ENGINE set), else null. */
+  engine: EngineKernelInfo | null;
+  /** Why no engine kernel was loaded although one was asked for (null otherwise). */
+  engineError: string | null;
 }
 
 export interface CompilePoolOptions {
@@ -165,6 +173,11 @@ export interface CompilePoolOptions {
   env?: Record<string, string>;
   /** Fail a result as out_of_resources when metadata.shared exceeds this (the device's opt-in shared memory per block). */
   maxSharedBytes?: number;
+  /**
+   * Load the fused-MoE kernel of the engine installed in `python` ('auto': SGLang, else vLLM).
+   * start() then rejects with EngineKernelNotFoundError when that interpreter has none.
+   */
+  engine?: 'auto' | 'sglang' | 'vllm';
 }
 
 export interface CompilePoolStats {

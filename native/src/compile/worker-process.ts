@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import { parseEngineInfo } from '../engine/engine-info';
 import type { WorkerHello } from './types';
 
 /** The version of PROTOCOL.md this host speaks (moe_kit_kernels.PROTOCOL_VERSION on the worker side). */
@@ -127,6 +128,8 @@ export class WorkerProcess {
             error: typeof msg.error === 'string' ? msg.error : null,
             pid: Number(msg.pid),
             kernels: Array.isArray(msg.kernels) ? msg.kernels.map(String) : [],
+            engine: parseEngineInfo(msg.engine),
+            engineError: typeof msg.engine_error === 'string' ? msg.engine_error : null,
           };
           settle(() => resolve(this.hello!));
           return;
@@ -174,7 +177,7 @@ export class WorkerProcess {
   }
 
   /** Sends one request; resolves with the worker's result or rejects with a WorkerLoss. */
-  request(id: string, message: Record<string, unknown>, timeoutMs: number): Promise<RawResult> {
+  request(id: string, message: Record<string, unknown>, timeoutMs: number, type = 'compile'): Promise<RawResult> {
     if (this.pending) throw new Error('WorkerProcess.request: a request is already in flight');
     return new Promise<RawResult>((resolve, reject) => {
       if (this.exited) {
@@ -186,7 +189,7 @@ export class WorkerProcess {
         this.kill();
       }, timeoutMs);
       this.pending = { id, resolve, reject, timer };
-      this.child.stdin?.write(`${JSON.stringify({ ...message, type: 'compile', id })}\n`);
+      this.child.stdin?.write(`${JSON.stringify({ ...message, type, id })}\n`);
     });
   }
 

@@ -25,6 +25,16 @@ import {
 import type { ArgValue, LoadedKernel } from './loaded-kernel';
 import type { MoeLayer, WeightReplica } from './moe-layer';
 import { uploadTensor } from './upload-tensor';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { bf16FromFloat } from '../reference/bf16';
+import { dequantRow, matrixDims } from '../reference/dequant';
+import type { HostTensor } from '../reference/random-inputs';
+import { compareEngineLaunch, type EngineLaunchRecord } from '../engine/engine-check';
+import { EngineLaunchMismatchError } from '../engine/errors/engine-launch-mismatch-error';
+import { bindEngineLaunch, engineSortedLength, type EngineBufferRole, type EngineLaunchPlan } from '../engine/engine-binding';
 import { inputSetCount, summarize, type Timing, type TimingOptions } from './timing';
 
 /** Device buffers of the alignment for one BLOCK_SIZE_M. */
@@ -42,6 +52,8 @@ interface AlignState {
   readonly count: LoadedKernel;
   readonly scan: LoadedKernel;
   readonly scatter: LoadedKernel;
+  /** vLLM's naive block assignment: one int32 holding numel * BLOCK_SIZE_M. */
+  readonly naiveNtpp: DeviceBuffer | null;
 }
 
 /** One rotated input set: activations, a weight replica and the outputs. */
@@ -71,6 +83,42 @@ export interface CheckReport {
   /** Rows compared with the reference, and whether they were a sample. */
   readonly rowsChecked: number;
   readonly sampled: boolean;
+}
+
+/** What one engine self-check found (MoeBatch.engineCheck). */
+export interface EngineCheckReport {
+  /** The engine's launch equals MoE Kit's binding and the outputs are bit-identical. */
+  readonly ok: boolean;
+  readonly gemm: 'up' | 'down';
+  readonly config: string;
+  readonly M: number;
+  readonly mode: string;
+  readonly engine: string;
+  /** Every way the engine's recorded launch differs from MoE Kit's binding (empty when equal). */
+  readonly differences: readonly string[];
+  readonly bitIdentical: boolean;
+  readonly differingBytes: number;
+  readonly outputBytes: number;
+  /** Whether the cubin MoE Kit compiled is one Triton's JIT built for the engine's launch. */
+  readonly binary: 'same' | 'different' | 'unknown';
+  readonly naive: boolean;
+  readonly EM: number;
+  readonly record: EngineLaunchRecord;
+}
+
+/** bf16 bytes of a tensor's values as the kernel means them (fp8 times its scales). */
+function dequantizedBf16(t: HostTensor): Uint8Array {
+  const { rows, cols } = matrixDims(t);
+  const mats = t.dims.length === 3 ? t.dims[0]! : 1;
+  const out = new Uint16Array(mats * rows * cols);
+  const row = new Float64Array(cols);
+  for (let e = 0; e < mats; e++) {
+    for (let r = 0; r < rows; r++) {
+      dequantRow(t, e, r, row);
+      for (let c = 0; c < cols; c++) out[(e * rows + r) * cols + c] = bf16FromFloat(row[c]!);
+    }
+  }
+  return new Uint8Array(out.buffer);
 }
 
 /** A prepared launch sequence: compiled and loaded kernels bound to their arguments. */
@@ -144,6 +192,12 @@ export class MoeBatch {
       this.a2ScaleBuf = this.own(ctx.alloc(16));
       this.a2ScaleBuf.upload(Float32Array.from([this.a2Scale]));
     }
+  }
+
+  private int32Buffer(value: number): DeviceBuffer {
+    const b = this.layer.ctx.alloc(16);
+    b.upload(Int32Array.from([value, 0, 0, 0]));
+    return b;
   }
 
   private own(b: DeviceBuffer): DeviceBuffer {
@@ -238,7 +292,12 @@ export class MoeBatch {
         const worst = alignPlan(numel, E, blockM);
         // 'tight': with fewer pairs than experts, at most numel experts are hit, each padded to
         // <= BLOCK_SIZE_M, so EM = min(worst case, numel * BLOCK_SIZE_M) is enough (fewer idle programs).
-        const EM = this.paddedLengthRule === 'tight' ? paddedLength(M, topk, E, blockM) : worst.EM;
+        const engine = this.layer.engine;
+        const EM = engine
+          ? engineSortedLength(engine.engine, numel, E, blockM)
+          : this.paddedLengthRule === 'tight'
+            ? paddedLength(M, topk, E, blockM)
+            : worst.EM;
         const plan: AlignPlan = { ...worst, EM, numBlocks: Math.ceil(EM / blockM) };
         const launches = alignCompileRequests(plan, this.layer.target);
         const [count, scan, scatter] = await Promise.all(
@@ -260,6 +319,7 @@ export class MoeBatch {
           count: L.load('moe_align_count', count!),
           scan: L.load('moe_align_scan', scan!),
           scatter: L.load('moe_align_scatter', scatter!),
+          naiveNtpp: engine?.engine === 'vllm' ? this.own(this.int32Buffer(numel * blockM)) : null,
         };
       })();
       this.aligns.set(blockM, p);
@@ -309,7 +369,38 @@ export class MoeBatch {
     };
   }
 
-  private async gemm(which: 'up' | 'down', config: GemmConfig, EM: number): Promise<{ kernel: LoadedKernel; ints: GemmInts; grid: [number, number, number] }> {
+  /** The engine's launch of one GEMM for a config, bound by parameter name (engine-binding.ts). */
+  enginePlan(which: 'up' | 'down', config: GemmConfig): EngineLaunchPlan {
+    const engine = this.layer.engine;
+    if (!engine) throw new RunnerArgumentError("enginePlan: this layer runs MoE Kit's kernel; create it with kernel: 'engine'");
+    const { M, topk, N, K, E, mode, blockShape } = this.problem;
+    return bindEngineLaunch(engine, {
+      gemm: which,
+      mode,
+      blockShape: blockShape ? [blockShape[0], blockShape[1]] : null,
+      tokens: M,
+      layerTopk: topk,
+      E,
+      N: which === 'up' ? 2 * N : K,
+      K: which === 'up' ? K : N,
+      config,
+      sortedLength: engineSortedLength(engine.engine, M * topk, E, config.BLOCK_SIZE_M),
+      target: this.layer.target,
+      outType: mode === 'fp16' ? 'fp16' : 'bf16',
+    });
+  }
+
+  private async gemm(
+    which: 'up' | 'down',
+    config: GemmConfig,
+    EM: number,
+  ): Promise<{ kernel: LoadedKernel; ints: GemmInts; grid: [number, number, number]; plan: EngineLaunchPlan | null }> {
+    if (this.layer.engine) {
+      const plan = this.enginePlan(which, config);
+      const result = await this.layer.compile(plan.request);
+      const kernel = this.layer.loader.load(`${this.layer.engine.engine} ${this.layer.engine.version} fused_moe_kernel ${which} ${gemmConfigKey(config)}`, result);
+      return { kernel, ints: this.gemmInts(which, EM), grid: plan.grid, plan };
+    }
     const ints = this.gemmInts(which, EM);
     const { mode, blockShape } = this.problem;
     const req = gemmCompileRequest({
@@ -323,7 +414,55 @@ export class MoeBatch {
     });
     const result = await this.layer.compile(req);
     const kernel = this.layer.loader.load(`fused_moe_gemm ${which} ${gemmConfigKey(config)}`, result);
-    return { kernel, ints, grid: gemmGrid(config, EM, ints.N) };
+    return { kernel, ints, grid: gemmGrid(config, EM, ints.N), plan: null };
+  }
+
+  /** The buffer each engine role is for GEMM `which` on input set `set`. */
+  private engineBuffers(which: 'up' | 'down', al: AlignState, set: InputSet): Record<EngineBufferRole, DeviceBuffer | null> {
+    const { mode } = this.problem;
+    const fp8 = mode === 'fp8_w8a8' || mode === 'fp8_w8a8_block';
+    const common = {
+      topk_weights: this.weights,
+      topk_ids: this.ids,
+      sorted_token_ids: al.sorted,
+      expert_ids: al.expertIds,
+      num_tokens_post_padded: al.ntpp,
+      naive_ntpp: al.naiveNtpp,
+    };
+    if (which === 'up') return { ...common, a: set.a, a_scale: set.aScale, b: set.w.w1, b_scale: set.w.w1Scale, c: set.c1 };
+    return {
+      ...common,
+      a: fp8 ? set.actQ! : set.act!,
+      a_scale: mode === 'fp8_w8a8' ? this.a2ScaleBuf : mode === 'fp8_w8a8_block' ? set.actScale! : null,
+      b: set.w.w2!,
+      b_scale: set.w.w2Scale,
+      c: set.c2!,
+    };
+  }
+
+  private engineArgs(plan: EngineLaunchPlan, buffers: Readonly<Record<EngineBufferRole, DeviceBuffer | null>>): Record<string, ArgValue> {
+    const out: Record<string, ArgValue> = {};
+    for (const { name, arg } of plan.args) {
+      if ('none' in arg) continue;
+      if ('int' in arg) out[name] = arg.int;
+      else {
+        const b = buffers[arg.role];
+        if (!b) throw new RunnerArgumentError(`engine launch: no ${arg.role} buffer for ${name}; this is a bug in @moe/native's engine binding`);
+        out[name] = b;
+      }
+    }
+    return out;
+  }
+
+  /** Launch args of GEMM `which`: the engine's binding by role, or MoE Kit's kernel's. */
+  private argsFor(
+    which: 'up' | 'down',
+    g: { ints: GemmInts; plan: EngineLaunchPlan | null },
+    al: AlignState,
+    set: InputSet,
+  ): Record<string, ArgValue> {
+    if (g.plan) return this.engineArgs(g.plan, this.engineBuffers(which, al, set));
+    return this.gemmArgs(which, g.ints, al, set);
   }
 
   private gemmArgs(
@@ -362,7 +501,7 @@ export class MoeBatch {
       needsLayerBuffers: false,
       enqueue: (stream, set) => {
         if (options.withAlign) this.enqueueAlign(al, stream);
-        g.kernel.launch(g.grid, this.gemmArgs('up', g.ints, al, this.sets[set]!), stream);
+        g.kernel.launch(g.grid, this.argsFor('up', g, al, this.sets[set]!), stream);
       },
     };
   }
@@ -420,16 +559,213 @@ export class MoeBatch {
       enqueue: (stream, i) => {
         const s = this.sets[i]!;
         this.enqueueAlign(al, stream);
-        g1.kernel.launch(g1.grid, this.gemmArgs('up', g1.ints, al, s), stream);
+        g1.kernel.launch(g1.grid, this.argsFor('up', g1, al, s), stream);
         siluK.launch(siluL.grid, { x_ptr: s.c1, out_ptr: s.act!, ...siluL.ints }, stream);
         if (quantK && quantL) {
           const scale = mode === 'fp8_w8a8' ? this.a2ScaleBuf : s.actScale!;
           quantK.launch(quantL.grid, { x_ptr: s.act!, q_ptr: s.actQ!, scale_ptr: scale, ...quantL.ints }, stream);
         }
-        g2.kernel.launch(g2.grid, this.gemmArgs('down', g2.ints, al, s), stream);
+        g2.kernel.launch(g2.grid, this.argsFor('down', g2, al, s), stream);
         sumK.launch(sumL.grid, { x_ptr: s.c2!, out_ptr: s.out!, ...sumL.ints }, stream);
       },
     };
+  }
+
+  /**
+   * Writes the inputs of GEMM `which` for BLOCK_SIZE_M al.blockM into `dir` as the engine's
+   * call site takes them (raw little-endian files), after running MoE Kit's alignment.
+   */
+  private async engineInputs(
+    which: 'up' | 'down',
+    al: AlignState,
+    dir: string,
+  ): Promise<{ tensors: Record<string, { path: string; dtype: string; shape: number[] }>; call: Record<string, unknown>; output: { dtype: string; shape: number[] } }> {
+    const engine = this.layer.engine!;
+    const ctx = this.layer.ctx;
+    const { M, topk, N, K, E, mode, blockShape } = this.problem;
+    const pairs = M * topk;
+    const fp8 = mode === 'fp8_w8a8' || mode === 'fp8_w8a8_block';
+    this.ensureSets(1, false);
+    this.enqueueAlign(al, null);
+    await ctx.synchronize();
+    const [sorted, expertIds, ntpp] = await Promise.all([al.sorted.download(), al.expertIds.download({ bytes: al.numBlocks * 4 }), al.ntpp.download({ bytes: 4 })]);
+    const aHost = which === 'up' ? this.inputs.a : this.downInput();
+    const bHost = which === 'up' ? this.layer.hostWeights.w1 : this.layer.hostWeights.w2!;
+    const rows = which === 'up' ? M : pairs;
+    const nOut = which === 'up' ? 2 * N : K;
+    const kIn = which === 'up' ? K : N;
+    const outType = mode === 'fp16' ? 'fp16' : 'bf16';
+    const tensors: Record<string, { path: string; dtype: string; shape: number[] }> = {};
+    const put = (name: string, bytes: Uint8Array, dtype: string, shape: number[]) => {
+      const file = path.join(dir, `${name}.bin`);
+      writeFileSync(file, bytes);
+      tensors[name] = { path: file, dtype, shape };
+    };
+    // SGLang quantises activations inside its launch function: it takes them in bf16.
+    const engineQuantises = engine.engine === 'sglang' && fp8;
+    if (engineQuantises) put('A', dequantizedBf16(aHost), 'bf16', [rows, kIn]);
+    else put('A', aHost.bytes, fp8 ? 'fp8e4nv' : outType, [rows, kIn]);
+    const scaleBytes = (t: HostTensor) => new Uint8Array(t.scales!.buffer, t.scales!.byteOffset, t.scales!.byteLength);
+    if (fp8 && (mode === 'fp8_w8a8' || !engineQuantises)) {
+      put('A_scale', scaleBytes(aHost), 'fp32', mode === 'fp8_w8a8' ? [1] : [rows, Math.ceil(kIn / blockShape![1])]);
+    }
+    put('B', bHost.bytes, fp8 ? 'fp8e4nv' : outType, [E, nOut, kIn]);
+    if (fp8) put('B_scale', scaleBytes(bHost), 'fp32', mode === 'fp8_w8a8' ? [E] : [E, Math.ceil(nOut / blockShape![0]), Math.ceil(kIn / blockShape![1])]);
+    const r = this.routing;
+    put('topk_weights', new Uint8Array(r.weights.buffer, r.weights.byteOffset, r.weights.byteLength), 'fp32', [M, topk]);
+    put('topk_ids', new Uint8Array(r.ids.buffer, r.ids.byteOffset, r.ids.byteLength), 'i32', [M, topk]);
+    put('sorted_token_ids', sorted, 'i32', [al.EM]);
+    put('expert_ids', expertIds, 'i32', [al.numBlocks]);
+    put('num_tokens_post_padded', ntpp, 'i32', [1]);
+    const call = {
+      gemm: which,
+      mode,
+      block_shape: blockShape ?? null,
+      tokens: M,
+      layer_topk: topk,
+      E,
+      top_k: which === 'up' ? topk : 1,
+      mul_routed_weight: which === 'down',
+      out_dtype: outType,
+    };
+    return { tensors, call, output: { dtype: outType, shape: [pairs, nOut] } };
+  }
+
+  /** The down GEMM's input for checks: a random [M*topk, N] activation in the mode's encoding. */
+  private downInput(): HostTensor {
+    const { M, topk, N } = this.problem;
+    return makeRandomActivations({ ...this.problem, M: M * topk, K: N }, this.layer.seed + 7919 * M + 1);
+  }
+
+  /**
+   * The engine's own timing of its launches (engine_time, in the engine's Python): per config,
+   * the engine's launch function runs once through Triton's JIT, then that kernel launch is
+   * replayed from a CUDA graph (the same protocol as timeUpGemm with rotateInputs false).
+   * Configs must share one BLOCK_SIZE_M (they share the alignment).
+   */
+  async engineOwnTimes(
+    which: 'up' | 'down',
+    configs: readonly GemmConfig[],
+    options: { launchesPerGraph?: number; warmup?: number; repeats?: number } = {},
+  ): Promise<({ ok: true; medianUs: number } | { ok: false; message: string })[]> {
+    const svc = this.layer.compiler;
+    if (!this.layer.engine || !svc.engineRequest) throw new RunnerArgumentError("engineOwnTimes: this layer runs MoE Kit's kernel; create it with kernel: 'engine'");
+    if (configs.length === 0) return [];
+    const bm = configs[0]!.BLOCK_SIZE_M;
+    if (configs.some((c) => c.BLOCK_SIZE_M !== bm)) throw new RunnerArgumentError('engineOwnTimes: the configs must share one BLOCK_SIZE_M (they share the alignment); group them by BLOCK_SIZE_M');
+    const al = await this.align(bm);
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'moe-engine-time-'));
+    try {
+      const { tensors, call, output } = await this.engineInputs(which, al, dir);
+      const res = await svc.engineRequest('engine_time', {
+        tensors,
+        output,
+        call,
+        configs,
+        launches: options.launchesPerGraph ?? 10,
+        warmup: options.warmup ?? 5,
+        repeats: options.repeats ?? 20,
+      });
+      if (!res.ok) throw new EngineLaunchMismatchError(`engine_time: the engine's own launch failed: ${String(res.message)}`);
+      return (res.results as Array<Record<string, unknown>>).map((r) =>
+        r.ok ? { ok: true as const, medianUs: Number(r.median_us) } : { ok: false as const, message: String(r.message) },
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  /**
+   * The self-check of the engine's kernel for one GEMM and config (KERNEL.md's rule: never
+   * measure a kernel MoE Kit launches differently from the engine). Runs the alignment, writes
+   * the inputs, has the engine's own launch function run in the engine's Python (recorded), then
+   * launches MoE Kit's binding on the same inputs: the recorded launch must equal the binding
+   * (every argument, constexpr, option and the grid) and the two outputs must be bit-identical.
+   */
+  async engineCheck(which: 'up' | 'down', config: GemmConfig): Promise<EngineCheckReport> {
+    const engine = this.layer.engine;
+    const svc = this.layer.compiler;
+    if (!engine || !svc.engineRequest) throw new RunnerArgumentError("engineCheck: this layer runs MoE Kit's kernel; create it with kernel: 'engine' on a pool started with an engine");
+    if (which === 'down' && !this.layer.hasDown) throw new RunnerArgumentError('engineCheck down: the layer was made with down: false; create it with down: true');
+    const ctx = this.layer.ctx;
+    const { M, topk, N, K, mode } = this.problem;
+    const pairs = M * topk;
+    const plan = this.enginePlan(which, config);
+    const compiled = this.gemm(which, config, plan.EM);
+    const al = await this.align(config.BLOCK_SIZE_M);
+    const nOut = which === 'up' ? 2 * N : K;
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'moe-engine-check-'));
+    const temp: DeviceBuffer[] = [];
+    try {
+      const { tensors, call, output } = await this.engineInputs(which, al, dir);
+      const res = await svc.engineRequest('engine_check', { out_dir: dir, tensors, output, call: { ...call, config } });
+      const label = `${engine.engine} ${engine.version} ${which} GEMM, config ${gemmConfigKey(config)}, M=${M}, ${mode}`;
+      if (!res.ok) {
+        throw new EngineLaunchMismatchError(`${label}: the engine's own launch (${engine.launchFunction} in ${engine.path}) failed: ${String(res.message)}; this engine version's launch is not understood by MoE Kit`);
+      }
+      const record = res.record as EngineLaunchRecord;
+      const differences = compareEngineLaunch(plan, record);
+      // MoE Kit's launch of its binding, on exactly the bytes the engine's kernel read.
+      const upload = (bytes: Uint8Array) => {
+        const b = ctx.alloc(Math.max(bytes.byteLength, 16));
+        temp.push(b);
+        b.upload(bytes);
+        return b;
+      };
+      const derived = (res.derived ?? {}) as Record<string, { path: string }>;
+      const fromFile = (name: string) => upload(new Uint8Array(readFileSync(tensors[name]!.path)));
+      const aParam = plan.args.find((x) => 'role' in x.arg && x.arg.role === 'a')?.name;
+      const sParam = plan.args.find((x) => 'role' in x.arg && x.arg.role === 'a_scale')?.name;
+      const a = aParam && derived[aParam] ? upload(new Uint8Array(readFileSync(derived[aParam].path))) : fromFile('A');
+      const aScale = sParam && derived[sParam] ? upload(new Uint8Array(readFileSync(derived[sParam].path))) : tensors.A_scale ? fromFile('A_scale') : null;
+      const c = ctx.alloc(pairs * nOut * 2);
+      temp.push(c);
+      c.fill(POISON_BYTE, 1);
+      const w = this.layer.replica(0);
+      const g = await compiled;
+      g.kernel.launch(
+        plan.grid,
+        this.engineArgs(plan, {
+          a,
+          a_scale: aScale,
+          b: which === 'up' ? w.w1 : w.w2,
+          b_scale: which === 'up' ? w.w1Scale : w.w2Scale,
+          c,
+          topk_weights: this.weights,
+          topk_ids: this.ids,
+          sorted_token_ids: al.sorted,
+          expert_ids: al.expertIds,
+          num_tokens_post_padded: al.ntpp,
+          naive_ntpp: al.naiveNtpp,
+        }),
+      );
+      await ctx.synchronize();
+      const ours = await c.download();
+      const theirs = new Uint8Array(readFileSync(String(res.output_path)));
+      let differingBytes = ours.byteLength === theirs.byteLength ? 0 : Math.max(ours.byteLength, theirs.byteLength);
+      if (differingBytes === 0) for (let i = 0; i < ours.byteLength; i++) if (ours[i] !== theirs[i]) differingBytes++;
+      const sha = createHash('sha256').update(g.kernel.result.binary).digest('hex');
+      const jit = Array.isArray(res.jit_binaries) ? (res.jit_binaries as string[]) : [];
+      return {
+        ok: differences.length === 0 && differingBytes === 0,
+        gemm: which,
+        config: gemmConfigKey(config),
+        M,
+        mode,
+        engine: `${engine.engine} ${engine.version}`,
+        differences,
+        bitIdentical: differingBytes === 0,
+        differingBytes,
+        outputBytes: ours.byteLength,
+        binary: jit.length === 0 ? 'unknown' : jit.includes(sha) ? 'same' : 'different',
+        naive: plan.naive,
+        EM: plan.EM,
+        record,
+      };
+    } finally {
+      for (const b of temp) if (!b.freed) b.free();
+      rmSync(dir, { recursive: true, force: true });
+    }
   }
 
   private async downloadAlign(al: AlignState): Promise<AlignResult> {

@@ -8,6 +8,8 @@ import type { KernelCompiler } from './kernel-compiler';
 import { KernelLoader } from './loaded-kernel';
 import { MoeBatch } from './moe-batch';
 import { uploadTensor } from './upload-tensor';
+import type { EngineKernelInfo } from '../engine/engine-info';
+import { RunnerArgumentError } from './errors/runner-argument-error';
 
 /** The layer a runner serves: a KernelShape (E, N, K, top-k) and its dtype mode: a MoeProblem without M. */
 export type MoeLayerShape = Omit<MoeProblem, 'M'>;
@@ -28,6 +30,13 @@ export interface MoeLayerOptions {
    * programs at tiny M). Default 'worst_case'.
    */
   readonly paddedLengthRule?: 'worst_case' | 'tight';
+  /**
+   * Which fused-MoE GEMM kernel runs: 'engine', the installed engine's own (the compiler must
+   * have been started with an engine: CompilePool.start({ engine: 'auto', python })), launched
+   * as that engine version launches it; or 'moe-kit', MoE Kit's own kernel (a stand-in for the
+   * engine's). Default: 'engine' when the compiler has an engine kernel, else 'moe-kit'.
+   */
+  readonly kernel?: 'engine' | 'moe-kit';
 }
 
 /** One device copy of the weights (the first is the upload; others are device copies for rotation). */
@@ -59,6 +68,8 @@ export class MoeLayer {
   readonly loader: KernelLoader;
   readonly replicaBudgetBytes: number;
   readonly paddedLengthRule: 'worst_case' | 'tight';
+  /** The installed engine's kernel when the GEMMs run on it, else null (MoE Kit's kernel). */
+  readonly engine: EngineKernelInfo | null;
   private readonly replicas: WeightReplica[] = [];
   private readonly compiled = new Map<string, Promise<CompileResult>>();
   private readonly batches = new Set<MoeBatch>();
@@ -74,6 +85,13 @@ export class MoeLayer {
     this.loader = new KernelLoader(o.ctx);
     this.replicaBudgetBytes = o.replicaBudgetBytes ?? Math.floor(o.ctx.memoryInfo().freeBytes / 4);
     this.paddedLengthRule = o.paddedLengthRule ?? 'worst_case';
+    const kernel = o.kernel ?? (o.compiler.engine ? 'engine' : 'moe-kit');
+    if (kernel === 'engine' && !o.compiler.engine) {
+      throw new RunnerArgumentError(
+        "kernel 'engine' needs a compiler with the installed engine's kernel; start the pool with CompilePool.start({ engine: 'auto', python: <the engine environment's python> }), or use kernel 'moe-kit'",
+      );
+    }
+    this.engine = kernel === 'engine' ? o.compiler.engine! : null;
     const w1 = uploadTensor(o.ctx, weights.w1);
     const w2 = weights.w2 ? uploadTensor(o.ctx, weights.w2) : null;
     this.replicas.push({ w1: w1.data, w1Scale: w1.scale, w2: w2?.data ?? null, w2Scale: w2?.scale ?? null });

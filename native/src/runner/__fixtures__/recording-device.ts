@@ -3,7 +3,9 @@
 // runner's orchestration (names, specialisation, grids, buffer sizes) is testable without a GPU.
 import type { Context, DeviceBuffer, DeviceInfo, Graph, KernelFunction, KernelParam, LaunchOptions, Module, Stream } from '../../addon/types';
 import { fakeCompileSuccess } from '../../compile/__fixtures__/compile-success';
-import { KERNEL_SIGNATURES } from '../../compile/kernel-signatures';
+import { KERNEL_SIGNATURES, type SignatureParam } from '../../compile/kernel-signatures';
+import { ENGINE_KERNEL, engineSignature } from '../../engine/engine-binding';
+import type { EngineKernelInfo } from '../../engine/engine-info';
 import { resolveRequest } from '../../compile/resolve-request';
 import type { CompileRequest, CompileResult } from '../../compile/types';
 import type { KernelCompiler } from '../kernel-compiler';
@@ -102,17 +104,20 @@ export function recordingContext(): Context & { launches: RecordedLaunch[]; buff
 }
 
 /** Answers like the real pool: runtime params in signature order, minus constants and 'one's. */
-export function signatureCompiler(): KernelCompiler & { requests: CompileRequest[] } {
+export function signatureCompiler(engine: EngineKernelInfo | null = null): KernelCompiler & { requests: CompileRequest[] } {
   const requests: CompileRequest[] = [];
+  const extra: Record<string, SignatureParam[]> = engine ? { [ENGINE_KERNEL]: engineSignature(engine) } : {};
+  const signatureOf = (k: string): readonly SignatureParam[] => (k === ENGINE_KERNEL ? extra[ENGINE_KERNEL]! : KERNEL_SIGNATURES[k as keyof typeof KERNEL_SIGNATURES]);
   return {
     requests,
+    engine,
     async compile(request: CompileRequest): Promise<CompileResult> {
       requests.push(request);
-      const r = resolveRequest(request);
-      const params = KERNEL_SIGNATURES[r.kernel]
+      const r = resolveRequest(request, extra);
+      const params = signatureOf(r.kernel)
         .filter((p) => p.type !== 'constexpr' && !(p.name in r.constexprs) && r.specialization[p.name] !== 'one')
         .map((p) => {
-          const t = r.types[p.name] ?? p.type;
+          const t = r.types[p.name] || p.type;
           return { name: p.name, type: t.startsWith('*') ? ('ptr' as const) : ('i32' as const), tritonType: t, specialization: r.specialization[p.name]! };
         });
       return fakeCompileSuccess({

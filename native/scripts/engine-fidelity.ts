@@ -1,0 +1,190 @@
+// Fidelity of @moe/native's timing of an engine's own kernel (the addon launching the engine's
+// fused_moe_kernel, CUDA-graph replay) against the engine's own Python launch timed by CUDA-graph
+// replay under the same protocol, per config; and MoE Kit's own kernel next to them. GPU host only.
+//
+//   node test-gpu/dist/engine-fidelity.js --standin <dir> --table <exhaustive.json> --out <dir>
+//        [--case lfm2|qwen3-fp8] [--sample 280] [--m 4,64,1024,4096]
+//
+// Per M: a seeded sample of the grid plus the table's best 20 configs (lfm2); for each config the
+// three timings (graph of 10 launches, 5 warm-up replays, median of 20; no input rotation, no L2
+// flush). Prints per M: median ratio addon/engine, Spearman(addon, engine), the engine-timed cost
+// of the addon's best config, and the same for MoE Kit's kernel. Writes every number to --out.
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { openContext } from '../src/addon';
+import { CompilePool } from '../src/compile';
+import { createRng } from '../src/reference/prng';
+import { gemmConfigKey, MoeLayer, type GemmConfig } from '../src/runner';
+
+function arg(name: string, fallback?: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  if (i >= 0 && process.argv[i + 1]) return process.argv[i + 1]!;
+  if (fallback === undefined) throw new Error(`engine-fidelity: --${name} is required`);
+  return fallback;
+}
+
+const CASES = {
+  lfm2: { label: 'LFM2-8B-A1B TP1 up GEMM, bf16', E: 32, N: 1792, K: 2048, topk: 4, mode: 'bf16' as const, blockShape: null, M: [4, 64, 1024, 4096] },
+  'qwen3-fp8': {
+    label: 'Qwen3-30B-A3B-FP8 TP1 up GEMM, fp8 block [128, 128]',
+    E: 128,
+    N: 768,
+    K: 2048,
+    topk: 8,
+    mode: 'fp8_w8a8_block' as const,
+    blockShape: [128, 128] as [number, number],
+    M: [64, 1024],
+  },
+};
+
+function grid(block: boolean): GemmConfig[] {
+  const out: GemmConfig[] = [];
+  for (const BLOCK_SIZE_M of [16, 32, 64, 128, 256])
+    for (const BLOCK_SIZE_N of [32, 64, 128, 256])
+      for (const BLOCK_SIZE_K of [64, 128, 256])
+        for (const GROUP_SIZE_M of [1, 16, 32, 64])
+          for (const num_warps of [4, 8])
+            for (const num_stages of [2, 3, 4, 5]) {
+              if (block && BLOCK_SIZE_K % 128 !== 0) continue;
+              out.push({ BLOCK_SIZE_M, BLOCK_SIZE_N, BLOCK_SIZE_K, GROUP_SIZE_M, num_warps, num_stages });
+            }
+  return out;
+}
+
+function ranks(v: number[]): number[] {
+  const idx = v.map((x, i) => [x, i] as const).sort((a, b) => a[0] - b[0]);
+  const r = new Array<number>(v.length);
+  for (let i = 0; i < idx.length; ) {
+    let j = i;
+    while (j + 1 < idx.length && idx[j + 1]![0] === idx[i]![0]) j++;
+    for (let k = i; k <= j; k++) r[idx[k]![1]] = (i + j) / 2;
+    i = j + 1;
+  }
+  return r;
+}
+
+function spearman(a: number[], b: number[]): number {
+  const ra = ranks(a);
+  const rb = ranks(b);
+  const n = a.length;
+  const ma = ra.reduce((x, y) => x + y, 0) / n;
+  const mb = rb.reduce((x, y) => x + y, 0) / n;
+  let num = 0;
+  let da = 0;
+  let db = 0;
+  for (let i = 0; i < n; i++) {
+    num += (ra[i]! - ma) * (rb[i]! - mb);
+    da += (ra[i]! - ma) ** 2;
+    db += (rb[i]! - mb) ** 2;
+  }
+  return num / Math.sqrt(da * db);
+}
+
+function median(v: number[]): number {
+  const s = [...v].sort((x, y) => x - y);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+async function main(): Promise<void> {
+  const caseName = arg('case', 'lfm2') as keyof typeof CASES;
+  const c = CASES[caseName];
+  const standin = path.resolve(arg('standin'));
+  const outDir = path.resolve(arg('out'));
+  const sampleN = Number(arg('sample', caseName === 'lfm2' ? '280' : '100'));
+  const Ms = arg('m', c.M.join(',')).split(',').map(Number);
+  const space = grid(c.blockShape !== null);
+  const best: Record<number, GemmConfig[]> = {};
+  if (caseName === 'lfm2') {
+    const table = JSON.parse(readFileSync(arg('table'), 'utf8')) as { space: GemmConfig[]; rows: { M: number; us: Record<string, number> }[] };
+    for (const row of table.rows) {
+      best[row.M] = Object.entries(row.us)
+        .sort((a, b) => a[1] - b[1])
+        .slice(0, 20)
+        .map(([i]) => table.space[Number(i)]!);
+    }
+  }
+  const ctx = openContext(0);
+  const started = Date.now();
+  const pool = await CompilePool.start({ engine: 'auto', env: { PYTHONPATH: standin }, maxSharedBytes: ctx.device.sharedMemoryPerBlockOptin });
+  const engine = pool.engine!;
+  const shape = { E: c.E, N: c.N, K: c.K, topk: c.topk, mode: c.mode, blockShape: c.blockShape };
+  const eng = MoeLayer.create({ ctx, compiler: pool, kernel: 'engine', shape, seed: 1, down: false });
+  const kit = MoeLayer.create({ ctx, compiler: pool, kernel: 'moe-kit', shape, seed: 1, down: false });
+  const rows: unknown[] = [];
+  const summary: string[] = [];
+  console.log(`${c.label}; ${engine.engine} ${engine.version} (${engine.path}); ${ctx.device.name}`);
+  for (const M of Ms) {
+    const rng = createRng(1000 + M);
+    const picked = new Map<string, GemmConfig>();
+    for (const cfg of best[M] ?? []) picked.set(gemmConfigKey(cfg), cfg);
+    const pool2 = [...space];
+    while (picked.size < (best[M]?.length ?? 0) + sampleN && pool2.length > 0) {
+      const i = rng.u32() % pool2.length;
+      const cfg = pool2.splice(i, 1)[0]!;
+      picked.set(gemmConfigKey(cfg), cfg);
+    }
+    const configs = [...picked.values()];
+    const be = eng.batch(M, { kind: 'uniform', seed: 0 });
+    const bk = kit.batch(M, { kind: 'uniform', seed: 0 });
+    // Compile all (both kernels) up front through the pool.
+    await Promise.all(configs.map((cfg) => be.upGemmInfo(cfg).catch(() => null)));
+    await Promise.all(configs.map((cfg) => bk.upGemmInfo(cfg).catch(() => null)));
+    const addon = new Map<string, number>();
+    const ours = new Map<string, number>();
+    for (const cfg of configs) {
+      const k = gemmConfigKey(cfg);
+      try {
+        addon.set(k, (await be.timeUpGemm(cfg, { rotateInputs: false })).medianUs);
+      } catch {
+        /* does not compile or fit: skipped for all three */
+      }
+      try {
+        ours.set(k, (await bk.timeUpGemm(cfg, { rotateInputs: false })).medianUs);
+      } catch {
+        /* skipped */
+      }
+    }
+    const own = new Map<string, number>();
+    for (const bm of [...new Set(configs.map((x) => x.BLOCK_SIZE_M))]) {
+      const group = configs.filter((x) => x.BLOCK_SIZE_M === bm && addon.has(gemmConfigKey(x)));
+      const times = await be.engineOwnTimes('up', group);
+      group.forEach((cfg, i) => {
+        const t = times[i]!;
+        if (t.ok) own.set(gemmConfigKey(cfg), t.medianUs);
+      });
+    }
+    const keys = configs.map(gemmConfigKey).filter((k) => addon.has(k) && own.has(k));
+    const a = keys.map((k) => addon.get(k)!);
+    const e = keys.map((k) => own.get(k)!);
+    const ratio = median(keys.map((_, i) => a[i]! / e[i]!));
+    const rho = spearman(a, e);
+    const eBest = Math.min(...e);
+    const pickA = keys[a.indexOf(Math.min(...a))]!;
+    const costA = own.get(pickA)! / eBest;
+    const kk = keys.filter((k) => ours.has(k));
+    const o = kk.map((k) => ours.get(k)!);
+    const ek = kk.map((k) => own.get(k)!);
+    const rhoKit = spearman(o, ek);
+    const ratioKit = median(kk.map((_, i) => o[i]! / ek[i]!));
+    const pickK = kk[o.indexOf(Math.min(...o))]!;
+    const costK = own.get(pickK)! / Math.min(...ek);
+    const line = `M=${M}: ${keys.length} configs; addon/engine median ratio ${ratio.toFixed(4)}, Spearman ${rho.toFixed(4)}, addon's best ${pickA} costs ${costA.toFixed(4)} on the engine's timing | MoE Kit kernel: ratio ${ratioKit.toFixed(4)}, Spearman ${rhoKit.toFixed(4)}, its best ${pickK} costs ${costK.toFixed(4)}`;
+    console.log(line);
+    summary.push(line);
+    rows.push({ M, configs: keys.length, ratio, spearman: rho, bestByAddon: pickA, costOfAddonBest: costA, moeKit: { configs: kk.length, ratio: ratioKit, spearman: rhoKit, best: pickK, cost: costK }, times: keys.map((k) => ({ config: k, addonUs: addon.get(k), engineUs: own.get(k), moeKitUs: ours.get(k) ?? null })) });
+    be.dispose();
+    bk.dispose();
+  }
+  const record = { case: caseName, label: c.label, card: ctx.device.name, engine, triton: pool.hello.triton, seconds: (Date.now() - started) / 1000, protocol: 'CUDA graph of 10 launches, 5 warm-up replays, median of 20 replays; no input rotation, no L2 flush; uniform routing seed 0', summary, rows };
+  writeFileSync(path.join(outDir, `engine-fidelity-${caseName}.json`), `${JSON.stringify(record)}\n`);
+  eng.dispose();
+  kit.dispose();
+  await pool.close();
+  ctx.close();
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
