@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { issueWords } from './issue-words';
 import { analyzeConfigText, decodeConfigBytes, formatConfigTable } from './config-content';
 import { formatFileName, keyForEngine, parseFileName, sameKernelConfig, type Engine, type KernelConfig } from '@moe/engine-facts';
 import { readEngineTree } from './engine-tree';
@@ -69,7 +70,7 @@ function readInput(dir: string, engineHint: Engine | null): { engine: Engine; fi
       throw new BadPackError(`${dir}/pack-input.json: not valid JSON (${(err as Error).message})`);
     }
     const r = packInputSchema.safeParse(json);
-    if (!r.success) throw new BadPackError(`${dir}/pack-input.json: ${r.error.issues[0]?.path.join('.')} ${r.error.issues[0]?.message}`);
+    if (!r.success) throw new BadPackError(`${dir}/pack-input.json: ${r.error.issues[0]?.path.join('.')} ${r.error.issues[0] ? issueWords(r.error.issues[0]) : 'is invalid'}; fix it or remove it`);
     for (const [name, v] of Object.entries(r.data.files ?? {})) if (v.measurements) measurementsByName.set(name, v.measurements);
   }
   const sg = readEngineTree('sglang', root);

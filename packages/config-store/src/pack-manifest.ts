@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { issueWords } from './issue-words';
 import { BadPackError } from './errors/bad-pack-error';
 import { unsafeNameReason } from '@moe/engine-facts';
 
@@ -63,7 +64,7 @@ export function parsePackManifest(value: unknown, label = 'manifest.json'): Pack
   if (!r.success) {
     const i = r.error.issues[0];
     const where = i?.path.length ? i.path.join('.') : '(top level)';
-    throw new BadPackError(`${label}: ${where} ${i?.message ?? 'is invalid'}; rebuild the pack with \`moe configs pack\``);
+    throw new BadPackError(`${label}: ${where} ${i ? issueWords(i) : 'is invalid'}; rebuild the pack with \`moe configs pack\``);
   }
   return r.data;
 }

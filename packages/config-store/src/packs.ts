@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { issueWords } from './issue-words';
 import { analyzeConfigText, decodeConfigBytes, formatConfigContent } from './config-content';
 import { ENGINE_DTYPES, deviceNameForEngine, formatFileName, keyForEngine, parseFileName, type Engine } from '@moe/engine-facts';
 import { readEngineTree } from './engine-tree';
@@ -204,7 +205,7 @@ export function buildPack(src: string, options: BuildPackOptions): BuiltPack {
   const inputPath = path.join(srcAbs, 'pack-input.json');
   if (existsSync(inputPath)) {
     const r = packInputSchema.safeParse(readJson(inputPath, MAX_MANIFEST_BYTES));
-    if (!r.success) throw new BadPackError(`${inputPath}: ${r.error.issues[0]?.path.join('.')} ${r.error.issues[0]?.message}; fix it or remove it`);
+    if (!r.success) throw new BadPackError(`${inputPath}: ${r.error.issues[0]?.path.join('.')} ${r.error.issues[0] ? issueWords(r.error.issues[0]) : 'is invalid'}; fix it or remove it`);
     input = r.data;
   }
   const hasTriton = readEngineTree('sglang', srcAbs).tritonDirs.length > 0;

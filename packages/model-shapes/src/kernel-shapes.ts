@@ -52,7 +52,8 @@ export function kernelShapes(shape: MoeShape, options: KernelShapeOptions): Kern
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const key = String(issue?.path[0] ?? 'option');
-    throw new InvalidShapeOptionError(`--${key}: ${issue?.message ?? 'invalid value'}; pass a positive integer (e.g. --${key} 1,2,4,8)`);
+    // In our words, not the schema library's ("Too big: expected int to be <=9007199254740991").
+    throw new InvalidShapeOptionError(`--${key}: expected a positive integer; pass e.g. --${key} ${key === 'ep' ? '1' : '1,2,4,8'}`);
   }
   const { tp } = parsed.data;
   const ep = parsed.data.ep ?? 1;

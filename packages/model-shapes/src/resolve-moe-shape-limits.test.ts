@@ -72,3 +72,14 @@ describe('resolveMoeShape: numbers too large to be a kernel dimension', () => {
     expect(err.message).toBe('--intermediate: expected a positive integer up to 2147483647; pass e.g. --intermediate 8');
   });
 });
+
+describe('kernelShapes options in plain words', () => {
+  it('a huge or fractional --tp is named without the schema library\'s wording', async () => {
+    const { kernelShapes } = await import('./kernel-shapes');
+    const shape = resolveMoeShape(mixtral({}), {}, { label: 'config.json' });
+    for (const tp of [1e20, 1.5, 0]) {
+      expect(() => kernelShapes(shape, { tp, engine: 'sglang' })).toThrow('--tp: expected a positive integer; pass e.g. --tp 1,2,4,8');
+    }
+    expect(() => kernelShapes(shape, { tp: 1, ep: 1e20, engine: 'sglang' })).toThrow('--ep: expected a positive integer; pass e.g. --ep 1');
+  });
+});

@@ -5,6 +5,7 @@ export type { SearchSpaceOptions, PruneReason, PrunedConfig, SearchSpace } from 
 export { ENGINE_GRID_VALUES, engineGrid, buildSearchSpace } from './search-space';
 export type { MeasuredRow, MeasuredTable } from './measured-table';
 export { parseMeasuredTable, bestRecorded } from './measured-table';
+export { MAX_TABLE_BYTES, readMeasuredTableFile } from './read-measured-table';
 export { RandomSource } from './random-source';
 export type { CompileOutcome, MeasureOutcome, Oracle } from './oracle';
 export type { TimingProtocol } from './timing-protocol';

@@ -1,3 +1,4 @@
+import { issueWords } from '@moe/config-store';
 import { z } from 'zod';
 import { InvalidTableError } from './errors/invalid-table-error';
 import { tileConfigKey, type TileConfig } from '@moe/engine-facts';
@@ -77,7 +78,7 @@ export function parseMeasuredTable(json: unknown, source = 'table'): MeasuredTab
     const issue = parsed.error.issues[0];
     const where = issue && issue.path.length > 0 ? issue.path.join('.') : 'the top level';
     fail(
-      `${where}: ${issue?.message ?? 'invalid'}`,
+      `${where}: ${issue ? issueWords(issue) : 'is not valid'}`,
       'give a JSON object with "space" (configs), "failed" (index -> reason), "rows" ([{M, us: {index: µs}}]) and "compile_seconds_<n>_processes"',
     );
   }
@@ -117,6 +118,11 @@ export function parseMeasuredTable(json: unknown, source = 'table'): MeasuredTab
       us.set(index, value);
     }
     rows.push({ M: row.M, us });
+  }
+  // A row may be empty (nothing ran at that batch size), but a table with no time at all has
+  // nothing to replay: every search would answer "none".
+  if (rows.every((r) => r.us.size === 0)) {
+    fail('no row of "rows" holds a time (every batch size has "us": {}), so there is nothing to replay', 'give the measured times, index -> µs');
   }
   rows.sort((a, b) => a.M - b.M);
   const block = data.shape?.block_shape;

@@ -89,7 +89,7 @@ describe('moe tune --simulate', () => {
   });
 
   it.each([
-    [['tune', '--simulate', 'no-such-table.json'], /^moe: --simulate no-such-table\.json: cannot read the file \(ENOENT\); pass /],
+    [['tune', '--simulate', 'no-such-table.json'], /^moe: --simulate no-such-table\.json: cannot read the file \(ENOENT: no such file\); pass /],
     [['tune', '--simulate', TABLE, '--strategy', 'fastest'], /^moe: --strategy "fastest" is not valid: .*pass e\.g\. --strategy auto/],
     [['tune', '--simulate', TABLE, '--budget', '-3'], /^moe: --budget "-3" is not valid/],
     [['tune'], /^moe: --simulate is missing: .*pass --simulate <table\.json>/],

@@ -1,11 +1,9 @@
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { tileConfigOf, type TileConfig } from '@moe/engine-facts';
 import {
   describeConfig,
   InvalidSearchOptionError,
-  InvalidTableError,
-  parseMeasuredTable,
+  readMeasuredTableFile,
   parseSimulateOptions,
   simulate,
   strategyByName,
@@ -33,22 +31,9 @@ export interface TuneJson {
 
 const round = (x: number, digits: number) => Number(x.toFixed(digits));
 
-async function readTable(file: string, io: CliIo) {
-  const full = path.resolve(io.cwd, file);
-  let text: string;
-  try {
-    text = await readFile(full, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code ?? 'unreadable';
-    throw new InvalidTableError(`--simulate ${file}: cannot read the file (${code}); pass the path of a measured table JSON`);
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (err) {
-    throw new InvalidTableError(`--simulate ${file}: not valid JSON (${(err as Error).message}); pass a measured table JSON`);
-  }
-  return parseMeasuredTable(json, file);
+/** The table at `file` (relative to the working folder): a capped, non-blocking read of a regular file. */
+function readTable(file: string, io: CliIo) {
+  return readMeasuredTableFile(path.resolve(io.cwd, file), `--simulate ${file}`);
 }
 
 async function runTune(options: TuneOptions, io: CliIo): Promise<void> {
@@ -68,7 +53,7 @@ async function runTune(options: TuneOptions, io: CliIo): Promise<void> {
     jitter: options.jitter,
     seed: options.seed,
   });
-  const table = await readTable(options.simulate, io);
+  const table = readTable(options.simulate, io);
   const candidates = tableCandidates(table);
   const strategy = strategyByName({
     name: cli.strategy,
