@@ -24,7 +24,7 @@ WORK="${1:-$(mktemp -d "${TMPDIR:-/tmp}/moe-consumer-smoke.XXXXXX")}"
 PACKS="$WORK/packs"
 CONSUMER="$WORK/consumer"
 # Published packages (tools/* are private build bases and are not packed).
-PACKAGES=(packages/model-shapes packages/config-store packages/tuner packages/bench native packages/kit)
+PACKAGES=(packages/engine-facts packages/model-shapes packages/config-store packages/tuner packages/bench native packages/kit)
 MAX_UNPACKED_BYTES=$((2 * 1024 * 1024))
 
 step() { printf '\n== %s\n' "$*"; }
@@ -135,7 +135,7 @@ else
 fi
 node -e '
 const lock = require(process.argv[1]);
-const want = ["model-shapes", "config-store", "tuner", "bench", "native", "kit"];
+const want = ["engine-facts", "model-shapes", "config-store", "tuner", "bench", "native", "kit"];
 const bad = want.filter((n) => !String(lock.packages[`node_modules/@moe/${n}`]?.resolved ?? "").startsWith("file:"));
 const nested = Object.keys(lock.packages).filter((k) => /node_modules\/.+\/node_modules\/@moe\//.test(k));
 if (bad.length || nested.length) { console.error(`not from the tarballs: ${[...bad, ...nested].join(", ")}`); process.exit(1); }
@@ -236,13 +236,13 @@ expect_in "$WORK/pack-lookup-vllm.log" "loads     @moe/configs-h200/vllm/E=20,N=
 ok "both engines' lookups find the installed pack's file"
 
 # The README examples of the two packages that other tooling imports alone, each in its own
-# consumer with only its own tarball (no other @moe/* package present).
+# consumer with only its own tarball and @moe/engine-facts' (no other @moe/* package present).
 step "@moe/model-shapes alone (its README example)"
 alone="$WORK/model-shapes-alone"
 rm -rf "$alone" && mkdir -p "$alone" && cd "$alone"
 run 0 "$WORK/ms-init.log" npm init -y
-run 0 "$WORK/ms-install.log" npm install --no-audit --no-fund "$PACKS"/moe-model-shapes-*.tgz
-[[ "$(ls node_modules/@moe)" == model-shapes ]] || fail "@moe/model-shapes pulled in other @moe packages: $(ls node_modules/@moe | tr '\n' ' ')"
+run 0 "$WORK/ms-install.log" npm install --no-audit --no-fund "$PACKS"/moe-model-shapes-*.tgz "$PACKS"/moe-engine-facts-*.tgz
+[[ "$(ls node_modules/@moe | tr '\n' ' ')" == "engine-facts model-shapes " ]] || fail "@moe/model-shapes pulled in @moe packages other than engine-facts: $(ls node_modules/@moe | tr '\n' ' ')"
 cat >example.mjs <<'EOF'
 import { kernelShapes, loadModelConfig, resolveMoeShape } from '@moe/model-shapes';
 
@@ -263,8 +263,8 @@ step "@moe/config-store alone (its README example)"
 alone="$WORK/config-store-alone"
 rm -rf "$alone" && mkdir -p "$alone/my-tuned-configs" "$alone/vllm-configs" && cd "$alone"
 run 0 "$WORK/cs-init.log" npm init -y
-run 0 "$WORK/cs-install.log" npm install --no-audit --no-fund "$PACKS"/moe-config-store-*.tgz
-[[ "$(ls node_modules/@moe)" == config-store ]] || fail "@moe/config-store pulled in other @moe packages: $(ls node_modules/@moe | tr '\n' ' ')"
+run 0 "$WORK/cs-install.log" npm install --no-audit --no-fund "$PACKS"/moe-config-store-*.tgz "$PACKS"/moe-engine-facts-*.tgz
+[[ "$(ls node_modules/@moe | tr '\n' ' ')" == "config-store engine-facts " ]] || fail "@moe/config-store pulled in @moe packages other than engine-facts: $(ls node_modules/@moe | tr '\n' ' ')"
 cp "$REF/sglang-configs/triton_3_1_0/E=8,N=7168,device_name=NVIDIA_H200.json" my-tuned-configs/
 cat >example.mjs <<EOF
 import { doctor, install, lookup } from '@moe/config-store';
@@ -280,7 +280,7 @@ const report = await lookup({
 for (const r of report.results) console.log(r.m, r.source, r.file, r.key, JSON.stringify(r.config));
 
 // Copy tuned files to where vLLM reads them (renamed to vLLM's spelling), then check the folder.
-install(['my-tuned-configs/'], { engine: 'vllm', into: 'vllm-configs' });
+await install(['my-tuned-configs/'], { engine: 'vllm', into: 'vllm-configs' });
 for (const f of doctor('vllm-configs').findings) {
   console.log(f.severity, f.file, f.code, f.message, f.fix);
 }

@@ -1,36 +1,38 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { analyzeConfigText, decodeConfigBytes, formatConfigTable } from './config-content';
 import { formatFileName, type ConfigKey, type Engine } from '@moe/engine-facts';
+import { formatConfigTable } from './config-content';
 import type { ConfigTable } from './config-table';
-import { diffConfigTables } from './config-table';
+import type { EngineEnvironment } from './engine-location';
+import { engineReadLocation, engineWriteLocation, shadowNotes } from './engine-location';
+import { BadArgumentError } from './errors/bad-argument-error';
 import { BadConfigFileError } from './errors/bad-config-file-error';
-import { FileTooLargeError } from './errors/file-too-large-error';
 import { InstallConflictError } from './errors/install-conflict-error';
 import { TreeNotFoundError } from './errors/tree-not-found-error';
-import { mkdirInside, readFileCapped, writeFileAtomic } from './safe-fs';
-import { validateConfigTable } from './validate-table';
-import { readEngineTree } from './engine-tree';
-import { BadArgumentError } from './errors/bad-argument-error';
+import { compareWithExisting } from './existing-file';
 import type { InstallOptions, InstallReport } from './install';
 import { collectSourceFiles, installConfigs, installRoot } from './install';
-import type { ConfigSource, LookupReport } from './lookup';
-import { lookupConfig, treeSource } from './lookup';
-import { findInstalledEngine } from './python-engine';
+import type { LookupQuery, LookupReport } from './lookup';
+import { lookupConfig } from './lookup';
+import { discoverPacks, packSource } from './packs';
+import { mkdirInside, writeFileAtomic } from './safe-fs';
+import { validateConfigTable } from './validate-table';
 
-export interface LookupOptions {
+export interface LookupOptions extends EngineEnvironment {
   engine: Engine;
-  /** The folder the engine reads (see `moe configs lookup --dir`), or use `python`. */
-  dir?: string;
-  /** A Python interpreter whose installed engine (and Triton version) to read. */
-  python?: string;
-  /** vLLM: VLLM_TUNED_CONFIG_FOLDER, read before `dir`. */
-  tunedConfigFolder?: string | null;
   /**
-   * SGLang: SGLANG_MOE_CONFIG_DIR (the folder holding `configs/triton_X_Y_Z/`). When set, SGLang
-   * reads there instead of its package folder, so `dir` (or the package `python` finds) is not read.
+   * Exactly one of `dir`, `python` and `packs`. `dir`: the folder the engine reads (SGLang: the
+   * one holding configs/triton_X_Y_Z/, the configs folder itself, or an sglang package; vLLM: its
+   * config folder or package), read as given.
    */
-  sglangConfigDir?: string | null;
+  dir?: string;
+  /**
+   * A Python interpreter whose installed engine (and Triton version) to read. SGLang then reads
+   * the folder SGLANG_MOE_CONFIG_DIR (in `env`) names instead of its package folder, when set.
+   */
+  python?: string;
+  /** Search the config packs installed in node_modules/@moe/configs-* from `cwd` up; the first that has the file wins. */
+  packs?: boolean;
   /** E, N, device name (driver spelling is fine), dtype, block shape, per-channel quant. */
   key: Omit<ConfigKey, 'down'>;
   /** Batch sizes. */
@@ -39,40 +41,102 @@ export interface LookupOptions {
   tritonVersion?: string | null;
   /** SGLang: the down GEMM. */
   down?: boolean;
+  /** vLLM int4/int8 w*a16: the quantization group size (its default rule needs it). */
+  groupSize?: number | null;
+  /** vLLM int4 default rule: the model's top-k. */
+  topk?: number;
+}
+
+/** A lookup's report, with what was read. */
+export interface LookupResult extends LookupReport {
+  /** The folder read (the engine's own files), or the names of the packs searched. */
+  where: string;
+  /** SGLang package layout of the folder read ('new': April 2026+), else null. */
+  packageLayout: 'new' | 'old' | null;
+  /** SGLang: the Triton version the lookup ran as (given, or installed with `python`); null for vLLM. */
+  tritonVersion: string | null;
+  /** Installed packs that were skipped, and why. */
+  skippedPacks: { dir: string; message: string }[];
 }
 
 /**
- * `moe configs lookup` as a function: which file and entry the engine loads for each batch size,
- * or the default config it falls back to.
+ * `moe configs lookup` as a function (the command prints exactly this): which file and entry the
+ * engine loads for each batch size, or the default config it falls back to. The environment
+ * (`env`, default process.env) is read as the engine reads it: SGLANG_MOE_CONFIG_DIR with
+ * `python`, VLLM_TUNED_CONFIG_FOLDER before the folder.
  */
-export async function lookup(options: LookupOptions): Promise<LookupReport> {
-  if ((options.dir === undefined) === (options.python === undefined)) throw new BadArgumentError('lookup: pass exactly one of dir and python');
-  let dir = options.dir as string;
-  let engineVersion: string | null = null;
-  let triton = options.tritonVersion ?? null;
-  if (options.python !== undefined) {
-    const found = await findInstalledEngine(options.engine, options.python);
-    dir = found.packageDir;
-    engineVersion = found.version;
-    triton ??= found.tritonVersion;
+export async function lookup(options: LookupOptions): Promise<LookupResult> {
+  const { engine } = options;
+  const query = (triton: string | null): LookupQuery => ({
+    engine,
+    key: options.key,
+    ms: options.ms,
+    tritonVersion: engine === 'sglang' ? triton : null,
+    down: options.down ?? false,
+    ...(options.groupSize !== undefined ? { groupSize: options.groupSize } : {}),
+    ...(options.topk !== undefined ? { topk: options.topk } : {}),
+  });
+  if (options.packs) {
+    if (options.dir !== undefined || options.python !== undefined) {
+      throw new BadArgumentError('`packs` searches the installed packs; drop `dir` and `python`, or drop `packs`');
+    }
+    const from = options.cwd ?? process.cwd();
+    const { packs, problems } = discoverPacks(from);
+    if (packs.length === 0) {
+      throw new BadArgumentError(`\`packs\`: no config packs installed in node_modules/@moe/configs-* from ${from} up; install one (npm install @moe/configs-<gpu>) or pass \`dir\``);
+    }
+    const triton = options.tritonVersion ?? null;
+    // The first pack that has the file wins; with none, the engine's default (from the last lookup).
+    let found: LookupReport | null = null;
+    for (const pack of packs) {
+      found = lookupConfig(query(triton), packSource(pack, engine));
+      if (found.file) break;
+    }
+    return { ...(found as LookupReport), where: packs.map((p) => p.name).join(', '), packageLayout: null, tritonVersion: engine === 'sglang' ? triton : null, skippedPacks: problems };
   }
-  // With SGLANG_MOE_CONFIG_DIR set, SGLang reads $SGLANG_MOE_CONFIG_DIR/configs/, never the package folder.
-  const tree =
-    options.engine === 'sglang' && options.sglangConfigDir
-      ? readEngineTree('sglang', options.sglangConfigDir, { sglangConfigDir: true })
-      : readEngineTree(options.engine, dir, engineVersion ? { engineVersion } : {});
-  const sources: ConfigSource[] = [];
-  // vLLM looks for the file in VLLM_TUNED_CONFIG_FOLDER first; a folder that does not exist holds nothing.
-  if (options.engine === 'vllm' && options.tunedConfigFolder && existsSync(options.tunedConfigFolder)) {
-    sources.push(treeSource(readEngineTree('vllm', options.tunedConfigFolder)));
-  }
-  sources.push(treeSource(tree));
-  return lookupConfig({ engine: options.engine, key: options.key, ms: options.ms, tritonVersion: triton, down: options.down ?? false }, sources);
+  const location = await engineReadLocation(engine, { ...(options.dir !== undefined ? { dir: options.dir } : {}), ...(options.python !== undefined ? { python: options.python } : {}) }, options);
+  const triton = options.tritonVersion ?? location.installedTriton;
+  const report = lookupConfig(query(triton), location.sources);
+  return {
+    ...report,
+    notes: [...location.notes, ...report.notes],
+    where: location.tree.dir,
+    packageLayout: location.tree.packageLayout,
+    tritonVersion: engine === 'sglang' ? triton : null,
+    skippedPacks: [],
+  };
 }
 
-/** `moe configs install` as a function: sources are files, folders of them or pack folders. */
-export function install(sources: string[], options: InstallOptions): InstallReport {
-  return installConfigs(collectSourceFiles(sources), options);
+export interface InstallFilesOptions extends Omit<InstallOptions, 'into' | 'runningTriton' | 'sglangConfigDir'>, EngineEnvironment {
+  /**
+   * Exactly one of `into` and `python`. `into`: a config tree, an engine package folder or
+   * site-packages. `python`: install into the engine of that interpreter's environment (SGLang:
+   * into the folder SGLANG_MOE_CONFIG_DIR names, when set, which that SGLang reads instead).
+   */
+  into?: string;
+  python?: string;
+}
+
+export interface InstallFilesReport extends InstallReport {
+  /** What the environment changed or will change (SGLANG_MOE_CONFIG_DIR used, files vLLM reads from VLLM_TUNED_CONFIG_FOLDER instead). */
+  notes: string[];
+}
+
+/**
+ * `moe configs install` as a function (the command prints exactly this): sources are config
+ * files, folders of them or pack folders, relative to `cwd`.
+ */
+export async function install(sources: string[], options: InstallFilesOptions): Promise<InstallFilesReport> {
+  const { into: _into, python: _python, env: _env, cwd: _cwd, ...rest } = options;
+  const environment = { ...(options.env ? { env: options.env } : {}), ...(options.cwd ? { cwd: options.cwd } : {}) };
+  const where = await engineWriteLocation(options.engine, { ...(options.into !== undefined ? { into: options.into } : {}), ...(options.python !== undefined ? { python: options.python } : {}) }, environment);
+  const cwd = options.cwd ?? process.cwd();
+  const report = installConfigs(
+    collectSourceFiles(sources.map((s) => path.resolve(cwd, s))),
+    { ...rest, into: where.into, runningTriton: where.runningTriton, sglangConfigDir: where.sglangConfigDir },
+  );
+  const targets = report.actions.map((a) => a.target).filter(Boolean);
+  return { ...report, notes: [...where.notes, ...shadowNotes(options.engine, report.into, targets, environment)] };
 }
 
 export interface SaveTableOptions {
@@ -106,27 +170,17 @@ export function saveConfigTable(options: SaveTableOptions): { path: string; acti
   }
   const target = path.join(dir, formatFileName(engine, key));
   const text = formatConfigTable(engine, table, { tritonVersion: options.tritonVersion ?? null });
-  let action: 'write' | 'unchanged' | 'overwrite' = 'write';
-  if (existsSync(target)) {
-    let existing: string | null = null;
-    try {
-      existing = decodeConfigBytes(readFileCapped(target), target);
-    } catch (err) {
-      if (!(err instanceof BadConfigFileError || err instanceof FileTooLargeError)) throw err;
-    }
-    if (existing === text) return { path: target, action: 'unchanged' };
-    if (existing === null) {
-      if (!options.force) throw new InstallConflictError(`${target} exists and is not a readable config file (not UTF-8 or over the size cap); pass force to overwrite it (or write elsewhere)`);
-    } else {
-      const differences = diffConfigTables(analyzeConfigText(existing, { engine, key }).table, table);
-      if (differences.length > 0 && !options.force) {
-        throw new InstallConflictError(
-          `${target} exists with different configs at batch sizes ${differences.map((d) => d.m).join(', ')}; pass force to overwrite it (or write elsewhere)`,
-        );
-      }
-    }
-    action = 'overwrite';
+  const existing = compareWithExisting(target, target, text, table, { engine, key });
+  if (existing.state === 'same') return { path: target, action: 'unchanged' };
+  if (existing.state === 'unreadable' && !options.force) {
+    throw new InstallConflictError(`${target} exists and is not a readable config file (${existing.reason}); pass \`force\` to overwrite it (or write elsewhere)`);
   }
+  if (existing.state === 'differs' && existing.differences.length > 0 && !options.force) {
+    throw new InstallConflictError(
+      `${target} exists with different configs at batch sizes ${existing.differences.map((d) => d.m).join(', ')}; pass \`force\` to overwrite it (or write elsewhere)`,
+    );
+  }
+  const action = existing.state === 'absent' ? 'write' : 'overwrite';
   mkdirInside(options.into, dir);
   writeFileAtomic(target, text, options.into);
   return { path: target, action };

@@ -5,12 +5,11 @@ import { analyzeConfigText, decodeConfigBytes, formatConfigContent } from './con
 import type { JsonOut } from './json-text';
 import { formatFileName, keyForEngine, parseFileName, unsafeNameReason, type ConfigKey, type Engine } from '@moe/engine-facts';
 import type { TableDifference } from './config-table';
-import { diffConfigTables } from './config-table';
 import { doctor } from './doctor';
+import { compareWithExisting } from './existing-file';
 import { readEngineTree, tritonDirInfo } from './engine-tree';
 import { BadArgumentError } from './errors/bad-argument-error';
 import { BadConfigFileError } from './errors/bad-config-file-error';
-import { FileTooLargeError } from './errors/file-too-large-error';
 import { TreeNotFoundError } from './errors/tree-not-found-error';
 import { UnsafePathError } from './errors/unsafe-path-error';
 import type { Finding } from './finding';
@@ -212,34 +211,16 @@ export function installConfigs(sources: SourceFile[], options: InstallOptions): 
     const notes = [name !== src.name ? `renamed from ${src.name}` : null, dropped.length > 0 ? `dropped ${[...new Set(dropped)].join(', ')} (${engine === 'sglang' ? 'SGLang' : 'vLLM'} does not take it)` : null].filter(Boolean);
     const renamed = notes.length > 0 ? notes.join('; ') : null;
     const action: InstallAction = { source: src.display, target: targetRel, action: 'write', reason: renamed, differences: [] };
-    if (existsSync(target)) {
-      if (!statSync(target).isFile()) throw new UnsafePathError(`${targetRel} exists and is not a regular file; remove it, then install again`);
-      let existing: string | null = null;
-      let unreadable: string | null = null;
-      try {
-        existing = decodeConfigBytes(readFileCapped(target), targetRel);
-      } catch (err) {
-        if (!(err instanceof BadConfigFileError || err instanceof FileTooLargeError)) throw err;
-        unreadable = err instanceof FileTooLargeError ? 'the existing file is over the size cap' : 'the existing file is not UTF-8 text';
-      }
-      if (existing === null) {
-        // Unreadable for the engine too: replace it only when asked, like any other difference.
-        action.action = options.force ? 'overwrite' : 'conflict';
-        action.reason = unreadable;
-        action.differences = diffConfigTables(new Map(), a.table);
-      } else if (existing === bytes) action.action = 'unchanged';
-      else {
-        const old = analyzeConfigText(existing, { engine, key });
-        const differences = diffConfigTables(old.table, a.table);
-        if (old.content && old.loadable && differences.length === 0 && old.brokenKeys.length === 0) {
-          action.action = 'reformat';
-          action.reason = 'same configs, different formatting';
-        } else {
-          action.differences = differences;
-          action.action = options.force ? 'overwrite' : 'conflict';
-          action.reason = old.content ? `differs at ${differences.length} batch size${differences.length === 1 ? '' : 's'}` : 'the existing file is not valid JSON';
-        }
-      }
+    const existing = compareWithExisting(target, targetRel, bytes, a.table, { engine, key });
+    if (existing.state === 'same') action.action = 'unchanged';
+    else if (existing.state === 'reformat') {
+      action.action = 'reformat';
+      action.reason = 'same configs, different formatting';
+    } else if (existing.state !== 'absent') {
+      // Unreadable for the engine too, or other configs: replaced only when asked.
+      action.action = options.force ? 'overwrite' : 'conflict';
+      action.reason = existing.reason;
+      action.differences = existing.differences;
     }
     planned.push({ action, abs: target, bytes });
   }

@@ -85,7 +85,7 @@ describe('moe configs lookup', () => {
   it('exits 2 with a clear message on bad input', async () => {
     const a = await run(['configs', 'lookup', '--engine', 'tgi', '--dir', VLLM, '--E', '8', '--N', '1', '--device-name', 'X']);
     expect(a.code).toBe(EXIT.usage);
-    expect(a.err).toMatch(/^moe: --engine tgi: unknown engine; pass --engine sglang or --engine vllm/);
+    expect(a.err).toMatch(/^moe: --engine tgi: unknown engine; pass one of sglang, vllm/);
     const b = await run(['configs', 'lookup', '--engine', 'vllm', '--dir', '/no/such/dir', '--E', '8', '--N', '1', '--device-name', 'X']);
     expect(b.code).toBe(EXIT.usage);
     expect(b.err).toMatch(/is not a folder/);

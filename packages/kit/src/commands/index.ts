@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import type { CliIo } from '../io';
 import { shapesCommand } from './shapes';
 import { devicesCommand } from './devices';
-import { configsCommand } from './configs';
+import { configsCommand } from './configs/index';
 import { tuneCommand } from './tune';
 
 /** One command group: adds its subcommands to the program. One file per command group. */
