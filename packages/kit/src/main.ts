@@ -24,6 +24,12 @@ export function buildProgram(io: CliIo): Command {
 export async function main(argv: string[], io: CliIo = processIo()): Promise<number> {
   const debug = argv.includes('--debug');
   const program = buildProgram(io);
+  // No path or value can hold a NUL byte (the system would refuse it deep inside a command).
+  const nul = argv.findIndex((a) => a.includes('\0'));
+  if (nul >= 0) {
+    io.stderr(`moe: argument ${nul + 1} (${JSON.stringify(argv[nul])}) contains a NUL byte, which no path or value can hold; remove it\n`);
+    return EXIT.usage;
+  }
   try {
     await program.parseAsync(argv, { from: 'user' });
     return EXIT.ok;

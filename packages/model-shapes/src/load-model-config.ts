@@ -8,6 +8,7 @@ import { expandHome } from './expand-home';
 import { cachedModelFile, hubCacheDir } from './hf-cache';
 import { fetchHubFile } from './hf-hub';
 import { hubToken } from './hf-token';
+import { parsePythonJson } from './python-json';
 import { readTextFile } from './read-text-file';
 import type { LoadModelConfigOptions, LoadedModelConfig } from './types';
 
@@ -20,11 +21,16 @@ function truthy(value: string | undefined): boolean {
 
 /** Parses config.json text once, at the edge: valid JSON holding an object. */
 export function parseModelConfig(text: string, label: string): Record<string, unknown> {
+  // json.loads (what transformers uses) refuses a byte order mark too.
+  if (text.charCodeAt(0) === 0xfeff) {
+    throw new InvalidModelConfigError(`${label}: starts with a byte order mark (BOM), which Python's json.loads refuses; save it as UTF-8 without a BOM`);
+  }
   let json: unknown;
   try {
-    json = JSON.parse(text);
+    json = parsePythonJson(text);
   } catch (err) {
-    const why = err instanceof Error ? err.message : String(err);
+    // V8 quotes the text around the error, newlines included: keep the message on one line.
+    const why = (err instanceof Error ? err.message : String(err)).replace(/\s+/g, ' ');
     throw new InvalidModelConfigError(`${label}: not valid JSON (${why}); pass a Hugging Face config.json`);
   }
   const parsed = configSchema.safeParse(json);

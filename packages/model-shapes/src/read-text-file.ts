@@ -76,7 +76,8 @@ export function readTextFile(file: string, label: string, cap = MAX_MODEL_CONFIG
 
 function decode(bytes: Buffer, label: string): string {
   try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    // ignoreBOM keeps a byte order mark in the text, for the caller to refuse as json.loads does.
+    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
   } catch {
     const at = firstInvalidUtf8(bytes);
     throw new InvalidModelConfigError(

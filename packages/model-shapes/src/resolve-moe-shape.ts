@@ -154,10 +154,12 @@ export function resolveMoeShape(config: unknown, overrides: MoeShapeOverrides = 
     // JSON reads 1e999 as Infinity: named here, where readNumber would skip it as "not numeric".
     const fix = `fix the config.json${flag ? ` or pass --${flag} <value>` : ''}`;
     if (typeof raw === 'number' && !Number.isFinite(raw)) {
-      throw new InvalidModelConfigError(`${label}: ${path} = ${raw} (a number past the largest float, e.g. 1e999) is not a finite number; ${fix}`);
+      throw new InvalidModelConfigError(
+        Number.isNaN(raw) ? `${label}: ${path} = NaN is not a number; ${fix}` : `${label}: ${path} = ${raw} (a number past the largest float, e.g. 1e999) is not a finite number; ${fix}`,
+      );
     }
     if (Array.isArray(raw) && raw.some((v) => typeof v === 'number' && !Number.isFinite(v))) {
-      throw new InvalidModelConfigError(`${label}: ${path} = [${raw.map(String).join(',')}] holds a number past the largest float (e.g. 1e999); ${fix}`);
+      throw new InvalidModelConfigError(`${label}: ${path} = [${raw.map(String).join(',')}] holds ${raw.some((v) => Number.isNaN(v)) ? 'NaN' : 'a number past the largest float (e.g. 1e999)'}; ${fix}`);
     }
     return readNumber(config, path, layers);
   };

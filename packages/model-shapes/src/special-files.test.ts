@@ -94,3 +94,34 @@ describe('loadModelConfig refuses files that are not regular files, unread', () 
     expect(err.message).toBe(`${path.join(tmp, 'm', 'config.json')}: cannot read it (EISDIR: it is a folder, not a file); pass a readable config.json or its model folder`);
   });
 });
+
+describe('config.json as Python reads it (transformers uses json.loads)', () => {
+  it('NaN and Infinity, which json.dumps writes, are read; a NaN where a width belongs is named', async () => {
+    const file = path.join(tmp, 'nan.json');
+    writeFileSync(file, '{"rope_scaling": {"factor": NaN}, "note": "NaN stays a string", "lim": -Infinity, "hidden_size": 4096}');
+    const { config } = await loadModelConfig(file, { env });
+    expect(Number.isNaN((config.rope_scaling as { factor: number }).factor)).toBe(true);
+    expect(config.note).toBe('NaN stays a string');
+    expect(config.lim).toBe(-Infinity);
+    const { resolveMoeShape } = await import('./resolve-moe-shape');
+    const cfg = (await loadModelConfig(file, { env })).config;
+    Object.assign(cfg, { architectures: ['MixtralForCausalLM'], num_local_experts: 8, num_experts_per_tok: 2, intermediate_size: NaN });
+    expect(() => resolveMoeShape(cfg, {}, { label: 'nan.json' })).toThrow('nan.json: intermediate_size = NaN is not a number; fix the config.json or pass --intermediate <value>');
+  });
+
+  it('a byte order mark is refused, as json.loads refuses it', async () => {
+    const file = path.join(tmp, 'bom.json');
+    writeFileSync(file, '\ufeff{"hidden_size": 1}');
+    const err = await fail(file);
+    expect(err).toBeInstanceOf(InvalidModelConfigError);
+    expect(err.message).toBe(`${file}: starts with a byte order mark (BOM), which Python's json.loads refuses; save it as UTF-8 without a BOM`);
+  });
+
+  it('a JSON error is one line, whatever text V8 quotes', async () => {
+    const file = path.join(tmp, 'bad.json');
+    writeFileSync(file, '{"a":\n\n tru\n}');
+    const err = await fail(file);
+    expect(err.message).not.toContain('\n');
+    expect(err.message).toMatch(/^.*bad\.json: not valid JSON \(.*\); pass a Hugging Face config\.json$/);
+  });
+});
