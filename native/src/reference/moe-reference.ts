@@ -2,7 +2,7 @@ import { dequantMatrix, dequantRow } from './dequant';
 import { roundToElement } from './element-type';
 import { outputType } from './moe-problem';
 import { quantizeFp8, dequantizeFp8, scaleForAmax } from './quant';
-import type { MoeInputs } from './random-inputs';
+import type { HostTensor, MoeInputs } from './random-inputs';
 
 /** Reference rows: `rows[i]`'s values are values[i * width .. (i + 1) * width). */
 export interface ReferenceRows {
@@ -63,6 +63,35 @@ export function referenceUpGemm(inputs: MoeInputs, options: UpGemmReferenceOptio
     }
   }
   return { rows: pairs, width, values };
+}
+
+/**
+ * The down GEMM alone in float64, as the engines run it (top_k 1 over the pairs, routing weights):
+ * C2[pair] = act[pair] . W2[expert(pair)]^T * weight(pair), [rows, K], on the dequantised
+ * operands; `act` is the [M*topk, N] intermediate as stored. Not rounded.
+ */
+export function referenceDownGemm(inputs: MoeInputs, act: HostTensor, options: { pairs?: readonly number[] } = {}): ReferenceRows {
+  const { M, N, K, topk } = inputs.problem;
+  const w2 = inputs.w2;
+  if (!w2) throw new Error('referenceDownGemm: the inputs have no W2 (made with down: false)');
+  const pairs = options.pairs ?? allRows(M * topk);
+  const values = new Float64Array(pairs.length * K);
+  const a = new Float64Array(N);
+  for (const [e, idx] of pairsByExpert(inputs, pairs)) {
+    const w = dequantMatrix(w2, e);
+    for (const i of idx) {
+      const p = pairs[i]!;
+      dequantRow(act, 0, p, a);
+      const weight = inputs.routing.weights[p]!;
+      for (let k = 0; k < K; k++) {
+        let acc = 0;
+        const off = k * N;
+        for (let n = 0; n < N; n++) acc += a[n]! * w[off + n]!;
+        values[i * K + k] = acc * weight;
+      }
+    }
+  }
+  return { rows: pairs, width: K, values };
 }
 
 export interface LayerReferenceOptions {

@@ -2,7 +2,7 @@ import type { DeviceBuffer, Stream } from '../addon/types';
 import { checkAlign, type AlignResult } from '../reference/align';
 import { decodeElements, ELEMENT_BYTES, roundToElement, type ElementType } from '../reference/element-type';
 import { outputType, paddedLength, type MoeProblem } from '../reference/moe-problem';
-import { referenceLayer, referenceUpGemm, sampleRows, silu, type ReferenceRows } from '../reference/moe-reference';
+import { referenceDownGemm, referenceLayer, referenceUpGemm, sampleRows, silu, type ReferenceRows } from '../reference/moe-reference';
 import { nonFiniteRows, POISON_BYTE } from '../reference/poison';
 import { scaleForAmax } from '../reference/quant';
 import { makeRandomActivations, type MoeInputs } from '../reference/random-inputs';
@@ -72,7 +72,7 @@ interface InputSet {
 /** What a correctness check found. */
 export interface CheckReport {
   readonly ok: boolean;
-  readonly stage: 'up_gemm' | 'layer';
+  readonly stage: 'up_gemm' | 'down_gemm' | 'layer';
   readonly config: string;
   /** Problems in the alignment's outputs (empty when right). */
   readonly alignProblems: readonly string[];
@@ -167,6 +167,8 @@ export class MoeBatch {
   /** Reference rows do not depend on the config: computed once per batch and row set. */
   private readonly refCache = new Map<string, ReferenceRows>();
   private disposed = false;
+  /** The down GEMM's own input when it runs alone: a random intermediate and its scales. */
+  private downIn: { host: HostTensor; a: DeviceBuffer; aScale: DeviceBuffer | null } | null = null;
 
   constructor(layer: MoeLayer, M: number, routing: Routing, seed: number, paddedLengthRule: 'worst_case' | 'tight') {
     this.layer = layer;
@@ -236,10 +238,11 @@ export class MoeBatch {
   }
 
   /** Bytes one launch must touch at least (hit experts' weights, activations in and out). */
-  setBytes(stage: 'up_gemm' | 'layer'): number {
+  setBytes(stage: 'up_gemm' | 'down_gemm' | 'layer'): number {
     const { M, topk, N, K, mode } = this.problem;
     const eb = mode === 'bf16' || mode === 'fp16' ? 2 : 1;
     const hit = this.hitExperts();
+    if (stage === 'down_gemm') return hit * this.layer.expertBytes('w2') + M * topk * (N * eb + K * 2);
     const up = hit * this.layer.expertBytes('w1') + M * K * eb + M * topk * 2 * N * 2;
     if (stage === 'up_gemm') return up;
     return up + hit * this.layer.expertBytes('w2') + M * topk * (N * 2 + N + K * 2) + M * K * 2;
@@ -503,6 +506,79 @@ export class MoeBatch {
         if (options.withAlign) this.enqueueAlign(al, stream);
         g.kernel.launch(g.grid, this.argsFor('up', g, al, this.sets[set]!), stream);
       },
+    };
+  }
+
+  private downInputBuffers(): { host: HostTensor; a: DeviceBuffer; aScale: DeviceBuffer | null } {
+    if (!this.downIn) {
+      const host = this.downInput();
+      const up = uploadTensor(this.layer.ctx, host);
+      this.own(up.data);
+      if (up.scale) this.own(up.scale);
+      this.downIn = { host, a: up.data, aScale: up.scale };
+    }
+    return this.downIn;
+  }
+
+  /**
+   * Compiles and loads the down GEMM alone for a config (as the engines run it: top_k 1 over the
+   * pairs, with the routing weights), on a random [M*topk, N] intermediate of its own.
+   */
+  async prepareDownGemm(config: GemmConfig, options: { withAlign?: boolean } = {}): Promise<PreparedRun> {
+    if (!this.layer.hasDown) throw new RunnerArgumentError('the layer was made with down: false; create it with down: true to run the down GEMM');
+    const al = await this.align(config.BLOCK_SIZE_M);
+    const g = await this.gemm('down', config, al.EM);
+    const input = this.downInputBuffers();
+    return {
+      needsLayerBuffers: true,
+      enqueue: (stream, set) => {
+        if (options.withAlign) this.enqueueAlign(al, stream);
+        const s = this.sets[set]!;
+        let args: Record<string, ArgValue>;
+        if (g.plan) args = this.engineArgs(g.plan, { ...this.engineBuffers('down', al, s), a: input.a, a_scale: input.aScale });
+        else args = { ...this.gemmArgs('down', g.ints, al, s), a_ptr: input.a, a_scale_ptr: input.aScale };
+        g.kernel.launch(g.grid, args, stream);
+      },
+    };
+  }
+
+  /** Times the down GEMM alone (alignment done once, outside the graph). */
+  async timeDownGemm(config: GemmConfig, options: TimingOptions = {}): Promise<Timing> {
+    this.ensureSets(1, true);
+    const run = await this.prepareDownGemm(config);
+    return this.time('down_gemm', run, await this.align(config.BLOCK_SIZE_M), options);
+  }
+
+  /** Runs the alignment and the down GEMM alone once on poisoned outputs and checks them against the float64 reference. */
+  async checkDownGemm(config: GemmConfig): Promise<CheckReport> {
+    this.ensureSets(1, true);
+    const run = await this.prepareDownGemm(config, { withAlign: true });
+    const al = await this.align(config.BLOCK_SIZE_M);
+    const s = this.sets[0]!;
+    for (const b of [al.sorted, al.expertIds, al.ntpp, s.c2!]) b.fill(POISON_BYTE, 1);
+    run.enqueue(null, 0);
+    await this.layer.ctx.synchronize();
+    const alignProblems = checkAlign(this.routing, await this.downloadAlign(al));
+    const { M, topk, N, K, mode } = this.problem;
+    const bytes = await s.c2!.download();
+    const bad = nonFiniteRows(bytes, outputType(mode) as 'bf16' | 'fp16', K);
+    const total = M * topk;
+    const sampled = total * K * N > FULL_CHECK_MACS;
+    const rows = sampled ? sampleRows(total, SAMPLE_ROWS) : sampleRows(total, total);
+    const host = this.downInputBuffers().host;
+    const ref = this.cachedRef(`down:${rows.join(',')}`, () => referenceDownGemm(this.inputs, host, { pairs: rows }));
+    const got = decodeRows(bytes, outputType(mode), K, rows);
+    const comparison = compareRows(got, ref.values, K, rows, TOLERANCE[mode].gemm);
+    return {
+      ok: alignProblems.length === 0 && bad.length === 0 && comparison.ok,
+      stage: 'down_gemm',
+      config: gemmConfigKey(config),
+      alignProblems,
+      unwrittenRows: bad.slice(0, 20),
+      unwrittenCount: bad.length,
+      comparison,
+      rowsChecked: rows.length,
+      sampled,
     };
   }
 
@@ -844,7 +920,7 @@ export class MoeBatch {
     };
   }
 
-  private async time(stage: 'up_gemm' | 'layer', run: PreparedRun, al: AlignState, o: TimingOptions): Promise<Timing> {
+  private async time(stage: 'up_gemm' | 'down_gemm' | 'layer', run: PreparedRun, al: AlignState, o: TimingOptions): Promise<Timing> {
     const opts = {
       launchesPerGraph: o.launchesPerGraph ?? 10,
       warmup: o.warmup ?? 5,

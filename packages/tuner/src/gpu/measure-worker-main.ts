@@ -1,0 +1,183 @@
+// The GPU measure worker of `moe tune` (measure-protocol.ts): one process per GPU, started as
+// `node <@moe/tuner>/dist/measure-worker.js --device <index>`. It owns one context on that
+// device and a compile pool (on the engine environment's Python when the kernel is the
+// engine's), keeps one MoeLayer for the shape and one MoeBatch per batch size, and answers one
+// request at a time. Anything it prints besides the protocol goes to stderr.
+import { createInterface } from 'node:readline';
+import {
+  CompilePool,
+  MoeLayer,
+  describeKernelSource,
+  engineKernelSource,
+  openContext,
+  probeDevices,
+  type Context,
+  type GemmConfig,
+  type MoeBatch,
+} from '@moe/native';
+import {
+  MEASURE_PROTOCOL_VERSION,
+  type CheckMessage,
+  type CompileMessage,
+  type HostMessage,
+  type MeasureMessage,
+  type SetupMessage,
+  type WorkerMessage,
+} from './measure-protocol';
+
+const protocolOut = process.stdout;
+// Keep stdout for the protocol: library logging goes to stderr.
+console.log = (...args: unknown[]) => console.error(...args);
+console.info = console.log;
+
+function send(msg: WorkerMessage): void {
+  protocolOut.write(`${JSON.stringify(msg)}\n`);
+}
+
+function deviceIndex(): number {
+  const i = process.argv.indexOf('--device');
+  const v = i >= 0 ? Number(process.argv[i + 1]) : Number(process.env.MOE_GPU_INDEX ?? 0);
+  return Number.isInteger(v) && v >= 0 ? v : 0;
+}
+
+function message(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+interface State {
+  ctx: Context;
+  pool: CompilePool;
+  layer: MoeLayer;
+  setup: SetupMessage;
+  batches: Map<number, MoeBatch>;
+}
+
+let state: State | null = null;
+
+function batchFor(s: State, M: number): MoeBatch {
+  let b = s.batches.get(M);
+  if (!b) {
+    b = s.layer.batch(M, s.setup.routing.kind === 'trace' ? { kind: 'uniform', seed: s.setup.seed } : s.setup.routing, { seed: s.setup.seed + M });
+    s.batches.set(M, b);
+  }
+  return b;
+}
+
+async function setup(ctx: Context, m: SetupMessage): Promise<WorkerMessage> {
+  if (m.routing.kind === 'trace') {
+    return { type: 'ready', id: m.id, ok: false, message: 'setup: trace routing is not supported by this worker yet; use uniform or zipf:<s>' };
+  }
+  const pool = await CompilePool.start({
+    ...(m.python ? { python: m.python } : {}),
+    workers: Math.max(1, m.compileWorkers),
+    maxSharedBytes: ctx.device.sharedMemoryPerBlockOptin,
+    ...(m.kernel === 'engine' ? { engine: 'auto' as const } : {}),
+  });
+  const layer = MoeLayer.create({ ctx, compiler: pool, kernel: m.kernel, shape: { ...m.shape, blockShape: m.shape.blockShape ? [m.shape.blockShape[0], m.shape.blockShape[1]] : null }, seed: m.seed });
+  state = { ctx, pool, layer, setup: m, batches: new Map() };
+  const source = layer.engine ? engineKernelSource(layer.engine) : { kind: 'moe-kit' as const, sourceSha256: pool.sourceHash };
+  return {
+    type: 'ready',
+    id: m.id,
+    ok: true,
+    kernelSource: describeKernelSource(source),
+    kernelSourceSha256: source.sourceSha256,
+    engine: layer.engine ? { engine: layer.engine.engine, version: layer.engine.version, path: layer.engine.path } : null,
+    triton: pool.hello.triton ?? 'unknown',
+  };
+}
+
+async function compile(s: State, m: CompileMessage): Promise<WorkerMessage> {
+  const b = batchFor(s, m.M);
+  const started = Date.now();
+  try {
+    const run = m.gemm === 'up' ? await b.prepareUpGemm(m.config as GemmConfig) : await b.prepareDownGemm(m.config as GemmConfig);
+    void run;
+    return { type: 'compiled', id: m.id, ok: true, fromCache: false, seconds: (Date.now() - started) / 1000 };
+  } catch (e) {
+    const kind = (e as { failure?: { kind?: string } }).failure?.kind ?? 'compile_error';
+    return { type: 'compiled', id: m.id, ok: false, kind, message: message(e) };
+  }
+}
+
+async function measure(s: State, m: MeasureMessage): Promise<WorkerMessage> {
+  const b = batchFor(s, m.M);
+  try {
+    const opts = { repeats: Math.max(1, m.repeats) };
+    const t = m.gemm === 'up' ? await b.timeUpGemm(m.config as GemmConfig, opts) : await b.timeDownGemm(m.config as GemmConfig, opts);
+    return { type: 'measured', id: m.id, ok: true, us: t.samplesUs, medianUs: t.medianUs };
+  } catch (e) {
+    const kind = (e as { failure?: { kind?: string } }).failure?.kind ?? 'launch_error';
+    return { type: 'measured', id: m.id, ok: false, kind, message: message(e) };
+  }
+}
+
+async function check(s: State, m: CheckMessage): Promise<WorkerMessage> {
+  const b = batchFor(s, m.M);
+  const cfg = m.config as GemmConfig;
+  const parts: string[] = [];
+  let ok = true;
+  try {
+    const r = m.gemm === 'up' ? await b.checkUpGemm(cfg) : await b.checkDownGemm(cfg);
+    ok &&= r.ok;
+    parts.push(`${m.gemm} vs float64 reference: rel error ${r.comparison.relError.toExponential(2)} (tolerance ${r.comparison.tolerance}), ${r.rowsChecked} rows${r.sampled ? ' sampled' : ''}, unwritten ${r.unwrittenCount}`);
+    if (m.engineSelfCheck && s.layer.engine) {
+      const e = await b.engineCheck(m.gemm, cfg);
+      ok &&= e.ok;
+      parts.push(e.ok ? `engine self-check: launch equal, output bit-identical (${e.outputBytes} bytes), binary ${e.binary}` : `engine self-check FAILED: ${e.differences.join('; ')} ${e.bitIdentical ? '' : `${e.differingBytes} bytes differ`}`);
+    }
+  } catch (e) {
+    ok = false;
+    parts.push(message(e));
+  }
+  return { type: 'checked', id: m.id, ok, summary: parts.join('; ') };
+}
+
+async function main(): Promise<void> {
+  const index = deviceIndex();
+  const probe = probeDevices();
+  const dev = probe.devices[index];
+  if (!dev) {
+    send({ type: 'hello', protocol: MEASURE_PROTOCOL_VERSION, pid: process.pid, device: null, error: `no GPU ${index}: ${probe.reason ?? `${probe.devices.length} devices`}` });
+    process.exit(1);
+  }
+  const ctx = openContext(index);
+  send({ type: 'hello', protocol: MEASURE_PROTOCOL_VERSION, pid: process.pid, device: { index, name: dev.name, arch: dev.arch, driver: dev.driverVersion }, error: null });
+  const lines = createInterface({ input: process.stdin });
+  // One request at a time, in order.
+  let chain: Promise<void> = Promise.resolve();
+  lines.on('line', (line) => {
+    chain = chain.then(async () => {
+      let m: HostMessage;
+      try {
+        m = JSON.parse(line) as HostMessage;
+      } catch {
+        return;
+      }
+      if (m.type === 'shutdown') {
+        lines.close();
+        return;
+      }
+      if (m.type === 'setup') return send(await setup(ctx, m).catch((e: unknown) => ({ type: 'ready' as const, id: m.id, ok: false, message: message(e) })));
+      if (!state) {
+        const id = (m as { id: string }).id;
+        return send({ type: 'ready', id, ok: false, message: `${m.type} before setup: send setup first` });
+      }
+      if (m.type === 'compile') return send(await compile(state, m));
+      if (m.type === 'measure') return send(await measure(state, m));
+      if (m.type === 'check') return send(await check(state, m));
+    });
+  });
+  lines.on('close', () => {
+    void chain.then(async () => {
+      if (state) {
+        state.layer.dispose();
+        await state.pool.close();
+      }
+      ctx.close();
+      process.exit(0);
+    });
+  });
+}
+
+void main();
