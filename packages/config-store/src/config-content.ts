@@ -1,14 +1,11 @@
-import { KERNEL_CONFIG_FIELDS, LAUNCH_DEFAULT_FIELDS, REQUIRED_FIELDS, ROCM_ONLY_FIELDS, checkFieldValue, engineFields, tritonLaunchDefaults, type ConfigKey, type Engine, type KernelConfig, type KernelConfigField } from '@moe/engine-facts';
+import { KERNEL_CONFIG_FIELDS, LAUNCH_DEFAULT_FIELDS, type ConfigKey, type Engine, type KernelConfig } from '@moe/engine-facts';
 import type { ConfigTable } from './config-table';
+import { checkEntryFields, checkEntryFit, entryContext, entryFields, FIX_RETUNE, GroupedIssues } from './entry-checks';
 import { BadConfigFileError } from './errors/bad-config-file-error';
 import type { Issue } from './finding';
 import { issue } from './finding';
-import { gpuInfo, platformOf } from './gpu-info';
 import type { JsonNode, JsonOut } from './json-text';
 import { formatPythonJson, JsonSyntaxError, MAX_JSON_DEPTH, nodeToOut, parseJsonText } from './json-text';
-import { effectiveBlockK } from './shared-memory';
-import { sharedMemoryProblem } from './shared-memory-finding';
-import { elementBytes } from './element-bytes';
 
 /** A config file's content as written: entries in file order, fields as JSON values. */
 export interface ConfigFileContent {
@@ -49,8 +46,6 @@ export interface ContentContext {
   key?: ConfigKey | null;
 }
 
-const FIX_RETUNE = 'regenerate the file with the engine tuner or `moe tune`';
-
 /** Python's int() on a string key: optional whitespace and sign, digits with single underscores. */
 export function pythonIntKey(key: string): number | null {
   const m = /^[ \t\n\r\f\v]*([+-]?\d+(?:_\d+)*)[ \t\n\r\f\v]*$/.exec(key);
@@ -69,22 +64,55 @@ export function decodeConfigBytes(bytes: Uint8Array, label = 'config file'): str
   }
 }
 
-class Grouped {
-  private groups = new Map<string, { severity: Issue['severity']; code: string; text: string; fix: string; keys: string[] }>();
-  add(severity: Issue['severity'], code: string, text: string, fix: string, key: string): void {
-    const id = `${severity}|${code}|${text}`;
-    const g = this.groups.get(id);
-    if (g) g.keys.push(key);
-    else this.groups.set(id, { severity, code, text, fix, keys: [key] });
+type JsonObjectNode = Extract<JsonNode, { kind: 'object' }>;
+
+/** The text as a JSON object, or null with the issue that says why not. */
+function parseTopLevel(text: string): { root: JsonObjectNode; issue: null } | { root: null; issue: Issue } {
+  let root: JsonNode;
+  try {
+    root = parseJsonText(text);
+  } catch (err) {
+    if (!(err instanceof JsonSyntaxError)) throw err;
+    const deep = err.reason.startsWith('nesting deeper');
+    return {
+      root: null,
+      issue: deep
+        ? issue('error', 'too-deep', `JSON nests deeper than ${MAX_JSON_DEPTH} levels (${err.message}); a config file nests 2`, FIX_RETUNE)
+        : issue('error', 'invalid-json', `not valid JSON: ${err.message}`, 'fix the JSON syntax or regenerate the file'),
+    };
   }
-  issues(): Issue[] {
-    return [...this.groups.values()].map((g) => {
-      const shown = g.keys.slice(0, 6).join(', ');
-      const more = g.keys.length > 6 ? ` and ${g.keys.length - 6} more` : '';
-      const where = g.keys.length === 1 ? `entry ${shown}` : `entries ${shown}${more}`;
-      return issue(g.severity, g.code, `${where}: ${g.text}`, g.fix);
-    });
+  if (root.kind !== 'object') return { root: null, issue: issue('error', 'not-object', `the top level is a JSON ${root.kind}, not an object of batch sizes`, FIX_RETUNE) };
+  return { root, issue: null };
+}
+
+/** vLLM's leading "triton_version" entry (kept in `content`); SGLang fails to load a file with one. */
+function tritonVersionEntry(engine: Engine, value: JsonNode, content: ConfigFileContent): Issue | null {
+  if (engine === 'sglang') {
+    return issue(
+      'error',
+      'triton-version-key',
+      `has a "triton_version" entry: SGLang converts every key with int() and fails to load the file`,
+      'remove the "triton_version" entry (install with `moe configs install --engine sglang` does it)',
+    );
   }
+  if (value.kind === 'string') content.tritonVersion = value.value;
+  return null;
+}
+
+/** Whether the bytes are what the engine's tuner writes; if not, the reasons and an info issue. */
+function checkCanonical(out: AnalyzedContent, engine: Engine, text: string, root: JsonObjectNode, content: ConfigFileContent): void {
+  const canonicalText = formatConfigContent(engine, content);
+  out.canonical = canonicalText === text;
+  if (out.canonical) return;
+  out.noncanonicalReasons = noncanonicalReasons(engine, text, root, canonicalText);
+  out.issues.push(
+    issue(
+      'info',
+      'noncanonical',
+      `not formatted as the ${engine === 'sglang' ? 'SGLang' : 'vLLM'} tuner writes it: ${out.noncanonicalReasons.join('; ')}`,
+      `rewrite it with \`moe configs install\` or the engine's tuner (content is unaffected)`,
+    ),
+  );
 }
 
 /** Reads a config file's text the way `ctx.engine` loads it and checks everything MoE Kit can. */
@@ -100,33 +128,14 @@ export function analyzeConfigText(text: string, ctx: ContentContext): AnalyzedCo
     noncanonicalReasons: [],
     issues: [],
   };
-  let root: JsonNode;
-  try {
-    root = parseJsonText(text);
-  } catch (err) {
-    if (!(err instanceof JsonSyntaxError)) throw err;
-    const deep = err.reason.startsWith('nesting deeper');
-    out.issues.push(
-      deep
-        ? issue('error', 'too-deep', `JSON nests deeper than ${MAX_JSON_DEPTH} levels (${err.message}); a config file nests 2`, FIX_RETUNE)
-        : issue('error', 'invalid-json', `not valid JSON: ${err.message}`, 'fix the JSON syntax or regenerate the file'),
-    );
+  const top = parseTopLevel(text);
+  if (!top.root) {
+    out.issues.push(top.issue);
     return out;
   }
-  if (root.kind !== 'object') {
-    out.issues.push(
-      issue('error', 'not-object', `the top level is a JSON ${root.kind}, not an object of batch sizes`, FIX_RETUNE),
-    );
-    return out;
-  }
-
-  const key = ctx.key ?? null;
-  const platform = key ? platformOf(key.deviceName) : 'cuda';
-  const launch = tritonLaunchDefaults(platform);
-  const gpu = key ? gpuInfo(key.deviceName) : null;
-  const bytes = key ? elementBytes(key.dtype) : null;
-  const known = new Set<string>(engineFields(engine));
-  const grouped = new Grouped();
+  const { root } = top;
+  const ec = entryContext(engine, ctx.key ?? null);
+  const grouped = new GroupedIssues();
   const content: ConfigFileContent = { tritonVersion: null, entries: [] };
   let loadable = true;
   const seenKeys = new Map<number, string>();
@@ -134,24 +143,17 @@ export function analyzeConfigText(text: string, ctx: ContentContext): AnalyzedCo
 
   for (const member of root.members) {
     if (member.key === 'triton_version') {
-      if (engine === 'sglang') {
+      const problem = tritonVersionEntry(engine, member.value, content);
+      if (problem) {
         loadable = false;
-        out.issues.push(
-          issue(
-            'error',
-            'triton-version-key',
-            `has a "triton_version" entry: SGLang converts every key with int() and fails to load the file`,
-            'remove the "triton_version" entry (install with `moe configs install --engine sglang` does it)',
-          ),
-        );
-      } else if (member.value.kind === 'string') content.tritonVersion = member.value.value;
+        out.issues.push(problem);
+      }
       continue;
     }
     // Both engines convert every key with Python's int() (vLLM after dropping "triton_version"):
     // a key int() rejects makes the whole load fail.
     const m = pythonIntKey(member.key);
-    const fields: [string, JsonOut][] =
-      member.value.kind === 'object' ? member.value.members.map((f) => [f.key, nodeToOut(f.value)]) : [];
+    const fields: [string, JsonOut][] = member.value.kind === 'object' ? member.value.members.map((f) => [f.key, nodeToOut(f.value)]) : [];
     content.entries.push({ key: member.key, fields });
     if (m === null) {
       loadable = false;
@@ -167,13 +169,7 @@ export function analyzeConfigText(text: string, ctx: ContentContext): AnalyzedCo
     }
     const keyText = JSON.stringify(member.key);
     if (seenKeys.has(m)) {
-      grouped.add(
-        'warning',
-        'duplicate-key',
-        `batch size ${m} appears more than once; the engine keeps the last value at the first position`,
-        'keep one entry per batch size',
-        keyText,
-      );
+      grouped.add('warning', 'duplicate-key', `batch size ${m} appears more than once; the engine keeps the last value at the first position`, 'keep one entry per batch size', keyText);
     }
     if (!seenKeys.has(m)) out.engineKeys.push(m);
     seenKeys.set(m, member.key);
@@ -182,98 +178,16 @@ export function analyzeConfigText(text: string, ctx: ContentContext): AnalyzedCo
       grouped.add('error', 'entry-not-object', `value is a JSON ${member.value.kind}, not a config object`, FIX_RETUNE, keyText);
       continue;
     }
-    const values = new Map<string, JsonNode>();
-    for (const f of member.value.members) {
-      if (values.has(f.key)) {
-        grouped.add('warning', 'duplicate-key', `field ${f.key} appears more than once; the engine keeps the last`, 'keep one of each field', keyText);
-      }
-      values.set(f.key, f.value);
-    }
-    let entryOk = true;
-    const config: Record<string, number | boolean> = {};
-    for (const field of REQUIRED_FIELDS) {
-      if (!values.has(field)) {
-        entryOk = false;
-        grouped.add('error', 'missing-key', `${field} is missing; the engine fails when it picks this entry`, FIX_RETUNE, keyText);
-      }
-    }
-    for (const field of LAUNCH_DEFAULT_FIELDS) {
-      if (!values.has(field)) {
-        grouped.add(
-          'warning',
-          'missing-key',
-          `${field} is missing; Triton's launch default (${launch[field as 'num_warps' | 'num_stages']}) is used`,
-          `write ${field} explicitly (regenerate the file)`,
-          keyText,
-        );
-      }
-    }
-    for (const [field, node] of values) {
-      if (!known.has(field)) {
-        entryOk = false;
-        const other = (KERNEL_CONFIG_FIELDS as readonly string[]).includes(field)
-          ? ` (${field} is a ${engine === 'sglang' ? 'vLLM' : 'SGLang'} field)`
-          : '';
-        grouped.add(
-          'error',
-          'unknown-key',
-          `unknown field ${field}${other}; the engine passes every field to the kernel launch, which rejects it`,
-          `remove ${field}`,
-          keyText,
-        );
-        continue;
-      }
-      const value: unknown = node.kind === 'number' || node.kind === 'bool' ? node.value : describeNode(node);
-      const problem =
-        node.kind === 'number' && !node.integer
-          ? `${field} must be an integer, got ${node.raw}`
-          : checkFieldValue(field as KernelConfigField, value);
-      if (problem) {
-        const code = /must be an integer|must be true or false/.test(problem)
-          ? 'not-integer'
-          : /power of two/.test(problem)
-            ? 'not-power-of-two'
-            : 'out-of-range';
-        if (code === 'not-integer') entryOk = false;
-        grouped.add('error', code, problem, FIX_RETUNE, keyText);
-        if (code !== 'not-integer') config[field] = value as number;
-        continue;
-      }
-      config[field] = value as number | boolean;
-      if ((ROCM_ONLY_FIELDS as readonly string[]).includes(field) && key && gpu?.vendor === 'nvidia') {
-        grouped.add(
-          'warning',
-          'rocm-key-on-cuda',
-          `${field} is an AMD-only launch option in a file for ${key.deviceName}`,
-          `remove ${field} or check the device name`,
-          keyText,
-        );
-      }
-    }
-    if (!entryOk) {
+    const { config, ok } = checkEntryFields(entryFields(member.value.members, grouped, keyText), ec, grouped, keyText);
+    if (!ok) {
       broken.add(m);
       continue;
     }
     broken.delete(m);
-    for (const field of LAUNCH_DEFAULT_FIELDS) if (config[field] === undefined) config[field] = launch[field as 'num_warps' | 'num_stages'];
+    for (const field of LAUNCH_DEFAULT_FIELDS) if (config[field] === undefined) config[field] = ec.launch[field as 'num_warps' | 'num_stages'];
     const kc = config as unknown as KernelConfig;
     out.table.set(m, kc);
-    if (key?.blockShape && key.blockShape[0] > 0 && key.blockShape[1] > 0 && Number.isInteger(kc.BLOCK_SIZE_K) && kc.BLOCK_SIZE_K > 0) {
-      const eff = effectiveBlockK(kc.BLOCK_SIZE_K, key.blockShape);
-      if (key.blockShape[1] % eff !== 0) {
-        grouped.add(
-          'error',
-          'block-k-mismatch',
-          `BLOCK_SIZE_K ${kc.BLOCK_SIZE_K} does not divide block_k ${key.blockShape[1]}: scales are applied per BLOCK_SIZE_K step, so results are wrong`,
-          `use a BLOCK_SIZE_K that divides ${key.blockShape[1]}`,
-          keyText,
-        );
-      }
-    }
-    if (key) {
-      const problem = sharedMemoryProblem(kc, { bytes, blockShape: key.blockShape, gpu, deviceName: key.deviceName });
-      if (problem) grouped.add(problem.severity, problem.code, problem.message, problem.fix, keyText);
-    }
+    checkEntryFit(kc, ec, grouped, keyText);
   }
   // A key whose last occurrence is broken is broken; the table holds only usable entries.
   for (const m of broken) out.table.delete(m);
@@ -282,35 +196,10 @@ export function analyzeConfigText(text: string, ctx: ContentContext): AnalyzedCo
   out.content = content;
   out.loadable = loadable;
   if (loadable && out.table.size === 0 && broken.size === 0) {
-    out.issues.push(
-      issue('warning', 'empty-table', 'has no batch-size entries: the engine treats it as missing and uses its default config', FIX_RETUNE),
-    );
+    out.issues.push(issue('warning', 'empty-table', 'has no batch-size entries: the engine treats it as missing and uses its default config', FIX_RETUNE));
   }
-  const canonicalText = formatConfigContent(engine, content);
-  out.canonical = canonicalText === text;
-  if (!out.canonical) {
-    out.noncanonicalReasons = noncanonicalReasons(engine, text, root, canonicalText);
-    out.issues.push(
-      issue(
-        'info',
-        'noncanonical',
-        `not formatted as the ${engine === 'sglang' ? 'SGLang' : 'vLLM'} tuner writes it: ${out.noncanonicalReasons.join('; ')}`,
-        `rewrite it with \`moe configs install\` or the engine's tuner (content is unaffected)`,
-      ),
-    );
-  }
+  checkCanonical(out, engine, text, root, content);
   return out;
-}
-
-function describeNode(node: JsonNode): unknown {
-  switch (node.kind) {
-    case 'string':
-      return node.value;
-    case 'null':
-      return 'null';
-    default:
-      return `a JSON ${node.kind}`;
-  }
 }
 
 function noncanonicalReasons(engine: Engine, text: string, root: Extract<JsonNode, { kind: 'object' }>, canonical: string): string[] {
