@@ -9,12 +9,11 @@ import type { CliIo } from './io';
 
 const shown = (text: string | undefined) => (text === undefined ? '(missing)' : text);
 
-/** A whole number above 0 (and at most 2^53 - 1). */
-export function positiveInt(flag: string, text: string | undefined, example: string): number {
+/** A whole number from 1 to `max` (default 2^53 - 1, the largest exact integer). */
+export function positiveInt(flag: string, text: string | undefined, example: string, max = Number.MAX_SAFE_INTEGER): number {
   const t = (text ?? '').trim();
-  if (!/^\d+$/.test(t) || Number(t) <= 0 || !Number.isSafeInteger(Number(t))) {
-    throw new UsageError(`${flag} ${shown(text)}: not a positive integer; pass e.g. ${flag} ${example}`);
-  }
+  if (!/^\d+$/.test(t) || Number(t) <= 0) throw new UsageError(`${flag} ${shown(text)}: not a positive integer; pass e.g. ${flag} ${example}`);
+  if (Number(t) > max) throw new UsageError(`${flag} ${shown(text)}: not a positive integer up to ${max}; pass e.g. ${flag} ${example}`);
   return Number(t);
 }
 

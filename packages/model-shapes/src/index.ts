@@ -15,7 +15,7 @@ export type {
 } from './types';
 export { loadModelConfig, parseModelConfig } from './load-model-config';
 export { hubCacheDir, cachedModelFile } from './hf-cache';
-export { resolveMoeShape, type ResolveOptions, EXPERT_KEYS, TOPK_KEYS, EXPERT_WIDTH_KEYS, HIDDEN_KEYS } from './resolve-moe-shape';
+export { resolveMoeShape, type ResolveOptions, EXPERT_KEYS, TOPK_KEYS, EXPERT_WIDTH_KEYS, HIDDEN_KEYS, MAX_SHAPE_DIMENSION } from './resolve-moe-shape';
 export { kernelShapes, DTYPE_OPTIONS, DEVICE_PLACEHOLDER } from './kernel-shapes';
 export { parseQuantization } from './quantization';
 export { MOE_FAMILIES, findFamily, type MoeFamily } from './moe-families';

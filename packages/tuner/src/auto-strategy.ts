@@ -119,7 +119,7 @@ export function autoStrategy(options: AutoOptions = {}): SearchStrategy {
   const o = { ...DEFAULTS, ...options };
   if (!(o.measureFraction > 0 && o.measureFraction <= 1)) {
     throw new InvalidSearchOptionError(
-      `measured fraction ${o.measureFraction}: must be above 0 and at most 1 (a --budget of at least 1 and at most the number of candidates); pass e.g. --budget 100`,
+      `measured fraction ${o.measureFraction}: must be above 0 and at most 1 (a \`budget\` of at least 1 and at most the number of candidates); pass e.g. \`budget\` 100`,
     );
   }
   return {

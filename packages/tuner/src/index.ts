@@ -39,8 +39,6 @@ export {
 } from './synthetic-tables';
 export type { StrategyName, StrategyChoice } from './strategy-by-name';
 export { STRATEGY_NAMES, strategyByName } from './strategy-by-name';
-export type { SimulateCliOptions } from './simulate-options';
-export { parseSimulateOptions } from './simulate-options';
 export { MAX_SEED, isSeed, checkSeed } from './seed';
 export { InvalidTableError } from './errors/invalid-table-error';
 export { InvalidSearchOptionError } from './errors/invalid-search-option-error';

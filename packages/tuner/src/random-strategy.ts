@@ -22,7 +22,7 @@ const DRAW_STREAM = 1;
 /** The baseline: at each batch size, measure `budget` random candidates and keep the fastest. */
 export function randomStrategy(options: RandomOptions): SearchStrategy {
   if (!Number.isInteger(options.budget) || options.budget < 1) {
-    throw new InvalidSearchOptionError(`--budget ${options.budget}: must be a positive integer (configs measured per batch size); pass e.g. --budget 100`);
+    throw new InvalidSearchOptionError(`\`budget\` ${options.budget}: must be a positive integer (configs measured per batch size); pass e.g. \`budget\` 100`);
   }
   const seed = checkSeed(options.seed ?? 0);
   const repeats = options.repeats ?? 10;

@@ -14,7 +14,7 @@ export function isSeed(seed: number): boolean {
 /** The seed, or InvalidSearchOptionError naming the range. */
 export function checkSeed(seed: number): number {
   if (!isSeed(seed)) {
-    throw new InvalidSearchOptionError(`seed ${seed}: must be a whole number from 0 to ${MAX_SEED} (2^32 - 1, seeds are 32-bit); pass e.g. --seed 0`);
+    throw new InvalidSearchOptionError(`\`seed\` ${seed}: must be a whole number from 0 to ${MAX_SEED} (2^32 - 1, seeds are 32-bit); pass e.g. \`seed\` 0`);
   }
   return seed;
 }

@@ -69,7 +69,7 @@ export class SimulationOracle implements Oracle {
     const jitter = options.jitterPercent ?? 0;
     if (!(jitter >= 0 && jitter <= MAX_JITTER_PERCENT)) {
       throw new InvalidSearchOptionError(
-        `jitter ${jitter}%: must be 0 to ${MAX_JITTER_PERCENT} percent (more Normal noise makes times negative); pass e.g. --jitter 1`,
+        `\`jitterPercent\` ${jitter}: must be 0 to ${MAX_JITTER_PERCENT} percent (more Normal noise makes times negative); pass e.g. \`jitterPercent\` 1`,
       );
     }
     this.jitter = jitter / 100;

@@ -28,7 +28,7 @@ export function strategyByName(choice: StrategyChoice): SearchStrategy {
       });
     case 'exhaustive':
       if (choice.budget !== undefined) {
-        throw new InvalidSearchOptionError('--budget does not apply to --strategy exhaustive (it measures every candidate); drop --budget or pick auto or random');
+        throw new InvalidSearchOptionError('`budget` does not apply to `strategy` exhaustive (it measures every candidate); drop `budget` or pick auto or random');
       }
       return exhaustiveStrategy();
     case 'random':

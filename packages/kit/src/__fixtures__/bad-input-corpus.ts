@@ -139,7 +139,7 @@ export const CORPUS: CorpusEntry[] = [
   { id: 'shapes: a path climbing out with ..', category: 'hostile path', setup: (c) => ['shapes', `${c.root}/../../../../../../no/such/config.json`], exit: 2, names: () => 'no/such/config.json', says: /no such file or folder/ },
   { id: 'shapes: a NUL byte in the path', category: 'hostile path', setup: () => ['shapes', './config\0.json'], exit: 2, names: () => 'argument 2', says: /contains a NUL byte/ },
   { id: 'shapes: --tp past 2^53', category: 'bad argument', setup: (c) => ['shapes', c.file('m.json', GOOD_MODEL), '--tp', '99999999999999999999'], exit: 2, names: () => '--tp', says: /positive integer/ },
-  { id: 'shapes: --intermediate 1e20', category: 'bad argument', setup: (c) => ['shapes', c.file('m.json', GOOD_MODEL), '--intermediate', '100000000000000000000'], exit: 2, names: () => '--intermediate', says: /expected a positive integer up to 2147483647/ },
+  { id: 'shapes: --intermediate 1e20', category: 'bad argument', setup: (c) => ['shapes', c.file('m.json', GOOD_MODEL), '--intermediate', '100000000000000000000'], exit: 2, names: () => '--intermediate', says: /not a positive integer up to 2147483647/ },
 
   // ---- moe configs doctor: config trees ------------------------------------------------------
   ...(
@@ -301,7 +301,7 @@ export const CORPUS: CorpusEntry[] = [
   { id: 'tune: a folder', category: 'oversized or odd file', setup: (c) => tune(c.dir('d')), exit: 2, names: (c) => path.join(c.root, 'd'), says: /is a folder, not a regular file/ },
   { id: 'tune: not UTF-8', category: 'oversized or odd file', setup: (c) => tune(c.file('l.json', Buffer.from([0x7b, 0xff, 0x7d]))), exit: 2, names: (c) => path.join(c.root, 'l.json'), says: /not UTF-8 text/ },
   { id: 'tune: a symlink loop', category: 'hostile path', setup: (c) => (c.link('a.json', path.join(c.root, 'b.json')), c.link('b.json', path.join(c.root, 'a.json')), tune(path.join(c.root, 'a.json'))), exit: 2, names: (c) => path.join(c.root, 'a.json'), says: /ELOOP/ },
-  { id: 'tune: --budget past 2^53', category: 'bad argument', setup: (c) => [...tune(c.file('t.json', readFileSync(c.fixture('table/zero-us.json'), 'utf8').replace('"0": 0', '"0": 5'))), '--budget', '99999999999999999999'], exit: 2, names: () => '--budget', says: /whole number/ },
+  { id: 'tune: --budget past 2^53', category: 'bad argument', setup: (c) => [...tune(c.file('t.json', readFileSync(c.fixture('table/zero-us.json'), 'utf8').replace('"0": 0', '"0": 5'))), '--budget', '99999999999999999999'], exit: 2, names: () => '--budget', says: /not a positive integer up to 9007199254740991/ },
   { id: 'tune: --seed -1', category: 'bad argument', setup: (c) => [...tune(c.fixture('table/zero-us.json')), '--seed', '-1'], exit: 2, names: () => '--seed', says: /0 to 4294967295/ },
-  { id: 'tune: --jitter NaN', category: 'bad argument', setup: (c) => [...tune(c.fixture('table/zero-us.json')), '--jitter', 'NaN'], exit: 2, names: () => '--jitter', says: /must be a number/ },
+  { id: 'tune: --jitter NaN', category: 'bad argument', setup: (c) => [...tune(c.fixture('table/zero-us.json')), '--jitter', 'NaN'], exit: 2, names: () => '--jitter', says: /not a percentage from 0 to 20/ },
 ];

@@ -1,9 +1,7 @@
+import { ENGINES, type Engine } from '@moe/engine-facts';
 import {
   DTYPE_OPTIONS,
-  type DtypeOption,
-  ENGINES,
-  type Engine,
-  InvalidShapeOptionError,
+  MAX_SHAPE_DIMENSION,
   type KernelShape,
   type LoadedModelConfig,
   type MoeShape,
@@ -14,6 +12,7 @@ import {
 } from '@moe/model-shapes';
 import type { CliIo } from '../io';
 import { localDeviceName } from '../local-device';
+import { engineOption, flagged, nonEmpty, oneOf, positiveInt, positiveIntList } from '../options';
 import type { CommandModule } from './index';
 import { textTable } from '../text-table';
 
@@ -45,22 +44,6 @@ export interface ShapesJsonRow {
   blockShape: [number, number] | null;
   configFile: string;
   downConfigFile: string | null;
-}
-
-function positiveInt(flag: string, text: string, example: string): number {
-  const trimmed = text.trim();
-  if (!/^\d+$/.test(trimmed) || Number(trimmed) <= 0) {
-    throw new InvalidShapeOptionError(`--${flag} ${text}: not a positive integer; pass e.g. --${flag} ${example}`);
-  }
-  return Number(trimmed);
-}
-
-function tpList(text: string): number[] {
-  const parts = text.split(',').map((p) => p.trim());
-  if (parts.some((p) => !/^\d+$/.test(p) || Number(p) <= 0)) {
-    throw new InvalidShapeOptionError(`--tp ${text}: not a comma-separated list of positive integers; pass e.g. --tp 1,2,4,8`);
-  }
-  return [...new Set(parts.map(Number))];
 }
 
 function jsonRow(k: KernelShape): ShapesJsonRow {
@@ -144,26 +127,16 @@ function humanReport(model: string, loaded: LoadedModelConfig, shape: MoeShape, 
 }
 
 async function runShapes(model: string, opts: ShapesOptions, io: CliIo): Promise<void> {
-  if (!ENGINES.includes(opts.engine as Engine)) {
-    throw new InvalidShapeOptionError(`--engine ${opts.engine}: unknown engine; pass one of ${ENGINES.join(', ')}`);
-  }
-  if (!DTYPE_OPTIONS.includes(opts.dtype as DtypeOption)) {
-    throw new InvalidShapeOptionError(`--dtype ${opts.dtype}: unknown dtype; pass one of ${DTYPE_OPTIONS.join(', ')}`);
-  }
-  const engine = opts.engine as Engine;
-  const dtype = opts.dtype as DtypeOption;
-  const tps = tpList(opts.tp);
-  const ep = positiveInt('ep', opts.ep, '1');
+  const engine = engineOption(opts.engine);
+  const dtype = oneOf('--dtype', opts.dtype, DTYPE_OPTIONS, 'dtype');
+  const tps = [...new Set(positiveIntList('--tp', opts.tp, '1,2,4,8'))];
+  const ep = positiveInt('--ep', opts.ep, '1');
   const overrides: MoeShapeOverrides = {};
-  if (opts.experts !== undefined) overrides.experts = positiveInt('experts', opts.experts, '64');
-  if (opts.topk !== undefined) overrides.topk = positiveInt('topk', opts.topk, '8');
-  if (opts.intermediate !== undefined) overrides.intermediate = positiveInt('intermediate', opts.intermediate, '1408');
-  if (opts.revision !== undefined && opts.revision.trim() === '') {
-    throw new InvalidShapeOptionError('--revision: empty; pass a branch, tag or commit hash, or leave --revision out');
-  }
-  if (opts.deviceName !== undefined && opts.deviceName.trim() === '') {
-    throw new InvalidShapeOptionError('--device-name: empty; pass the name as the GPU reports it, e.g. --device-name "NVIDIA H100 80GB HBM3"');
-  }
+  if (opts.experts !== undefined) overrides.experts = positiveInt('--experts', opts.experts, '64', MAX_SHAPE_DIMENSION);
+  if (opts.topk !== undefined) overrides.topk = positiveInt('--topk', opts.topk, '8', MAX_SHAPE_DIMENSION);
+  if (opts.intermediate !== undefined) overrides.intermediate = positiveInt('--intermediate', opts.intermediate, '1408', MAX_SHAPE_DIMENSION);
+  nonEmpty('--revision', opts.revision, 'pass a branch, tag or commit hash, or leave --revision out');
+  nonEmpty('--device-name', opts.deviceName, 'pass the name as the GPU reports it, e.g. --device-name "NVIDIA H100 80GB HBM3"');
 
   const loaded = await loadModelConfig(model, {
     env: io.env,
@@ -198,7 +171,5 @@ export const shapesCommand: CommandModule = (program, io) => {
     .option('--topk <n>', 'override top-k')
     .option('--intermediate <n>', 'override the width of one expert')
     .option('--json', 'print a JSON array, one object per tp')
-    .action(async (model: string, opts: ShapesOptions) => {
-      await runShapes(model, opts, io);
-    });
+    .action(flagged((model: string, opts: ShapesOptions) => runShapes(model, opts, io)));
 };

@@ -90,12 +90,16 @@ describe('moe tune --simulate', () => {
 
   it.each([
     [['tune', '--simulate', 'no-such-table.json'], /^moe: --simulate no-such-table\.json: cannot read the file \(ENOENT: no such file\); pass /],
-    [['tune', '--simulate', TABLE, '--strategy', 'fastest'], /^moe: --strategy "fastest" is not valid: .*pass e\.g\. --strategy auto/],
-    [['tune', '--simulate', TABLE, '--budget', '-3'], /^moe: --budget "-3" is not valid/],
+    [['tune', '--simulate', TABLE, '--strategy', 'fastest'], /^moe: --strategy fastest: unknown strategy; pass one of auto, exhaustive, random$/],
+    [['tune', '--simulate', TABLE, '--budget', '-3'], /^moe: --budget -3: not a positive integer; pass e\.g\. --budget 100$/],
     [['tune'], /^moe: --simulate is missing: .*pass --simulate <table\.json>/],
-    [['tune', '--simulate', TABLE, '--budget', '0'], /^moe: --budget "0" is not valid: --budget must be at least 1; pass e\.g\. --budget 100$/],
-    [['tune', '--simulate', TABLE, '--jitter', '-1'], /^moe: --jitter "-1" is not valid: --jitter must be 0 or more \(percent\); pass e\.g\. --jitter 1$/],
-    [['tune', '--simulate', TABLE, '--jitter', '50'], /^moe: --jitter "50" is not valid: --jitter must be at most 20 \(percent; .*\); pass e\.g\. --jitter 1$/],
+    [['tune', '--simulate', TABLE, '--budget', '0'], /^moe: --budget 0: not a positive integer; pass e\.g\. --budget 100$/],
+    [['tune', '--simulate', TABLE, '--budget', '2.5'], /^moe: --budget 2\.5: not a positive integer; pass e\.g\. --budget 100$/],
+    [['tune', '--simulate', TABLE, '--jitter', 'lots'], /^moe: --jitter lots: not a percentage from 0 to 20 .*; pass e\.g\. --jitter 1$/],
+    [['tune', '--simulate', TABLE, '--seed', '1.5'], /^moe: --seed 1\.5: not a whole number from 0 to 4294967295 \(2\^32 - 1\); pass e\.g\. --seed 0$/],
+    [['tune', '--simulate', TABLE, '--jitter', '-1'], /^moe: --jitter -1: not a percentage from 0 to 20 \(more Normal noise makes times negative\); pass e\.g\. --jitter 1$/],
+    // Normal noise of 50% / sqrt(2 repeats) makes 1 + e negative in 2% of measurements (z < -2.8).
+    [['tune', '--simulate', TABLE, '--jitter', '50'], /^moe: --jitter 50: not a percentage from 0 to 20 \(more Normal noise makes times negative\); pass e\.g\. --jitter 1$/],
     [['tune', '--simulate', TABLE, '--strategy', 'exhaustive', '--budget', '5'], /^moe: --budget does not apply to --strategy exhaustive .*; drop --budget/],
   ])('rejects bad input with one line and exit 2: %j', async (argv, pattern) => {
     const { code, err } = await run(argv);
@@ -144,7 +148,14 @@ describe('moe tune: option values the user did not mean', () => {
     const { code, out, err } = await run(['tune', '--simulate', TABLE, '--seed', seed, '--json']);
     expect(code).toBe(EXIT.usage);
     expect(out).toBe('');
-    expect(err).toBe(`moe: --seed "${seed}" is not valid: --seed must be a whole number from 0 to 4294967295 (2^32 - 1); pass e.g. --seed 0\n`);
+    // Seeds are 32-bit: 2^32 would repeat seed 0, and 1e20 is not even an exact integer in JS.
+    expect(err).toBe(`moe: --seed ${seed}: not a whole number from 0 to 4294967295 (2^32 - 1); pass e.g. --seed 0\n`);
+  });
+
+  it('--jitter 20 is accepted (1 + e stays positive: z > 5 at one repeat)', async () => {
+    const { code, out } = await run(['tune', '--simulate', TABLE, '--strategy', 'random', '--budget', '1', '--jitter', '20', '--json']);
+    expect(code).toBe(EXIT.ok);
+    expect(JSON.parse(out).rows.length).toBeGreaterThan(0);
   });
 
   it('--seed 4294967295 (2^32 - 1) is accepted', async () => {

@@ -2,14 +2,17 @@ import path from 'node:path';
 import { tileConfigOf, type TileConfig } from '@moe/engine-facts';
 import {
   describeConfig,
-  InvalidSearchOptionError,
+  MAX_JITTER_PERCENT,
+  MAX_SEED,
   readMeasuredTableFile,
-  parseSimulateOptions,
   simulate,
+  STRATEGY_NAMES,
   strategyByName,
   tableCandidates,
 } from '@moe/tuner';
+import { UsageError } from '../errors/usage-error';
 import type { CliIo } from '../io';
+import { flagged, numberInRange, oneOf, positiveInt } from '../options';
 import type { CommandModule } from './index';
 
 interface TuneOptions {
@@ -38,21 +41,24 @@ function readTable(file: string, io: CliIo) {
 
 async function runTune(options: TuneOptions, io: CliIo): Promise<void> {
   if (options.simulate === undefined) {
-    throw new InvalidSearchOptionError(
+    throw new UsageError(
       '--simulate is missing: tuning on a GPU is not available yet (it comes with @moe/native); pass --simulate <table.json> to replay a measured table',
     );
   }
   if (options.simulate.startsWith('--')) {
-    throw new InvalidSearchOptionError(
+    throw new UsageError(
       `--simulate ${options.simulate}: the table path is missing (${options.simulate} is the next option); pass --simulate <table.json> before other options`,
     );
   }
-  const cli = parseSimulateOptions({
-    strategy: options.strategy,
-    budget: options.budget,
-    jitter: options.jitter,
-    seed: options.seed,
-  });
+  const cli = {
+    strategy: options.strategy === undefined ? 'auto' : oneOf('--strategy', options.strategy, STRATEGY_NAMES, 'strategy'),
+    budget: options.budget === undefined ? undefined : positiveInt('--budget', options.budget, '100'),
+    jitterPercent:
+      options.jitter === undefined
+        ? 0
+        : numberInRange('--jitter', options.jitter, { min: 0, max: MAX_JITTER_PERCENT, why: `not a percentage from 0 to ${MAX_JITTER_PERCENT} (more Normal noise makes times negative)` }, '1'),
+    seed: options.seed === undefined ? 0 : numberInRange('--seed', options.seed, { min: 0, max: MAX_SEED, integer: true, why: `not a whole number from 0 to ${MAX_SEED} (2^32 - 1)` }, '0'),
+  };
   const table = readTable(options.simulate, io);
   const candidates = tableCandidates(table);
   const strategy = strategyByName({
@@ -109,5 +115,5 @@ export const tuneCommand: CommandModule = (program, io) => {
     .option('--jitter <percent>', 'measurement noise in percent (0 to 20), shrinking as 1/sqrt(repeats) (default 0)')
     .option('--seed <n>', 'seed of the noise and of random draws: 0 to 4294967295 (default 0)')
     .option('--json', 'print JSON')
-    .action(async (options: TuneOptions) => runTune(options, io));
+    .action(flagged((options: TuneOptions) => runTune(options, io)));
 };
