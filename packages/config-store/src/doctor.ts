@@ -204,7 +204,7 @@ export function doctor(dir: string, options: DoctorOptions = {}): DoctorReport {
   const running = options.tritonVersion ?? null;
   // Any version string names a folder (SGLang replaces the dots), local builds like 3.5.0+git1a2b included.
   if (running !== null && !/^\d+(\.\d+)*([+._-][0-9A-Za-z.+_-]*)?$/.test(running)) {
-    throw new EngineWouldFailError(`--triton ${running}: not a version like 3.5.1; pass the installed Triton version`);
+    throw new EngineWouldFailError(`\`tritonVersion\` ${running}: not a version like 3.5.1; pass the installed Triton version`);
   }
 
   const versions = new Map<string, number>();

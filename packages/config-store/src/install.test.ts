@@ -163,7 +163,7 @@ describe('install safety', () => {
     const flat = tempDir();
     writeTree(flat, { [path.basename(LFM2)]: readFileSync(path.join(SGLANG_CORPUS, LFM2), 'utf8') });
     expect(() => installConfigs(collectSourceFiles([flat]), { engine: 'sglang', into: tempDir(), runningTriton: '3.5.0+git1a2b3c' })).toThrow(
-      /the installed Triton is 3.5.0\+git1a2b3c: .*pass --triton X.Y.Z/,
+      /the installed Triton is 3.5.0\+git1a2b3c: .*pass `tritonVersion` X.Y.Z/,
     );
   });
 
@@ -208,7 +208,7 @@ describe('install safety', () => {
   it('needs a Triton version for SGLang when the source folder does not say it', () => {
     const src = tempDir();
     writeTree(src, { 'E=8,N=16,device_name=NVIDIA_H100_80GB_HBM3.json': '{}' });
-    expect(() => installConfigs(collectSourceFiles([src]), { engine: 'sglang', into: tempDir() })).toThrow(/--triton missing/);
+    expect(() => installConfigs(collectSourceFiles([src]), { engine: 'sglang', into: tempDir() })).toThrow(/`tritonVersion` missing/);
   });
 });
 

@@ -132,7 +132,7 @@ export function installConfigs(sources: SourceFile[], options: InstallOptions): 
   const { engine } = options;
   const intoAbs = path.resolve(options.into);
   if (!existsSync(intoAbs) || !statSync(intoAbs).isDirectory()) {
-    throw new TreeNotFoundError(`--into ${options.into} is not a folder; create it or pass the engine's folder (or --python)`);
+    throw new TreeNotFoundError(`\`into\` ${options.into} is not a folder; create it or pass the engine's folder (or \`python\`)`);
   }
   const into = realpathSync(intoAbs);
   const root = installRoot(engine, into, { sglangConfigDir: options.sglangConfigDir === true });
@@ -162,14 +162,14 @@ export function installConfigs(sources: SourceFile[], options: InstallOptions): 
       const version = options.tritonVersion ?? src.tritonVersion ?? options.runningTriton ?? null;
       if (!version) {
         throw new BadArgumentError(
-          `--triton missing: ${src.display} is not in a triton_X_Y_Z folder, so its Triton version is unknown; pass --triton X.Y.Z (the version it was tuned with or the one you run)`,
+          `\`tritonVersion\` missing: ${src.display} is not in a triton_X_Y_Z folder, so its Triton version is unknown; pass \`tritonVersion\` X.Y.Z (the version it was tuned with or the one you run)`,
         );
       }
       if (!/^\d+(\.\d+)*$/.test(version)) {
         throw new BadArgumentError(
           options.tritonVersion
-            ? `--triton ${version}: not a version like 3.5.1`
-            : `the installed Triton is ${version}: a triton_X_Y_Z folder for it would break SGLang's version sort; pass --triton X.Y.Z (the release it is built from)`,
+            ? `\`tritonVersion\` ${version}: not a version like 3.5.1`
+            : `the installed Triton is ${version}: a triton_X_Y_Z folder for it would break SGLang's version sort; pass \`tritonVersion\` X.Y.Z (the release it is built from)`,
         );
       }
       folder = path.join(root, `triton_${version.replace(/\./g, '_')}`);

@@ -124,7 +124,7 @@ export function sglangSearchOrder(tritonDirs: string[] | null, running: string |
   if (runningDir) order.push(runningDir);
   if (tritonDirs === null) {
     throw new EngineWouldFailError(
-      `SGLang lists the configs folder to fall back to other Triton versions, and it does not exist; create it (configs/triton_X_Y_Z/) or point --dir at the right folder`,
+      `SGLang lists the configs folder to fall back to other Triton versions, and it does not exist; create it (configs/triton_X_Y_Z/) or point \`dir\` at the right folder`,
     );
   }
   const infos = tritonDirs.filter((d) => d.startsWith('triton_')).map((d) => tritonDirInfo(d, d));
@@ -185,7 +185,7 @@ export function lookupConfig(query: LookupQuery, sources: ConfigSource | ConfigS
   const { engine } = query;
   const list = Array.isArray(sources) ? sources : [sources];
   for (const m of query.ms) {
-    if (!Number.isSafeInteger(m) || m < 1) throw new BadArgumentError(`batch size ${m} is not a positive integer; pass --m as positive integers (1,37,4096)`);
+    if (!Number.isSafeInteger(m) || m < 1) throw new BadArgumentError(`batch size ${m} is not a positive integer; pass \`ms\` as positive integers (1,37,4096)`);
   }
   const key: ConfigKey = { ...query.key, deviceName: deviceNameForEngine(engine, query.key.deviceName), down: false };
   const notes: string[] = [];
@@ -226,7 +226,7 @@ export function lookupConfig(query: LookupQuery, sources: ConfigSource | ConfigS
   const up = resolve(fileName);
   if (up.found && !up.loaded) notes.push(`${fileName} has no usable entries: the engine treats it as missing and uses its default`);
   if (up.fallbackFrom && query.tritonVersion) notes.push(`no file for Triton ${query.tritonVersion}: SGLang falls back to ${up.fallbackFrom}`);
-  if (engine === 'sglang' && !query.tritonVersion) notes.push('no --triton given: assuming a running Triton without a folder of its own (newest folder first)');
+  if (engine === 'sglang' && !query.tritonVersion) notes.push('no `tritonVersion` given: assuming a running Triton without a folder of its own (newest folder first)');
 
   const defaultInput = (m: number): DefaultConfigInput => ({
     m,

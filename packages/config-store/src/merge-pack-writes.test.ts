@@ -155,6 +155,6 @@ describe('pack arguments are named as the command spells them', () => {
   it('a bad version names --pack-version (was --version)', () => {
     const err = thrown(() => buildPack(shard({ '1': c(32) }), { name: 'h100', out: path.join(tempDir(), 'p'), version: 'banana' }));
     expect(err).toBeInstanceOf(BadArgumentError);
-    expect(err.message).toBe('--pack-version banana: not a semver version; pass e.g. --pack-version 0.1.0');
+    expect(err.message).toBe('`version` banana: not a semver version; pass e.g. `version` 0.1.0');
   });
 });

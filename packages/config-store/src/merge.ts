@@ -86,7 +86,7 @@ function readInput(dir: string, engineHint: Engine | null): { engine: Engine; fi
     throw new BadArgumentError(
       engine === 'sglang'
         ? `${dir}: ${unread.file.rel} is not directly in a triton_X_Y_Z folder, and this merge writes the SGLang layout; move it into the triton_X_Y_Z folder of the Triton version it was tuned with`
-        : `${dir}: ${unread.file.rel} is in a subfolder, and this merge writes the flat vLLM layout; merge with --engine sglang (triton_X_Y_Z folders), or move the files up`,
+        : `${dir}: ${unread.file.rel} is in a subfolder, and this merge writes the flat vLLM layout; merge with \`engine\` sglang (triton_X_Y_Z folders), or move the files up`,
     );
   }
   if (tree.files.length === 0) throw new BadArgumentError(`${dir}: no config files (E=...json) found; pass folders of config files (tuning outputs, trees or packs)`);
@@ -124,7 +124,7 @@ export function mergeConfigs(inputs: string[], options: MergeOptions): MergeRepo
   const other = read.findIndex((r) => r.engine !== engine);
   if (other >= 0) {
     throw new BadArgumentError(
-      `${inputs[0]} and ${inputs[other]} have different layouts (triton_X_Y_Z folders vs a flat folder), so their files would not be merged; put the flat files in a triton_X_Y_Z folder, or pass --engine to read both one way`,
+      `${inputs[0]} and ${inputs[other]} have different layouts (triton_X_Y_Z folders vs a flat folder), so their files would not be merged; put the flat files in a triton_X_Y_Z folder, or pass \`engine\` to read both one way`,
     );
   }
   const byPath = new Map<string, { input: number; file: InputFile }[]>();
@@ -179,7 +179,7 @@ export function mergeConfigs(inputs: string[], options: MergeOptions): MergeRepo
   if (conflicts.length > 0) {
     const shown = conflicts.slice(0, 8).join('; ');
     throw new MergeConflictError(
-      `inputs disagree without measurements at ${conflicts.length} batch key${conflicts.length === 1 ? '' : 's'} (${shown}${conflicts.length > 8 ? '; …' : ''}); pass --prefer first|last, or merge inputs that carry measurements (manifest.json / pack-input.json)`,
+      `inputs disagree without measurements at ${conflicts.length} batch key${conflicts.length === 1 ? '' : 's'} (${shown}${conflicts.length > 8 ? '; …' : ''}); pass \`prefer\` first|last, or merge inputs that carry measurements (manifest.json / pack-input.json)`,
     );
   }
   if (options.dryRun) return report;

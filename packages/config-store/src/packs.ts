@@ -194,10 +194,10 @@ export interface BuiltPack {
  */
 export function buildPack(src: string, options: BuildPackOptions): BuiltPack {
   if (!/^[a-z0-9][a-z0-9-]{0,60}$/.test(options.name)) {
-    throw new BadArgumentError(`--name ${options.name}: use lowercase letters, digits and dashes (the GPU, e.g. h100 or mi300x)`);
+    throw new BadArgumentError(`\`name\` ${options.name}: use lowercase letters, digits and dashes (the GPU, e.g. h100 or mi300x)`);
   }
   const version = options.version ?? '0.1.0';
-  if (!/^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/.test(version)) throw new BadArgumentError(`--pack-version ${version}: not a semver version; pass e.g. --pack-version 0.1.0`);
+  if (!/^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/.test(version)) throw new BadArgumentError(`\`version\` ${version}: not a semver version; pass e.g. \`version\` 0.1.0`);
   const out = path.resolve(options.out);
   checkNewOutputFolder(out, options.out, 'the pack');
   const srcAbs = path.resolve(src);
@@ -229,7 +229,7 @@ export function buildPack(src: string, options: BuildPackOptions): BuiltPack {
       continue;
     }
     const triton = f.tritonDir ? f.tritonDir.slice('triton_'.length).replace(/_/g, '.') : options.tritonVersion ?? input.tritonVersion ?? null;
-    if (!triton) throw new BadArgumentError(`--triton missing: ${f.rel} is not in a triton_X_Y_Z folder; pass the Triton version the files were tuned with`);
+    if (!triton) throw new BadArgumentError(`\`tritonVersion\` missing: ${f.rel} is not in a triton_X_Y_Z folder; pass the Triton version the files were tuned with`);
     tritons.add(triton);
     const sgKey = { ...parsed.key, deviceName: deviceNameForEngine('sglang', parsed.key.deviceName) };
     devices.add(sgKey.deviceName);

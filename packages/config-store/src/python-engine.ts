@@ -65,12 +65,12 @@ export function findInstalledEngine(
         if (err) {
           const e = err as NodeJS.ErrnoException & { killed?: boolean; signal?: string };
           if (e.code === 'ENOENT') {
-            reject(new EngineNotFoundError(`--python ${python}: no such interpreter; pass the python of the environment the engine runs in (e.g. --python .venv/bin/python)`));
+            reject(new EngineNotFoundError(`\`python\` ${python}: no such interpreter; pass the python of the environment the engine runs in (e.g. \`python\` .venv/bin/python)`));
           } else if (e.killed || e.signal) {
-            reject(new EngineNotFoundError(`--python ${python}: did not answer within ${Math.round(timeout / 1000)} s; check the interpreter runs (\`${python} -c "print(1)"\`)`));
+            reject(new EngineNotFoundError(`\`python\` ${python}: did not answer within ${Math.round(timeout / 1000)} s; check the interpreter runs (\`${python} -c "print(1)"\`)`));
           } else {
             const tail = String(stderr).trim().split('\n').slice(-2).join(' ');
-            reject(new EngineNotFoundError(`--python ${python}: failed (${tail || e.message}); pass a working Python 3.8+ interpreter`));
+            reject(new EngineNotFoundError(`\`python\` ${python}: failed (${tail || e.message}); pass a working Python 3.8+ interpreter`));
           }
           return;
         }
@@ -78,11 +78,11 @@ export function findInstalledEngine(
         try {
           info = JSON.parse(String(stdout).trim().split('\n').pop() ?? '');
         } catch {
-          reject(new EngineNotFoundError(`--python ${python}: printed something unexpected; pass a plain CPython interpreter`));
+          reject(new EngineNotFoundError(`\`python\` ${python}: printed something unexpected; pass a plain CPython interpreter`));
           return;
         }
         if (!info.path) {
-          reject(new EngineNotFoundError(`--python ${python}: ${engine} is not installed there; install it (pip install ${engine}) or pass the interpreter of its environment`));
+          reject(new EngineNotFoundError(`\`python\` ${python}: ${engine} is not installed there; install it (pip install ${engine}) or pass the interpreter of its environment`));
           return;
         }
         resolve({

@@ -63,7 +63,7 @@ export async function fetchHubFile(repoId: string, file: string, options: HubFet
       xet: false,
     });
     if (!blob) {
-      throw new ModelNotFoundError(`${repoId}: the hub has no ${file} at revision ${revision} (${url}); check the model id and --revision`);
+      throw new ModelNotFoundError(`${repoId}: the hub has no ${file} at revision ${revision} (${url}); check the model id and \`revision\``);
     }
     text = await blob.text();
   } catch (err) {
@@ -75,7 +75,7 @@ export async function fetchHubFile(repoId: string, file: string, options: HubFet
       );
     }
     if (status === 404) {
-      throw new ModelNotFoundError(`${repoId}: not found on the hub at ${hubUrl} (revision ${revision}); check the model id (org/name) and --revision`);
+      throw new ModelNotFoundError(`${repoId}: not found on the hub at ${hubUrl} (revision ${revision}); check the model id (org/name) and \`revision\``);
     }
     if (typeof status === 'number') {
       throw new HubUnreachableError(`${repoId}: the hub at ${hubUrl} answered HTTP ${status}; retry later, or pass a local config.json`);

@@ -111,11 +111,11 @@ describe('kernelShapes', () => {
   });
 
   it('bad options: unknown engine or dtype, non-integer tp, ep not dividing tp or the experts', () => {
-    expect(() => kernelShapes(mixtral, { tp: 2, engine: 'trtllm' as Engine })).toThrow(/--engine trtllm: unknown engine; pass one of sglang, vllm/);
-    expect(() => kernelShapes(mixtral, { tp: 2, engine: 'vllm', dtype: 'fp4' as DtypeOption })).toThrow(/--dtype fp4: unknown dtype; pass one of auto, bf16/);
+    expect(() => kernelShapes(mixtral, { tp: 2, engine: 'trtllm' as Engine })).toThrow(/`engine` trtllm: unknown engine; pass one of sglang, vllm/);
+    expect(() => kernelShapes(mixtral, { tp: 2, engine: 'vllm', dtype: 'fp4' as DtypeOption })).toThrow(/`dtype` fp4: unknown dtype; pass one of auto, bf16/);
     expect(() => kernelShapes(mixtral, { tp: 0, engine: 'vllm' })).toThrow(InvalidShapeOptionError);
-    expect(() => kernelShapes(mixtral, { tp: 4, ep: 3, engine: 'vllm' })).toThrow(/--ep 3 with --tp 4: ep must divide tp/);
+    expect(() => kernelShapes(mixtral, { tp: 4, ep: 3, engine: 'vllm' })).toThrow(/`ep` 3 with `tp` 4: ep must divide tp/);
     // Mixtral has 8 experts: ep 16 (tp 16) cannot split them.
-    expect(() => kernelShapes(mixtral, { tp: 16, ep: 16, engine: 'vllm' })).toThrow(/ep 16 does not divide its 8 routed experts; pass --ep one of 1, 2, 4, 8/);
+    expect(() => kernelShapes(mixtral, { tp: 16, ep: 16, engine: 'vllm' })).toThrow(/ep 16 does not divide its 8 routed experts; pass `ep` one of 1, 2, 4, 8/);
   });
 });

@@ -53,26 +53,26 @@ export function kernelShapes(shape: MoeShape, options: KernelShapeOptions): Kern
     const issue = parsed.error.issues[0];
     const key = String(issue?.path[0] ?? 'option');
     // In our words, not the schema library's ("Too big: expected int to be <=9007199254740991").
-    throw new InvalidShapeOptionError(`--${key}: expected a positive integer; pass e.g. --${key} ${key === 'ep' ? '1' : '1,2,4,8'}`);
+    throw new InvalidShapeOptionError(`\`${key}\`: expected a positive integer; pass e.g. \`${key}\` ${key === 'ep' ? '1' : '1,2,4,8'}`);
   }
   const { tp } = parsed.data;
   const ep = parsed.data.ep ?? 1;
   const engine = parsed.data.engine as Engine;
   if (!ENGINES.includes(engine)) {
-    throw new InvalidShapeOptionError(`--engine ${parsed.data.engine}: unknown engine; pass one of ${ENGINES.join(', ')}`);
+    throw new InvalidShapeOptionError(`\`engine\` ${parsed.data.engine}: unknown engine; pass one of ${ENGINES.join(', ')}`);
   }
   const dtypeOption = (parsed.data.dtype ?? 'auto') as DtypeOption;
   if (!DTYPE_OPTIONS.includes(dtypeOption)) {
-    throw new InvalidShapeOptionError(`--dtype ${parsed.data.dtype}: unknown dtype; pass one of ${DTYPE_OPTIONS.join(', ')}`);
+    throw new InvalidShapeOptionError(`\`dtype\` ${parsed.data.dtype}: unknown dtype; pass one of ${DTYPE_OPTIONS.join(', ')}`);
   }
   if (tp % ep !== 0) {
-    throw new InvalidShapeOptionError(`--ep ${ep} with --tp ${tp}: ep must divide tp (the experts are split over ep ranks inside the tp group); pass an ep that divides ${tp}`);
+    throw new InvalidShapeOptionError(`\`ep\` ${ep} with \`tp\` ${tp}: ep must divide tp (the experts are split over ep ranks inside the tp group); pass an ep that divides ${tp}`);
   }
   const notes: string[] = [];
   if (shape.experts % ep !== 0) {
     const valid = [1, 2, 4, 8, 16, 32, 64].filter((e) => shape.experts % e === 0);
     throw new IndivisibleShapeError(
-      `${shape.label}: ep ${ep} does not divide its ${shape.experts} routed experts; pass --ep one of ${valid.join(', ')}`,
+      `${shape.label}: ep ${ep} does not divide its ${shape.experts} routed experts; pass \`ep\` one of ${valid.join(', ')}`,
     );
   }
 

@@ -254,10 +254,10 @@ describe('loadModelConfig from the hub (a local stand-in at HF_ENDPOINT)', () =>
 
   it('a catalog name with a revision says the catalog has no revisions, not that it is unknown', async () => {
     await expect(loadModelConfig('LFM2-8B-A1B', { env, revision: 'v2' })).rejects.toThrow(
-      /^LFM2-8B-A1B: the catalog has LiquidAI\/LFM2-8B-A1B but no revisions of it, and a bare name cannot go to the hub; drop --revision, or pass the hub id LiquidAI\/LFM2-8B-A1B$/,
+      /^LFM2-8B-A1B: the catalog has LiquidAI\/LFM2-8B-A1B but no revisions of it, and a bare name cannot go to the hub; drop `revision`, or pass the hub id LiquidAI\/LFM2-8B-A1B$/,
     );
     await expect(loadModelConfig('LiquidAI/LFM2-8B-A1B', { env, revision: 'v2', offline: true })).rejects.toThrow(
-      /^LiquidAI\/LFM2-8B-A1B: not in the local Hugging Face cache \(.*, revision v2\); the catalog has it but no revisions of it \(drop --revision to use it\); and offline mode \(HF_HUB_OFFLINE=1\) forbids the network/,
+      /^LiquidAI\/LFM2-8B-A1B: not in the local Hugging Face cache \(.*, revision v2\); the catalog has it but no revisions of it \(drop `revision` to use it\); and offline mode \(HF_HUB_OFFLINE=1\) forbids the network/,
     );
     // An empty revision is no revision.
     expect((await loadModelConfig('LiquidAI/LFM2-8B-A1B', { env, revision: '' })).origin).toBe('catalog');

@@ -129,7 +129,7 @@ export async function loadModelConfig(source: string, options: LoadModelConfigOp
   const offline = options.offline === true || truthy(env.HF_HUB_OFFLINE);
   if (offline) {
     const catalog = entry
-      ? `; the catalog has ${entry.id === name ? 'it' : entry.id} but no revisions of it (drop --revision to use it);`
+      ? `; the catalog has ${entry.id === name ? 'it' : entry.id} but no revisions of it (drop \`revision\` to use it);`
       : ` nor in the catalog${hint},`;
     throw new ModelNotFoundError(
       `${name}: not in the local Hugging Face cache (${cacheDir}${revision ? `, revision ${revision}` : ''})${catalog} and offline mode (HF_HUB_OFFLINE=1) forbids the network; download its config.json first or unset HF_HUB_OFFLINE`,
@@ -138,7 +138,7 @@ export async function loadModelConfig(source: string, options: LoadModelConfigOp
   if (!name.includes('/')) {
     throw new ModelNotFoundError(
       entry
-        ? `${name}: the catalog has ${entry.id} but no revisions of it, and a bare name cannot go to the hub; drop --revision, or pass the hub id ${entry.id}`
+        ? `${name}: the catalog has ${entry.id} but no revisions of it, and a bare name cannot go to the hub; drop \`revision\`, or pass the hub id ${entry.id}`
         : `${name}: not a catalog name${hint} and not in the local cache; pass a hub id as org/name, a config.json or a model folder`,
     );
   }

@@ -54,19 +54,19 @@ export function resolveExperts(r: ShapeReader, fam: MoeFamily | null, scopes: st
   }
   if (textScope === null && override === undefined && zeroExperts !== null) {
     throw new NotMoeModelError(
-      `${r.label}: not a Mixture-of-Experts model: ${zeroExperts} = 0 routed experts; if it is a MoE model, pass --experts <routed experts> (with --topk and --intermediate)`,
+      `${r.label}: not a Mixture-of-Experts model: ${zeroExperts} = 0 routed experts; if it is a MoE model, pass \`experts\` <routed experts> (with \`topk\` and \`intermediate\`)`,
     );
   }
   if (textScope === null && override === undefined) {
     const looked = scopes.flatMap((s) => expertKeys.map((k) => joinPath(s, k)));
     throw new NotMoeModelError(
-      `${r.label}: not a Mixture-of-Experts model: no expert-count key found, looked for ${looked.join(', ')}; if it is a MoE model, pass --experts <routed experts> (with --topk and --intermediate)`,
+      `${r.label}: not a Mixture-of-Experts model: no expert-count key found, looked for ${looked.join(', ')}; if it is a MoE model, pass \`experts\` <routed experts> (with \`topk\` and \`intermediate\`)`,
     );
   }
   const scope = textScope ?? scopes[0] ?? '';
   r.lookIn = unique([scope, ...scopes, '']);
   r.moeLayers = expertsField?.note ? (getPath(r.config, expertsField.key) as (number | null)[]).map((v) => typeof v === 'number' && v > 0) : undefined;
-  if (override !== undefined) return { value: override, source: 'override (--experts)', scope, field: expertsField };
+  if (override !== undefined) return { value: override, source: 'override (`experts`)', scope, field: expertsField };
   return { value: r.positive(expertsField as NumberField, 'experts'), source: (expertsField as NumberField).key, scope, field: expertsField };
 }
 
@@ -74,12 +74,12 @@ export function resolveExperts(r: ShapeReader, fam: MoeFamily | null, scopes: st
 export function resolveTopk(r: ShapeReader, fam: MoeFamily | null, experts: ResolvedExperts, override: number | undefined): Resolved {
   const topkKeys = unique([...(fam?.topk ?? []), ...TOPK_KEYS]);
   let topk: Resolved;
-  if (override !== undefined) topk = { value: override, source: 'override (--topk)' };
+  if (override !== undefined) topk = { value: override, source: 'override (`topk`)' };
   else {
     const field = r.find(topkKeys, 'topk');
     if (field === undefined) {
       throw new UnresolvedMoeFieldError(
-        `${r.label}: no top-k key found, looked for ${topkKeys.map((k) => joinPath(experts.scope, k)).join(', ')}; pass --topk <experts per token>`,
+        `${r.label}: no top-k key found, looked for ${topkKeys.map((k) => joinPath(experts.scope, k)).join(', ')}; pass \`topk\` <experts per token>`,
       );
     }
     if (isDivergent(field)) r.divergent(field, 'topk');
@@ -87,7 +87,7 @@ export function resolveTopk(r: ShapeReader, fam: MoeFamily | null, experts: Reso
   }
   if (topk.value > experts.value) {
     throw new InvalidModelConfigError(
-      `${r.label}: top-k ${topk.value} (${topk.source}) is more than the ${experts.value} routed experts (${experts.source}); fix the config.json or pass --topk and --experts`,
+      `${r.label}: top-k ${topk.value} (${topk.source}) is more than the ${experts.value} routed experts (${experts.source}); fix the config.json or pass \`topk\` and \`experts\``,
     );
   }
   return topk;
@@ -127,7 +127,7 @@ function denseLayerEvidence(config: ConfigObject, scope: string, expertsList: Nu
  * width key exists and no layer is declared dense.
  */
 export function resolveExpertWidth(r: ShapeReader, fam: MoeFamily | null, architecture: string, experts: ResolvedExperts, override: number | undefined): Resolved {
-  if (override !== undefined) return { value: override, source: 'override (--intermediate)' };
+  if (override !== undefined) return { value: override, source: 'override (`intermediate`)' };
   const { scope } = experts;
   const specific = r.find(EXPERT_WIDTH_KEYS, 'intermediate');
   const plain = specific === undefined ? r.find(['intermediate_size'], 'intermediate') : undefined;
@@ -138,7 +138,7 @@ export function resolveExpertWidth(r: ShapeReader, fam: MoeFamily | null, archit
     if (fam) {
       if (!fam.intermediateSizeIsExpertWidth) {
         throw new UnresolvedMoeFieldError(
-          `${r.label}: no expert width: ${fam.id} keeps its dense MLP width in intermediate_size (${plainDesc}) and none of ${EXPERT_WIDTH_KEYS.join(', ')} is set; pass --intermediate <width of one expert>`,
+          `${r.label}: no expert width: ${fam.id} keeps its dense MLP width in intermediate_size (${plainDesc}) and none of ${EXPERT_WIDTH_KEYS.join(', ')} is set; pass \`intermediate\` <width of one expert>`,
         );
       }
     } else {
@@ -148,7 +148,7 @@ export function resolveExpertWidth(r: ShapeReader, fam: MoeFamily | null, archit
       const splitByLayer = r.moeLayers !== undefined && !isDivergent(plain) && plain.layersDiffer === true;
       if (evidence.length > 0 && !denseKey && !splitByLayer) {
         throw new UnresolvedMoeFieldError(
-          `${r.label}: cannot tell the expert width of ${architecture}: no MoE-specific key (${EXPERT_WIDTH_KEYS.join(', ')}) and ${plainDesc} may be the dense MLP's (${evidence.join(', ')}); candidates: ${candidates.join(', ')}; pass --intermediate <width of one expert>`,
+          `${r.label}: cannot tell the expert width of ${architecture}: no MoE-specific key (${EXPERT_WIDTH_KEYS.join(', ')}) and ${plainDesc} may be the dense MLP's (${evidence.join(', ')}); candidates: ${candidates.join(', ')}; pass \`intermediate\` <width of one expert>`,
         );
       }
       if (!splitByLayer) {
@@ -162,7 +162,7 @@ export function resolveExpertWidth(r: ShapeReader, fam: MoeFamily | null, archit
     field = plain;
   }
   if (field === undefined) {
-    throw new UnresolvedMoeFieldError(`${r.label}: no expert width found, looked for ${candidates.join(', ')}; pass --intermediate <width of one expert>`);
+    throw new UnresolvedMoeFieldError(`${r.label}: no expert width found, looked for ${candidates.join(', ')}; pass \`intermediate\` <width of one expert>`);
   }
   if (isDivergent(field)) r.divergent(field, 'intermediate');
   return { value: r.positive(field as NumberField, 'intermediate'), source: (field as NumberField).key };
@@ -170,7 +170,7 @@ export function resolveExpertWidth(r: ShapeReader, fam: MoeFamily | null, archit
 
 /** K, the hidden size. */
 export function resolveHidden(r: ShapeReader, fam: MoeFamily | null, scope: string, override: number | undefined): Resolved {
-  if (override !== undefined) return { value: override, source: 'override (--hidden)' };
+  if (override !== undefined) return { value: override, source: 'override (`hidden`)' };
   const field = r.find(unique([...(fam?.hidden ?? []), ...HIDDEN_KEYS]), null);
   if (field === undefined || isDivergent(field)) {
     throw new InvalidModelConfigError(`${r.label}: no hidden size found, looked for ${HIDDEN_KEYS.map((k) => joinPath(scope, k)).join(', ')}; pass a complete config.json`);
@@ -214,7 +214,7 @@ export function resolveQuant(r: ShapeReader, scope: string): { quant: MoeQuant |
       const q = parseQuantization(getPath(r.config, joinPath(s, key)));
       if (q) {
         if (q.kernelDtype === null) {
-          r.notes.push(`quantization ${q.method} does not run the Triton fused-MoE kernel with a dtype string: names use the unquantised form; pass --dtype to pick one`);
+          r.notes.push(`quantization ${q.method} does not run the Triton fused-MoE kernel with a dtype string: names use the unquantised form; pass \`dtype\` to pick one`);
         }
         return { quant: q, source: joinPath(s, key) };
       }

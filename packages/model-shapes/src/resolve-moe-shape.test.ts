@@ -60,7 +60,7 @@ describe('resolveMoeShape on known families', () => {
   it('a family that keeps its dense MLP in intermediate_size refuses it as the expert width', () => {
     const config = { architectures: ['DeepseekV3ForCausalLM'], hidden_size: 7168, n_routed_experts: 256, num_experts_per_tok: 8, intermediate_size: 18432 };
     expect(() => resolveMoeShape(config)).toThrow(UnresolvedMoeFieldError);
-    expect(() => resolveMoeShape(config)).toThrow(/deepseek-v3 keeps its dense MLP width in intermediate_size \(intermediate_size = 18432\).*--intermediate/);
+    expect(() => resolveMoeShape(config)).toThrow(/deepseek-v3 keeps its dense MLP width in intermediate_size \(intermediate_size = 18432\).*`intermediate`/);
     expect(resolveMoeShape(config, { intermediate: 2048 }).intermediate).toBe(2048);
   });
 
@@ -135,7 +135,7 @@ describe('resolveMoeShape on architectures it has never seen (generic aliases)',
   it('8. MoE layers that disagree fail and name the override', () => {
     const config = { architectures: ['RiftForCausalLM'], hidden_size: 4096, num_experts: 64, num_experts_per_tok: 8, moe_intermediate_size: [1024, 2048, 1024] };
     expect(() => resolveMoeShape(config)).toThrow(UnresolvedMoeFieldError);
-    expect(() => resolveMoeShape(config)).toThrow(/moe_intermediate_size differs across MoE layers \(1024, 2048\).*--intermediate/);
+    expect(() => resolveMoeShape(config)).toThrow(/moe_intermediate_size differs across MoE layers \(1024, 2048\).*`intermediate`/);
     expect(resolveMoeShape(config, { intermediate: 1024 }).intermediate).toBe(1024);
   });
 
@@ -150,7 +150,7 @@ describe('resolveMoeShape on architectures it has never seen (generic aliases)',
     const config = { architectures: ['BirchForCausalLM'], hidden_size: 3072, n_routed_experts: 64, num_experts_per_tok: 6, intermediate_size: 11264, first_k_dense_replace: 1 };
     expect(() => resolveMoeShape(config)).toThrow(UnresolvedMoeFieldError);
     expect(() => resolveMoeShape(config)).toThrow(
-      /cannot tell the expert width of BirchForCausalLM.*first_k_dense_replace=1.*candidates: moe_intermediate_size, ffn_config.ffn_hidden_size, expert_hidden_dim, intermediate_size.*--intermediate/,
+      /cannot tell the expert width of BirchForCausalLM.*first_k_dense_replace=1.*candidates: moe_intermediate_size, ffn_config.ffn_hidden_size, expert_hidden_dim, intermediate_size.*`intermediate`/,
     );
     for (const dense of [{ decoder_sparse_step: 2 }, { mlp_only_layers: [0, 5] }, { num_dense_layers: 3 }, { moe_layer_freq: 2 }]) {
       expect(() => resolveMoeShape({ ...config, first_k_dense_replace: 0, ...dense })).toThrow(UnresolvedMoeFieldError);
@@ -216,7 +216,7 @@ describe('resolveMoeShape on bad input', () => {
     const llama = { architectures: ['LlamaForCausalLM'], hidden_size: 4096, intermediate_size: 14336, num_hidden_layers: 32 };
     expect(() => resolveMoeShape(llama)).toThrow(NotMoeModelError);
     expect(() => resolveMoeShape(llama)).toThrow(
-      /^config.json of LlamaForCausalLM: not a Mixture-of-Experts model: no expert-count key found, looked for num_local_experts, num_experts, n_routed_experts, moe_num_experts, ffn_config.moe_num_experts, text_config.num_local_experts.*--experts/,
+      /^config.json of LlamaForCausalLM: not a Mixture-of-Experts model: no expert-count key found, looked for num_local_experts, num_experts, n_routed_experts, moe_num_experts, ffn_config.moe_num_experts, text_config.num_local_experts.*`experts`/,
     );
     expect(() => resolveMoeShape(llama, {}, { label: 'meta-llama/Llama-3-8B' })).toThrow(/^meta-llama\/Llama-3-8B: not a Mixture-of-Experts model/);
   });
@@ -226,7 +226,7 @@ describe('resolveMoeShape on bad input', () => {
     const dense = { architectures: ['AcmeForCausalLM'], hidden_size: 2560, num_experts: 0, num_experts_per_tok: 0, intermediate_size: 8192 };
     expect(() => resolveMoeShape(dense)).toThrow(NotMoeModelError);
     expect(() => resolveMoeShape(dense)).toThrow(
-      /^config.json of AcmeForCausalLM: not a Mixture-of-Experts model: num_experts = 0 routed experts; if it is a MoE model, pass --experts <routed experts> \(with --topk and --intermediate\)$/,
+      /^config.json of AcmeForCausalLM: not a Mixture-of-Experts model: num_experts = 0 routed experts; if it is a MoE model, pass `experts` <routed experts> \(with `topk` and `intermediate`\)$/,
     );
     // A zero in one place does not hide the real count elsewhere.
     const nested = { architectures: ['AcmeVL'], num_experts: 0, text_config: { hidden_size: 2048, num_experts: 64, num_experts_per_tok: 8, moe_intermediate_size: 1024 } };
@@ -238,20 +238,20 @@ describe('resolveMoeShape on bad input', () => {
     const odd = { architectures: ['AcmeMoe'], hidden_size: 2048, num_experts: 4, num_experts_per_tok: 8, moe_intermediate_size: 1024 };
     expect(() => resolveMoeShape(odd)).toThrow(InvalidModelConfigError);
     expect(() => resolveMoeShape(odd)).toThrow(
-      /^config.json of AcmeMoe: top-k 8 \(num_experts_per_tok\) is more than the 4 routed experts \(num_experts\); fix the config.json or pass --topk and --experts$/,
+      /^config.json of AcmeMoe: top-k 8 \(num_experts_per_tok\) is more than the 4 routed experts \(num_experts\); fix the config.json or pass `topk` and `experts`$/,
     );
-    expect(() => resolveMoeShape(odd, { topk: 16 })).toThrow(/top-k 16 \(override \(--topk\)\) is more than the 4 routed experts/);
+    expect(() => resolveMoeShape(odd, { topk: 16 })).toThrow(/top-k 16 \(override \(`topk`\)\) is more than the 4 routed experts/);
     expect(core(odd, { topk: 4 }).topk).toBe(4);
   });
 
   it('a key written as a string or boolean names the key, not "no key found"', () => {
     const quoted = { architectures: ['AcmeMoe'], hidden_size: 2048, num_experts: '64', num_experts_per_tok: 8, moe_intermediate_size: 1024 };
     expect(() => resolveMoeShape(quoted)).toThrow(InvalidModelConfigError);
-    expect(() => resolveMoeShape(quoted)).toThrow(/^config.json of AcmeMoe: num_experts = "64" is not a number; fix the config.json or pass --experts <value>$/);
+    expect(() => resolveMoeShape(quoted)).toThrow(/^config.json of AcmeMoe: num_experts = "64" is not a number; fix the config.json or pass `experts` <value>$/);
     const topk = { ...quoted, num_experts: 64, num_experts_per_tok: true };
-    expect(() => resolveMoeShape(topk)).toThrow(/: num_experts_per_tok = true is not a number; fix the config.json or pass --topk <value>$/);
+    expect(() => resolveMoeShape(topk)).toThrow(/: num_experts_per_tok = true is not a number; fix the config.json or pass `topk` <value>$/);
     const width = { ...quoted, num_experts: 64, moe_intermediate_size: '1024' };
-    expect(() => resolveMoeShape(width)).toThrow(/: moe_intermediate_size = "1024" is not a number; fix the config.json or pass --intermediate <value>$/);
+    expect(() => resolveMoeShape(width)).toThrow(/: moe_intermediate_size = "1024" is not a number; fix the config.json or pass `intermediate` <value>$/);
     const hidden = { ...quoted, num_experts: 64, hidden_size: '2048' };
     expect(() => resolveMoeShape(hidden)).toThrow(/: hidden_size = "2048" is not a number; fix the config.json$/);
   });
@@ -259,25 +259,25 @@ describe('resolveMoeShape on bad input', () => {
   it('overrides make a config without MoE keys usable', () => {
     const llama = { architectures: ['LlamaForCausalLM'], hidden_size: 4096, intermediate_size: 14336 };
     expect(core(llama, { experts: 8, topk: 2, intermediate: 14336 })).toEqual({ hidden: 4096, experts: 8, topk: 2, intermediate: 14336 });
-    expect(resolveMoeShape(llama, { experts: 8, topk: 2, intermediate: 14336 }).sources.experts).toBe('override (--experts)');
+    expect(resolveMoeShape(llama, { experts: 8, topk: 2, intermediate: 14336 }).sources.experts).toBe('override (`experts`)');
   });
 
   it('a missing top-k names --topk', () => {
-    expect(() => resolveMoeShape({ hidden_size: 1024, num_experts: 8, moe_intermediate_size: 512 })).toThrow(/no top-k key found.*--topk/);
+    expect(() => resolveMoeShape({ hidden_size: 1024, num_experts: 8, moe_intermediate_size: 512 })).toThrow(/no top-k key found.*`topk`/);
   });
 
   it('not an object, or non-positive numbers', () => {
     expect(() => resolveMoeShape([1, 2])).toThrow(InvalidModelConfigError);
     expect(() => resolveMoeShape(null)).toThrow(/expected a JSON object/);
     const bad = { architectures: ['MixtralForCausalLM'], hidden_size: 4096, num_local_experts: -8, num_experts_per_tok: 2, intermediate_size: 14336 };
-    expect(() => resolveMoeShape(bad)).toThrow(/num_local_experts = -8 is not a positive integer; fix the config.json or pass --experts <value>$/);
-    expect(() => resolveMoeShape({ ...bad, num_local_experts: 8, num_experts_per_tok: 1.5 })).toThrow(/num_experts_per_tok = 1.5 is not a positive integer; fix the config.json or pass --topk <value>$/);
+    expect(() => resolveMoeShape(bad)).toThrow(/num_local_experts = -8 is not a positive integer; fix the config.json or pass `experts` <value>$/);
+    expect(() => resolveMoeShape({ ...bad, num_local_experts: 8, num_experts_per_tok: 1.5 })).toThrow(/num_experts_per_tok = 1.5 is not a positive integer; fix the config.json or pass `topk` <value>$/);
     // There is no --hidden flag: the fix is the config.json.
     expect(() => resolveMoeShape({ ...bad, num_local_experts: 8, hidden_size: 0 })).toThrow(/: hidden_size = 0 is not a positive integer; fix the config.json$/);
   });
 
   it('overrides must be positive integers', () => {
     expect(() => resolveMoeShape(catalog('LiquidAI/LFM2-8B-A1B'), { topk: 0 })).toThrow(InvalidShapeOptionError);
-    expect(() => resolveMoeShape(catalog('LiquidAI/LFM2-8B-A1B'), { experts: 1.5 })).toThrow(/--experts: expected a positive integer/);
+    expect(() => resolveMoeShape(catalog('LiquidAI/LFM2-8B-A1B'), { experts: 1.5 })).toThrow(/`experts`: expected a positive integer/);
   });
 });

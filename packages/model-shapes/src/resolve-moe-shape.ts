@@ -56,7 +56,7 @@ export function resolveMoeShape(config: unknown, overrides: MoeShapeOverrides = 
   if (!parsedOverrides.success) {
     const issue = parsedOverrides.error.issues[0];
     const flag = String(issue?.path[0] ?? 'override');
-    throw new InvalidShapeOptionError(`--${flag}: expected a positive integer up to ${MAX_SHAPE_DIMENSION}; pass e.g. --${flag} 8`);
+    throw new InvalidShapeOptionError(`\`${flag}\`: expected a positive integer up to ${MAX_SHAPE_DIMENSION}; pass e.g. \`${flag}\` 8`);
   }
   const ov = parsedOverrides.data;
 

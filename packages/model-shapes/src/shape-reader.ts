@@ -29,12 +29,12 @@ export class ShapeReader {
   positive(field: NumberField, flag: string | null): number {
     if (!Number.isInteger(field.value) || field.value <= 0) {
       throw new InvalidModelConfigError(
-        `${this.label}: ${field.key} = ${field.value} is not a positive integer; fix the config.json${flag ? ` or pass --${flag} <value>` : ''}`,
+        `${this.label}: ${field.key} = ${field.value} is not a positive integer; fix the config.json${flag ? ` or pass \`${flag}\` <value>` : ''}`,
       );
     }
     if (field.value > MAX_SHAPE_DIMENSION) {
       throw new InvalidModelConfigError(
-        `${this.label}: ${field.key} = ${BigInt(field.value)} is over ${MAX_SHAPE_DIMENSION} (2^31-1), too large for a kernel dimension; fix the config.json${flag ? ` or pass --${flag} <value>` : ''}`,
+        `${this.label}: ${field.key} = ${BigInt(field.value)} is over ${MAX_SHAPE_DIMENSION} (2^31-1), too large for a kernel dimension; fix the config.json${flag ? ` or pass \`${flag}\` <value>` : ''}`,
       );
     }
     if (field.note) this.notes.push(field.note);
@@ -44,7 +44,7 @@ export class ShapeReader {
   /** A per-layer list whose MoE layers differ: one kernel shape does not fit them all. */
   divergent(d: DivergentList, flag: string): never {
     throw new UnresolvedMoeFieldError(
-      `${this.label}: ${d.key} differs across MoE layers (${d.values.join(', ')}), so one kernel shape does not fit every layer; pass --${flag} <value> for the layers you want to tune`,
+      `${this.label}: ${d.key} differs across MoE layers (${d.values.join(', ')}), so one kernel shape does not fit every layer; pass \`${flag}\` <value> for the layers you want to tune`,
     );
   }
 
@@ -54,11 +54,11 @@ export class ShapeReader {
     const label = this.label;
     if (typeof raw === 'string' || typeof raw === 'boolean' || isObject(raw)) {
       throw new InvalidModelConfigError(
-        `${label}: ${path} = ${JSON.stringify(raw)} is not a number; fix the config.json${flag ? ` or pass --${flag} <value>` : ''}`,
+        `${label}: ${path} = ${JSON.stringify(raw)} is not a number; fix the config.json${flag ? ` or pass \`${flag}\` <value>` : ''}`,
       );
     }
     // JSON reads 1e999 as Infinity: named here, where readNumber would skip it as "not numeric".
-    const fix = `fix the config.json${flag ? ` or pass --${flag} <value>` : ''}`;
+    const fix = `fix the config.json${flag ? ` or pass \`${flag}\` <value>` : ''}`;
     if (typeof raw === 'number' && !Number.isFinite(raw)) {
       throw new InvalidModelConfigError(
         Number.isNaN(raw) ? `${label}: ${path} = NaN is not a number; ${fix}` : `${label}: ${path} = ${raw} (a number past the largest float, e.g. 1e999) is not a finite number; ${fix}`,

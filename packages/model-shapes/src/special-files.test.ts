@@ -106,7 +106,7 @@ describe('config.json as Python reads it (transformers uses json.loads)', () => 
     const { resolveMoeShape } = await import('./resolve-moe-shape');
     const cfg = (await loadModelConfig(file, { env })).config;
     Object.assign(cfg, { architectures: ['MixtralForCausalLM'], num_local_experts: 8, num_experts_per_tok: 2, intermediate_size: NaN });
-    expect(() => resolveMoeShape(cfg, {}, { label: 'nan.json' })).toThrow('nan.json: intermediate_size = NaN is not a number; fix the config.json or pass --intermediate <value>');
+    expect(() => resolveMoeShape(cfg, {}, { label: 'nan.json' })).toThrow('nan.json: intermediate_size = NaN is not a number; fix the config.json or pass `intermediate` <value>');
   });
 
   it('a byte order mark is refused, as json.loads refuses it', async () => {

@@ -12,7 +12,7 @@ import {
 } from '@moe/model-shapes';
 import type { CliIo } from '../io';
 import { localDeviceName } from '../local-device';
-import { engineOption, flagged, nonEmpty, oneOf, positiveInt, positiveIntList } from '../options';
+import { engineOption, flagged, inFlags, nonEmpty, oneOf, positiveInt, positiveIntList } from '../options';
 import type { CommandModule } from './index';
 import { textTable } from '../text-table';
 
@@ -123,7 +123,8 @@ function humanReport(model: string, loaded: LoadedModelConfig, shape: MoeShape, 
     out.push('');
     for (const n of notes) out.push(`note: ${n}`);
   }
-  return `${out.join('\n')}\n`;
+  // Library text names its parameters in backquotes (`experts`): shown as the flags that set them.
+  return inFlags(`${out.join('\n')}\n`);
 }
 
 async function runShapes(model: string, opts: ShapesOptions, io: CliIo): Promise<void> {
