@@ -158,17 +158,28 @@ export function autoStrategy(options: AutoOptions = {}): SearchStrategy {
         const planned = (fullScreen ? o.fullScreenShare : o.baseShare) * scale * s;
         const budget = Math.max(o.minPerBatch, Math.floor(Math.min(planned, s * order.length - spent - later)));
         const tryNew = probe(batch, session, budget);
+        const tryAll = probeMany(batch, session, budget);
         // Kept for steps 5-7, but never all of it: a budget of one config still screens one.
         const reserve = Math.min(Math.ceil(o.reserveFraction * budget), budget - 1);
 
         // Steps 1-2 (SEARCH.md): what won at the previous batch size, then one config per live family.
-        for (const config of carried) await tryNew(config, o.screenRepeats);
+        await tryAll(carried, o.screenRepeats);
         const screened = new Map<string, number>();
         const untuned = new Set<string>();
         // A full screen goes through the families in the previous batch size's order (best
         // first), so that a tight budget cuts the least promising.
         const all = [...familyOrder, ...[...grid.families.keys()].filter((f) => !familyOrder.includes(f))];
-        for (const family of fullScreen ? all : liveFamilies(grid, familyOrder, o)) {
+        const screen = fullScreen ? all : liveFamilies(grid, familyOrder, o);
+        // The screen goes one family at a time (a new family starts from the best so far); a GPU
+        // starts compiling the likely starts now, so that compiling overlaps the timing.
+        oracle.prefetch?.(
+          screen.flatMap((family) => {
+            const known = incumbentM.get(family) === lastGoodM ? incumbent.get(family) : undefined;
+            return known ? [known] : grid.familyStarts(family, batch.ranked()[0]?.config);
+          }),
+          M,
+        );
+        for (const family of screen) {
           const fresh = incumbentM.get(family) === lastGoodM;
           const known = fresh ? incumbent.get(family) : undefined;
           if (!known || fullScreen) untuned.add(family);
@@ -195,11 +206,14 @@ export function autoStrategy(options: AutoOptions = {}): SearchStrategy {
           .filter((f) => (screened.get(f) ?? Infinity) <= o.probeTolerance * bestScreen)
           .sort((a, b) => screened.get(a)! - screened.get(b)!)
           .slice(0, o.probeFamilies);
-        for (const family of probed) {
+        const stageMoves = probed.map((family) => {
           const at = bestOfFamily(batch, family);
-          if (!at) continue;
-          for (const c of grid.neighbours(at, ['num_stages'])) {
-            const us = await tryNew(c, o.screenRepeats, budget - reserve);
+          return { family, moves: at ? grid.neighbours(at, ['num_stages']) : [] };
+        });
+        await tryAll(stageMoves.flatMap((s) => s.moves), o.screenRepeats, budget - reserve);
+        for (const { family, moves } of stageMoves) {
+          for (const c of moves) {
+            const us = batch.estimate(c);
             if (us !== undefined && us < screened.get(family)!) screened.set(family, us);
           }
         }
@@ -212,11 +226,29 @@ export function autoStrategy(options: AutoOptions = {}): SearchStrategy {
         // Round-robin, one round per family at a time, so that a tight budget still gives every
         // refined family its first round.
         const current = new Map(refine.map((f) => [f, bestOfFamily(batch, f) ?? incumbent.get(f) ?? grid.familyStart(f, batch.ranked()[0]?.config)!]));
+        // A round's moves of every family are measured at once; a family whose turn would come
+        // after the budget ran out (one by one, it would not be reached) is left as it is.
         for (let round = 0; round < o.descentRounds && current.size > 0; round++) {
-          for (const [family, at] of [...current]) {
-            if (batch.tried >= budget - reserve) break;
-            const around = grid.neighbours(at, o.descentParams === 'all' ? TILE_CONFIG_FIELDS : WITHIN_FAMILY_PARAMS);
-            for (const c of around) await tryNew(c, o.screenRepeats, budget - reserve);
+          const cap = budget - reserve;
+          const moves = [...current].map(([family, at]) => ({
+            family,
+            at,
+            around: grid.neighbours(at, o.descentParams === 'all' ? TILE_CONFIG_FIELDS : WITHIN_FAMILY_PARAMS),
+          }));
+          const before = new Set(moves.flatMap((m) => m.around).filter((c) => batch.has(c)).map(tileConfigKey));
+          const triedBefore = batch.tried;
+          await tryAll(moves.flatMap((m) => m.around), o.screenRepeats, cap);
+          const counted = new Set<string>();
+          let tried = triedBefore;
+          for (const { family, at, around } of moves) {
+            if (tried >= cap) break;
+            for (const c of around) {
+              const k = tileConfigKey(c);
+              if (!before.has(k) && !counted.has(k) && batch.has(c)) {
+                counted.add(k);
+                tried += 1;
+              }
+            }
             const next = fastest(batch, [at, ...around]);
             if (!next || tileConfigKey(next) === tileConfigKey(at)) current.delete(family);
             else current.set(family, next);
@@ -225,7 +257,7 @@ export function autoStrategy(options: AutoOptions = {}): SearchStrategy {
 
         // Step 5: successive halving, then the winner's neighbourhood (all six parameters).
         let winner = await halve(batch, o.halving);
-        for (const c of grid.tileNeighbours(winner)) await tryNew(c, o.polishRepeats);
+        await tryAll(grid.tileNeighbours(winner), o.polishRepeats);
         winner = await halve(batch, o.halving);
 
         // Step 6: when one family leads clearly, measure all of it: GROUP_SIZE_M, warps and stages
@@ -234,11 +266,11 @@ export function autoStrategy(options: AutoOptions = {}): SearchStrategy {
         const runnerUp = Math.min(...batch.ranked().filter((m) => familyKey(m.config) !== lead).map((m) => m.us));
         if (runnerUp >= o.leadMargin * batch.estimate(winner)!) {
           const members = [...(grid.families.get(lead) ?? [])].sort((a, b) => withinDistance(a, winner) - withinDistance(b, winner));
-          for (const c of members) await tryNew(c, o.screenRepeats);
+          await tryAll(members, o.screenRepeats);
         }
 
         // Step 7: polish the contenders' neighbourhoods.
-        winner = await polish(batch, grid, await halve(batch, o.halving), tryNew, o);
+        winner = await polish(batch, grid, await halve(batch, o.halving), tryAll, o);
 
         // The final winner's one-parameter neighbours are always measured, a few past this batch
         // size's budget if need be while the run's total allows, less what the later batch sizes
@@ -246,8 +278,7 @@ export function autoStrategy(options: AutoOptions = {}): SearchStrategy {
         const overdraft = Math.max(0, Math.min(o.overdraft, Math.floor(share() * order.length) - spent - budget - later));
         const unseen = grid.neighbours(winner).filter((c) => !batch.has(c));
         if (unseen.length > 0 && overdraft > 0) {
-          const extend = probe(batch, session, budget + overdraft);
-          for (const c of unseen) await extend(c, o.polishRepeats);
+          await probeMany(batch, session, budget + overdraft)(unseen, o.polishRepeats);
           winner = await halve(batch, o.halving);
         }
 
@@ -276,7 +307,7 @@ export function autoStrategy(options: AutoOptions = {}): SearchStrategy {
         const extra = Math.floor(left / (uncertain.length - i));
         if (extra < 1) break;
         const before = b.batch.tried;
-        b.winner = await polish(b.batch, grid, b.winner!, probe(b.batch, session, before + extra), o);
+        b.winner = await polish(b.batch, grid, b.winner!, probeMany(b.batch, session, before + extra), o);
         spent += b.batch.tried - before;
       }
 
@@ -293,6 +324,7 @@ export function autoStrategy(options: AutoOptions = {}): SearchStrategy {
 }
 
 type Probe = (config: TileConfig, repeats: number, cap?: number) => Promise<number | undefined>;
+type ProbeMany = (configs: readonly TileConfig[], repeats: number, cap?: number) => Promise<void>;
 
 /** Measures a config not yet measured at this batch size while fewer than `budget` configs were tried. */
 function probe(batch: BatchSession, session: SearchSession, budget: number): Probe {
@@ -301,6 +333,41 @@ function probe(batch: BatchSession, session: SearchSession, budget: number): Pro
     if (batch.tried >= Math.min(cap, budget) || session.knownFailure(config)) return undefined;
     if (batch.size === 0 && batch.tried >= GIVE_UP_AFTER) return undefined;
     return batch.measure(config, repeats);
+  };
+}
+
+/**
+ * Measures, in order, the configs of a list not yet measured at this batch size while fewer than
+ * `budget` (or `cap`) configs were tried, exactly as `probe` one by one would choose them, but
+ * at once: the compiles of the next configs run together (a config that fails to compile does
+ * not count, and the next one takes its place), then their measurements (spread over the GPUs).
+ */
+function probeMany(batch: BatchSession, session: SearchSession, budget: number): ProbeMany {
+  return async (configs, repeats, cap = budget) => {
+    const seen = new Set<string>();
+    const todo = configs.filter((c) => {
+      const k = tileConfigKey(c);
+      if (seen.has(k) || batch.has(c)) return false;
+      seen.add(k);
+      return true;
+    });
+    let next = 0;
+    while (next < todo.length) {
+      const room = Math.min(cap, budget) - batch.tried;
+      // With nothing measured yet, one by one would stop at GIVE_UP_AFTER attempts.
+      const want = batch.size === 0 ? Math.min(room, GIVE_UP_AFTER - batch.tried) : room;
+      if (want <= 0) return;
+      const chosen: TileConfig[] = [];
+      while (chosen.length < want && next < todo.length) {
+        const wave = todo.slice(next, next + want - chosen.length).filter((c) => !session.knownFailure(c));
+        next += Math.min(todo.length - next, want - chosen.length);
+        const ok = await Promise.all(wave.map((c) => session.compile(c, batch.M)));
+        wave.forEach((c, i) => {
+          if (ok[i]) chosen.push(c);
+        });
+      }
+      await batch.measureMany(chosen, repeats);
+    }
   };
 }
 
@@ -315,14 +382,14 @@ function contenders(batch: BatchSession, winner: TileConfig, o: Required<AutoOpt
  * Measures the one-parameter neighbourhoods (all six parameters) of the contenders, then halves
  * again; a sharp optimum has few contenders and costs little, a flat plateau has many.
  */
-async function polish(batch: BatchSession, grid: CandidateGrid, winner: TileConfig, tryNew: Probe, o: Required<AutoOptions>): Promise<TileConfig> {
+async function polish(batch: BatchSession, grid: CandidateGrid, winner: TileConfig, tryAll: ProbeMany, o: Required<AutoOptions>): Promise<TileConfig> {
   for (let round = 0; round < o.polishRounds; round++) {
     const fresh = contenders(batch, winner, o)
       .flatMap((c) => grid.tileNeighbours(c))
       .filter((c) => !batch.has(c));
     if (fresh.length === 0) break;
     const before = batch.tried;
-    for (const c of fresh) await tryNew(c, o.polishRepeats);
+    await tryAll(fresh, o.polishRepeats);
     if (batch.tried === before) break;
     winner = await halve(batch, o.halving);
   }
@@ -364,7 +431,7 @@ async function halve(batch: BatchSession, schedule: Required<AutoOptions>['halvi
   let pool = batch.ranked().map((m) => m.config);
   for (const [keep, repeats] of schedule) {
     pool = pool.slice(0, keep);
-    for (const c of pool) await batch.topUp(c, repeats);
+    await batch.topUpMany(pool, repeats);
     pool.sort((a, b) => (batch.estimate(a) ?? Infinity) - (batch.estimate(b) ?? Infinity));
   }
   return pool[0]!;

@@ -64,3 +64,48 @@ describe('SearchSession and BatchSession', () => {
     expect(batch.result(null)).toEqual({ M: 8, best: null, measured: [], failedMeasurements: 1 });
   });
 });
+
+describe('BatchSession.measureMany', () => {
+  it('asks in the order given and records in that order, whatever order the answers come back in', async () => {
+    const asked: string[] = [];
+    // c answers first, a last: recorded order must still be a, b, c (ties keep insertion order).
+    const delays = new Map([[2, 30], [3, 10], [4, 0]]);
+    const oracle: Oracle = {
+      async compile(config) {
+        return config.num_stages === 5 ? { ok: false, reason: 'OutOfResources' } : { ok: true };
+      },
+      async measure(config) {
+        asked.push(String(config.num_stages));
+        await new Promise((r) => setTimeout(r, delays.get(config.num_stages) ?? 0));
+        return { ok: true, us: 7 };
+      },
+    };
+    const batch = new SearchSession(oracle).batch(8);
+    const c: TileConfig = { ...a, num_stages: 4 };
+    await batch.measureMany([a, b, broken, c], 2);
+    expect(asked).toEqual(['2', '3', '4']);
+    expect(batch.ranked().map((m) => m.config.num_stages)).toEqual([2, 3, 4]);
+    // The broken config failed to compile: not tried, not measured.
+    expect(batch.tried).toBe(3);
+    expect(batch.has(broken)).toBe(false);
+  });
+
+  it('tops up only what is short of the repeats, by the difference', async () => {
+    const repeatsAsked: number[] = [];
+    const oracle: Oracle = {
+      async compile() {
+        return { ok: true };
+      },
+      async measure(_c, _m, repeats) {
+        repeatsAsked.push(repeats);
+        return { ok: true, us: 5 };
+      },
+    };
+    const batch = new SearchSession(oracle).batch(1);
+    await batch.measure(a, 2);
+    await batch.measure(b, 8);
+    await batch.topUpMany([a, b], 8);
+    expect(repeatsAsked).toEqual([2, 8, 6]);
+    expect(batch.repeatsOf(a)).toBe(8);
+  });
+});

@@ -1,5 +1,5 @@
 import { tileConfigKey, type TileConfig } from '@moe/engine-facts';
-import type { Oracle } from './oracle';
+import type { MeasureOutcome, Oracle } from './oracle';
 import type { BatchResult, MeasuredConfig } from './strategy';
 
 interface Observation {
@@ -49,9 +49,39 @@ export class BatchSession {
     const key = tileConfigKey(config);
     this.attempted.add(key);
     const outcome = await this.oracle.measure(config, this.M, repeats);
+    this.record(config, outcome, repeats);
+    return outcome.ok ? this.estimate(config) : undefined;
+  }
+
+  /**
+   * Measures several configs at once (each `repeats` times; all must compile, or they are
+   * skipped): the oracle is asked in the order given, and the results are recorded in that order
+   * whatever order they come back in, so the outcome is that of measuring them one by one.
+   */
+  async measureMany(configs: readonly TileConfig[], repeats: number): Promise<void> {
+    const ok = await Promise.all(configs.map((c) => this.compile(c)));
+    const run = configs.filter((_, i) => ok[i]);
+    for (const c of run) this.attempted.add(tileConfigKey(c));
+    const outcomes = await Promise.all(run.map((c) => this.oracle.measure(c, this.M, repeats)));
+    run.forEach((c, i) => this.record(c, outcomes[i]!, repeats));
+  }
+
+  /** Tops every config up to at least `repeats` repeats in all, at once (as measureMany). */
+  async topUpMany(configs: readonly TileConfig[], repeats: number): Promise<void> {
+    const need = configs.filter((c) => this.repeatsOf(c) < repeats);
+    const ok = await Promise.all(need.map((c) => this.compile(c)));
+    const run = need.filter((_, i) => ok[i]);
+    for (const c of run) this.attempted.add(tileConfigKey(c));
+    const asked = run.map((c) => repeats - this.repeatsOf(c));
+    const outcomes = await Promise.all(run.map((c, i) => this.oracle.measure(c, this.M, asked[i]!)));
+    run.forEach((c, i) => this.record(c, outcomes[i]!, asked[i]!));
+  }
+
+  private record(config: TileConfig, outcome: MeasureOutcome, repeats: number): void {
+    const key = tileConfigKey(config);
     if (!outcome.ok) {
       if (!this.observations.has(key)) this.failures += 1;
-      return undefined;
+      return;
     }
     const seen = this.observations.get(key);
     if (seen) {
@@ -60,7 +90,6 @@ export class BatchSession {
     } else {
       this.observations.set(key, { config, weighted: outcome.us * repeats, repeats });
     }
-    return this.estimate(config);
   }
 
   /** Measures until the config has at least `repeats` repeats in all. */

@@ -9,6 +9,13 @@ export type MeasureOutcome = { ok: true; us: number } | { ok: false; reason: str
  * noise). A GPU implementation and the table replay (`createSimulationOracle`) both fit.
  */
 export interface Oracle {
-  compile(config: TileConfig): Promise<CompileOutcome>;
+  /** `M`: the batch size it is first needed at (a GPU compiles for that M's integer specialisation). */
+  compile(config: TileConfig, M?: number): Promise<CompileOutcome>;
   measure(config: TileConfig, M: number, repeats: number): Promise<MeasureOutcome>;
+  /**
+   * A hint: these configs are likely to be measured at M soon. A GPU oracle starts compiling them
+   * in the background (so compiling overlaps timing); a replay ignores it. No result, no effect
+   * on what is measured.
+   */
+  prefetch?(configs: readonly TileConfig[], M: number): void;
 }

@@ -11,12 +11,12 @@ export class SearchSession {
 
   constructor(private readonly oracle: Oracle) {}
 
-  /** Compiles once per search; true when it compiled. */
-  compile(config: TileConfig): Promise<boolean> {
+  /** Compiles once per search (at the batch size M it is first needed at); true when it compiled. */
+  compile(config: TileConfig, M?: number): Promise<boolean> {
     const key = tileConfigKey(config);
     let done = this.compiledByKey.get(key);
     if (!done) {
-      done = this.oracle.compile(config).then((outcome) => {
+      done = this.oracle.compile(config, M).then((outcome) => {
         this.compiled.push(outcome.ok ? { config, ok: true } : { config, ok: false, reason: outcome.reason });
         if (!outcome.ok) this.failedKeys.add(key);
         return outcome.ok;
@@ -36,6 +36,6 @@ export class SearchSession {
   }
 
   batch(M: number): BatchSession {
-    return new BatchSession(M, this.oracle, (config) => this.compile(config));
+    return new BatchSession(M, this.oracle, (config) => this.compile(config, M));
   }
 }
