@@ -1,18 +1,9 @@
-import { execFileSync } from 'node:child_process';
 import { readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { configTableFrom, doctor, install, lookup, saveConfigTable } from './index';
 import { fakeSglangSitePackages, tempDir, writeTree } from './__fixtures__/fake-engines';
-
-const hasPython = (() => {
-  try {
-    execFileSync('python3', ['-c', 'print(1)']);
-    return true;
-  } catch {
-    return false;
-  }
-})();
+import { hasPython } from './__fixtures__/has-python';
 import { SGLANG_CORPUS } from './__fixtures__/reference';
 
 describe('JS API (the README example)', () => {

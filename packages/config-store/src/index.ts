@@ -1,6 +1,7 @@
 // @moe/config-store: fused-MoE kernel config files for SGLang and vLLM.
-// The engine facts (engine, device and dtype names, file names, the kernel config type) live in
-// @moe/engine-facts; re-exported here because this package's API speaks in them.
+// The engine facts (engine, device and dtype names, file names, the kernel config types) live in
+// @moe/engine-facts: import their functions from there. Their types are re-exported here because
+// this package's API speaks in them.
 export type {
   Engine,
   TileConfig,
@@ -10,30 +11,6 @@ export type {
   ConfigKey,
   ParsedFileName,
   BlockShapeSpelling,
-} from '@moe/engine-facts';
-export {
-  ENGINES,
-  isEngine,
-  KERNEL_CONFIG_FIELDS,
-  REQUIRED_FIELDS,
-  FIELD_RULES,
-  engineFields,
-  checkFieldValue,
-  isPowerOfTwo,
-  tritonLaunchDefaults,
-  orderKernelConfig,
-  sameKernelConfig,
-  sameConfigKey,
-  ENGINE_DTYPES,
-  BLOCK_QUANT_DTYPES,
-  isEngineDtype,
-  deviceNameForEngine,
-  neverRequestedDevice,
-  VLLM_ROCM_DEVICE_IDS,
-  parseFileName,
-  formatFileName,
-  unsafeNameReason,
-  BadFileNameError,
 } from '@moe/engine-facts';
 export type { Severity, Finding, Issue } from './finding';
 export type { ConfigTable, TableDifference } from './config-table';

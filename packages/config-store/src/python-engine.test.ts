@@ -1,18 +1,9 @@
-import { execFileSync } from 'node:child_process';
 import { chmodSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { findInstalledEngine } from './python-engine';
 import { fakeSglangSitePackages, tempDir, writeTree } from './__fixtures__/fake-engines';
-
-const hasPython = (() => {
-  try {
-    execFileSync('python3', ['-c', 'print(1)']);
-    return true;
-  } catch {
-    return false;
-  }
-})();
+import { hasPython } from './__fixtures__/has-python';
 
 describe('findInstalledEngine', () => {
   it('gives a clear error for a missing interpreter', async () => {

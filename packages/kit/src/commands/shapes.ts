@@ -29,22 +29,11 @@ interface ShapesOptions {
   json?: boolean;
 }
 
-/** The --json object of one tp value: exactly these keys, in this order. */
-export interface ShapesJsonRow {
-  architecture: string;
-  tp: number;
-  ep: number;
-  hidden: number;
-  experts: number;
-  topk: number;
-  intermediate: number;
-  localExperts: number;
-  shardIntermediate: number;
-  dtype: string | null;
-  blockShape: [number, number] | null;
-  configFile: string;
-  downConfigFile: string | null;
-}
+/** The --json object of one tp value: exactly these keys (in the order jsonRow writes them). */
+export type ShapesJsonRow = Pick<
+  KernelShape,
+  'architecture' | 'tp' | 'ep' | 'hidden' | 'experts' | 'topk' | 'intermediate' | 'localExperts' | 'shardIntermediate' | 'dtype' | 'blockShape' | 'configFile' | 'downConfigFile'
+>;
 
 function jsonRow(k: KernelShape): ShapesJsonRow {
   return {
