@@ -18,8 +18,8 @@ import { discoverPacks, packSource } from './packs';
 import { mkdirInside, writeFileAtomic } from './safe-fs';
 import { validateConfigTable } from './validate-table';
 
-export interface LookupOptions extends EngineEnvironment {
-  engine: Engine;
+/** lookupConfig's query (key, ms, tritonVersion, down, groupSize, topk), and where and how to read. */
+export interface LookupOptions extends LookupQuery, EngineEnvironment {
   /**
    * Exactly one of `dir`, `python` and `packs`. `dir`: the folder the engine reads (SGLang: the
    * one holding configs/triton_X_Y_Z/, the configs folder itself, or an sglang package; vLLM: its
@@ -29,22 +29,11 @@ export interface LookupOptions extends EngineEnvironment {
   /**
    * A Python interpreter whose installed engine (and Triton version) to read. SGLang then reads
    * the folder SGLANG_MOE_CONFIG_DIR (in `env`) names instead of its package folder, when set.
+   * Its Triton version is the default `tritonVersion`.
    */
   python?: string;
   /** Search the config packs installed in node_modules/@moe/configs-* from `cwd` up; the first that has the file wins. */
   packs?: boolean;
-  /** E, N, device name (driver spelling is fine), dtype, block shape, per-channel quant. */
-  key: Omit<ConfigKey, 'down'>;
-  /** Batch sizes. */
-  ms: number[];
-  /** SGLang: the running Triton version (default: the installed one with `python`). */
-  tritonVersion?: string | null;
-  /** SGLang: the down GEMM. */
-  down?: boolean;
-  /** vLLM int4/int8 w*a16: the quantization group size (its default rule needs it). */
-  groupSize?: number | null;
-  /** vLLM int4 default rule: the model's top-k. */
-  topk?: number;
 }
 
 /** A lookup's report, with what was read. */

@@ -1,5 +1,4 @@
-import type { KernelConfig } from '@moe/engine-facts';
-import { lookup, type LookupResult } from '@moe/config-store';
+import { lookup, type LookupEntry, type LookupResult } from '@moe/config-store';
 import { kernelShapes, loadModelConfig, resolveMoeShape, type DtypeOption } from '@moe/model-shapes';
 import type { Command } from 'commander';
 import { UsageError } from '../../errors/usage-error';
@@ -39,14 +38,8 @@ interface LookupCliOptions {
   json?: boolean;
 }
 
-/** One --json row of `moe configs lookup`: exactly these keys. */
-export interface LookupJsonRow {
-  m: number;
-  source: 'file' | 'default';
-  file: string | null;
-  key: number | null;
-  config: KernelConfig;
-}
+/** One --json row of `moe configs lookup`: exactly these keys of a lookup entry. */
+export type LookupJsonRow = Pick<LookupEntry, 'm' | 'source' | 'file' | 'key' | 'config'>;
 
 type LookupKey = { E: number; N: number; deviceName: string; dtype: string | null; blockShape: [number, number] | null; perChannelQuant: boolean };
 
