@@ -18,7 +18,8 @@ export function exhaustiveStrategy(options: ExhaustiveOptions = {}): SearchStrat
       const rows = [];
       for (const M of batchSizes) {
         const batch = session.batch(M);
-        for (const config of compiled) await batch.measure(config, repeats);
+        // All at once: a GPU run spreads them over its GPUs (recorded in this order).
+        await batch.measureMany(compiled, repeats);
         rows.push(batch.result(batch.ranked()[0]?.config ?? null));
       }
       return { strategy: 'exhaustive', rows, compiled: session.compiled };

@@ -3,6 +3,7 @@ import { RandomSource } from './random-source';
 import { SearchSession } from './search-session';
 import { checkSeed } from './seed';
 import type { SearchInput, SearchResult, SearchStrategy } from './strategy';
+import type { TileConfig } from '@moe/engine-facts';
 
 export interface RandomOptions {
   /**
@@ -34,10 +35,25 @@ export function randomStrategy(options: RandomOptions): SearchStrategy {
       const rows = [];
       for (const M of batchSizes) {
         const batch = session.batch(M);
-        for (const config of random.shuffled(candidates)) {
-          if (batch.tried >= options.budget) break;
-          await batch.measure(config, repeats);
+        // Draws in waves of what the budget still needs (a draw that fails to compile does not
+        // count): the same draws and measurements as one at a time, measured together.
+        const draws = random.shuffled(candidates);
+        let exhausted = false;
+        while (!exhausted && batch.tried < options.budget) {
+          const wave: TileConfig[] = [];
+          while (wave.length < options.budget - batch.tried) {
+            const next = draws.next();
+            if (next.done) {
+              exhausted = true;
+              break;
+            }
+            wave.push(next.value);
+          }
+          await batch.measureMany(wave.filter((c) => !batch.has(c)), repeats);
         }
+        // The draws of a batch size end with the one that found the budget spent (so each seed's
+        // draws stay those of the runs recorded in SEARCH.md).
+        if (!exhausted) draws.next();
         rows.push(batch.result(batch.ranked()[0]?.config ?? null));
       }
       return { strategy: 'random', rows, compiled: session.compiled };
