@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import { lstatSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { lstatSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { CORPUS, CorpusDir, type Category } from './__fixtures__/bad-input-corpus';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { CONFIG_NAME, CORPUS, CorpusDir, GOOD_CONFIG, type Category } from './__fixtures__/bad-input-corpus';
 import { memoryIo } from './io';
 import { main } from './main';
 
@@ -84,4 +84,55 @@ describe('the bad-input corpus', () => {
     }
     for (const [i, dir] of watched.entries()) expect(snapshot(dir), `${entry.id}: ${dir} changed`).toEqual(before[i]);
   }, 15_000);
+});
+
+describe('write failures the OS cannot stage on demand, injected under the CLI', () => {
+  // The writes of config-store go through one object; replacing a call there is a full disk.
+  it('install onto a full disk (ENOSPC, simulated): exit 4, one line, nothing written', async () => {
+    const { writeOps } = await import('../../config-store/src/file-writes');
+    const c = new CorpusDir();
+    const into = c.dir('into');
+    const src = c.dir('src');
+    c.file(`src/${CONFIG_NAME}`, GOOD_CONFIG);
+    c.file(`src/${CONFIG_NAME.replace('E=8', 'E=16')}`, GOOD_CONFIG);
+    const real = writeOps.writeSync;
+    let calls = 0;
+    const spy = vi.spyOn(writeOps, 'writeSync').mockImplementation(((...args: Parameters<typeof real>) => {
+      calls += 1;
+      if (calls === 2) throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC', syscall: 'write' });
+      return real(...args);
+    }) as typeof real);
+    try {
+      const io = memoryIo({}, c.root);
+      expect(await main(['configs', 'install', '--engine', 'vllm', '--into', into, src], io)).toBe(4);
+      expect(io.err).toMatch(/^moe: cannot write E=8,N=7168,device_name=NVIDIA_H100_80GB_HBM3\.json \(ENOSPC: no space left on the disk\); nothing was written \(the files staged so far were removed\); free space on that disk \(or raise the quota\), then run again\n$/);
+      expect(readdirSync(into)).toEqual([]);
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
+  it('a target that appears mid-install (another run): exit 2, theirs kept, ours rolled back', async () => {
+    const { writeOps } = await import('../../config-store/src/file-writes');
+    const c = new CorpusDir();
+    const into = c.dir('into');
+    const src = c.dir('src');
+    const second = CONFIG_NAME.replace('E=8', 'E=16');
+    c.file(`src/${CONFIG_NAME}`, GOOD_CONFIG);
+    c.file(`src/${second}`, GOOD_CONFIG);
+    const real = writeOps.linkSync;
+    const spy = vi.spyOn(writeOps, 'linkSync').mockImplementation((from, to) => {
+      if (String(to) === path.join(into, CONFIG_NAME)) writeFileSync(String(to), 'theirs');
+      return real(from, to);
+    });
+    try {
+      const io = memoryIo({}, c.root);
+      expect(await main(['configs', 'install', '--engine', 'vllm', '--into', into, src], io)).toBe(2);
+      expect(io.err).toMatch(/^moe: E=8,N=7168,device_name=NVIDIA_H100_80GB_HBM3\.json appeared while this run was writing \(another run writing the same folder\?\); (nothing was written|rolled back the 1 file this run had already written, so nothing changed); run again\n$/);
+      expect(readdirSync(into)).toEqual([CONFIG_NAME]);
+      expect(readFileSync(path.join(into, CONFIG_NAME), 'utf8')).toBe('theirs');
+    } finally {
+      spy.mockRestore();
+    }
+  });
 });
