@@ -212,7 +212,8 @@ export function writeAllOrNothing(planned: PlannedWrite[], permissionFix: string
   for (const dir of new Set(planned.map((p) => path.dirname(p.abs)))) checkWritableFolder(dir, permissionFix);
   const stamps = planned.map((p) => stampOf(p.abs));
   const made: string[] = [];
-  const staged: { p: PlannedWrite; temp: string; backup: string | null; stamp: Stamp | null }[] = [];
+  /** ino: the temp file's inode, which ends up at the target: undo touches only a target still holding it. */
+  const staged: { p: PlannedWrite; temp: string; ino: number; backup: string | null; stamp: Stamp | null }[] = [];
   const cleanUp = () => {
     for (const s of staged) {
       quietly(() => writeOps.unlinkSync(s.temp));
@@ -226,7 +227,7 @@ export function writeAllOrNothing(planned: PlannedWrite[], permissionFix: string
       made.push(...makeFolders(path.dirname(p.abs)));
       const temp = tempName(p.abs, 'tmp');
       writeNewFile(temp, p.bytes);
-      const entry: (typeof staged)[number] = { p, temp, backup: null, stamp: stamps[i] ?? null };
+      const entry: (typeof staged)[number] = { p, temp, ino: lstatSync(temp).ino, backup: null, stamp: stamps[i] ?? null };
       staged.push(entry);
       if (p.existed && entry.stamp) {
         const backup = tempName(p.abs, 'bak');
@@ -246,15 +247,25 @@ export function writeAllOrNothing(planned: PlannedWrite[], permissionFix: string
   const done: (typeof staged)[number][] = [];
   const undo = (): string => {
     const failed: string[] = [];
+    let undone = 0;
+    let theirs = 0;
     for (const s of [...done].reverse()) {
+      // A target another run has replaced since is theirs now: neither removed nor restored.
+      if (stampOf(s.p.abs)?.ino !== s.ino) {
+        theirs += 1;
+        continue;
+      }
       const ok = s.backup ? quietly(() => writeOps.renameSync(s.backup as string, s.p.abs)) : quietly(() => writeOps.unlinkSync(s.p.abs));
-      if (ok) s.backup = null;
-      else failed.push(s.backup ? `${s.p.display} (its old content is in ${s.backup})` : s.p.display);
+      if (ok) {
+        s.backup = null;
+        undone += 1;
+      } else failed.push(s.backup ? `${s.p.display} (its old content is in ${s.backup})` : s.p.display);
     }
     cleanUp();
-    const n = done.length;
     if (failed.length > 0) return `the rollback failed for ${failed.join(', ')}: check those by hand`;
-    return n === 0 ? 'nothing was written' : `rolled back the ${files(n)} this run had already written, so nothing changed`;
+    if (undone === 0 && theirs === 0) return 'nothing was written';
+    if (theirs === 0) return `rolled back the ${files(undone)} this run had already written, so nothing changed`;
+    return `rolled back the ${files(undone)} this run had already written; ${files(theirs)} another run replaced meanwhile ${theirs === 1 ? 'was' : 'were'} left to it`;
   };
   for (const s of staged) {
     const now = stampOf(s.p.abs);

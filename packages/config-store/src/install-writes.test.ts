@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { tempDir, writeTree } from './__fixtures__/fake-engines';
@@ -164,6 +164,27 @@ describe('install under injected faults (every platform, every user)', () => {
     );
     expect(listAll(into)).toEqual([`triton_3_5_1/${NAME}`]);
     expect(readFileSync(theirs, 'utf8')).toBe('theirs');
+  });
+
+  it('a rollback leaves alone a file another run replaced after this one wrote it', () => {
+    const { sources, into } = setUp();
+    const first = path.join(into, 'triton_3_4_0', NAME);
+    const real = writeOps.linkSync;
+    vi.spyOn(writeOps, 'linkSync').mockImplementation((from, to) => {
+      if (String(to) === path.join(into, 'triton_3_5_1', NAME)) {
+        // Another run replaces the file this run just installed, then this run's next link fails.
+        writeFileSync(`${first}.other`, 'theirs');
+        renameSync(`${first}.other`, first);
+        throw errno('EIO');
+      }
+      return real(from, to);
+    });
+    const err = thrown(() => installConfigs(sources, { engine: 'sglang', into }));
+    expect(err.message).toBe(
+      `cannot write triton_3_5_1/${NAME} (EIO: I/O error of the disk); rolled back the 0 files this run had already written; 1 file another run replaced meanwhile was left to it; check the disk (its kernel log), then run again`,
+    );
+    expect(readFileSync(first, 'utf8')).toBe('theirs');
+    expect(listAll(into)).toEqual([`triton_3_4_0/${NAME}`]);
   });
 
   it('nothing is left behind on success either: no temp files, no backups', () => {
