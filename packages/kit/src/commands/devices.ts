@@ -1,7 +1,7 @@
 import { ENGINES, type Engine, deviceNameForEngine } from '@moe/engine-facts';
 import { type DeviceInfo, type DeviceProbe, probeDevices } from '@moe/native';
 import type { CliIo } from '../io';
-import type { CommandModule } from './index';
+import type { CommandModule } from './command-module';
 
 interface DevicesOptions {
   json?: boolean;

@@ -1,12 +1,10 @@
-import type { Command } from 'commander';
-import type { CliIo } from '../io';
+import type { CommandModule } from './command-module';
 import { shapesCommand } from './shapes';
 import { devicesCommand } from './devices';
 import { configsCommand } from './configs/index';
 import { tuneCommand } from './tune';
 
-/** One command group: adds its subcommands to the program. One file per command group. */
-export type CommandModule = (program: Command, io: CliIo) => void;
+export type { CommandModule } from './command-module';
 
 // Each command group registers itself here, one line each.
 export const commandModules: CommandModule[] = [

@@ -13,7 +13,7 @@ import {
 import type { CliIo } from '../io';
 import { localDeviceName } from '../local-device';
 import { engineOption, flagged, inFlags, nonEmpty, oneOf, positiveInt, positiveIntList } from '../options';
-import type { CommandModule } from './index';
+import type { CommandModule } from './command-module';
 import { textTable } from '../text-table';
 
 interface ShapesOptions {

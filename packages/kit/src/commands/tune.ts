@@ -13,7 +13,7 @@ import {
 import { UsageError } from '../errors/usage-error';
 import type { CliIo } from '../io';
 import { flagged, numberInRange, oneOf, positiveInt } from '../options';
-import type { CommandModule } from './index';
+import type { CommandModule } from './command-module';
 
 interface TuneOptions {
   simulate?: string;

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { CliIo } from '../../io';
-import type { CommandModule } from '../index';
+import type { CommandModule } from '../command-module';
 import { registerDoctor } from './doctor';
 import { registerInstall } from './install';
 import { registerLookup } from './lookup';
