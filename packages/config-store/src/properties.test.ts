@@ -194,7 +194,7 @@ describe('property: config validation', () => {
       fc.property(table, field, fc.nat(), (pairs, f, pick) => {
         const t = new Map(pairs);
         const [m, config] = pairs[pick % pairs.length]!;
-        const value = fc.sample(badValue[f], { numRuns: 1, seed: pick })[0];
+        const value = fc.sample(badValue[f] as fc.Arbitrary<unknown>, { numRuns: 1, seed: pick })[0];
         t.set(m, { ...config, [f]: value } as KernelConfig);
         const errors = validateConfigTable(t, { engine, key: CTX_KEY }).filter((i) => i.severity === 'error');
         expect(errors.length).toBe(1);
