@@ -3,6 +3,7 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, truncateS
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildPack } from '@moe/config-store';
 
 /**
  * The bad-input corpus of issue #13: hostile inputs for every entry point of `moe` (shapes;
@@ -242,6 +243,29 @@ export const CORPUS: CorpusEntry[] = [
     says: /nothing was written/,
     unchanged: (c) => [path.join(c.root, 'into')],
   },
+
+  { id: 'doctor: an unknown field', category: 'malformed data', setup: (c) => ['configs', 'doctor', '--engine', 'vllm', c.vllmTree('t', JSON.stringify({ '1': { ...GOOD_ENTRY, BLOCK_SIZE_Q: 3 } }))], exit: 1, names: () => CONFIG_NAME, says: /BLOCK_SIZE_Q/ },
+  ...(
+    [
+      ['a path with ..', '../../evil.json'],
+      ['an absolute path', '/etc/evil.json'],
+    ] as const
+  ).map(([what, evil]): CorpusEntry => ({
+    id: `install: a pack whose manifest lists ${what}`,
+    category: 'hostile path',
+    setup: (c) => {
+      const pack = path.join(c.root, 'pack');
+      buildPack(c.shard('s'), { name: 'h100', out: pack });
+      const manifest = JSON.parse(readFileSync(path.join(pack, 'manifest.json'), 'utf8'));
+      manifest.files[0].path = evil;
+      writeFileSync(path.join(pack, 'manifest.json'), JSON.stringify(manifest));
+      return ['configs', 'install', '--engine', 'sglang', '--into', c.dir('into'), pack];
+    },
+    exit: 2,
+    names: () => 'manifest.json',
+    says: /files\.0\.path must be (a relative path without "\.\.", "\\\\" or NUL|relative)/,
+    unchanged: (c) => [path.join(c.root, 'into')],
+  })),
 
   // ---- moe configs merge -----------------------------------------------------------------------
   { id: 'merge: one input', category: 'bad argument', setup: (c) => ['configs', 'merge', c.shard('a'), '-o', path.join(c.root, 'out')], exit: 2, names: () => 'at least two inputs', says: /pass the folders to merge/ },
