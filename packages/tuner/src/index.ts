@@ -42,3 +42,38 @@ export { STRATEGY_NAMES, strategyByName } from './strategy-by-name';
 export { MAX_SEED, isSeed, checkSeed } from './seed';
 export { InvalidTableError } from './errors/invalid-table-error';
 export { InvalidSearchOptionError } from './errors/invalid-search-option-error';
+export { GpuWorkerError } from './errors/gpu-worker-error';
+export { TuneJournalError } from './errors/tune-journal-error';
+export type {
+  WorkerShape,
+  WorkerRouting,
+  Gemm,
+  SetupMessage,
+  CompileMessage,
+  MeasureMessage,
+  CheckMessage,
+  HostMessage,
+  WorkerHelloMessage,
+  ReadyAnswer,
+  CompileAnswer,
+  MeasureAnswer,
+  CheckAnswer,
+  WorkerMessage,
+} from './gpu/measure-protocol';
+export { MEASURE_PROTOCOL_VERSION } from './gpu/measure-protocol';
+export type { WorkerCommand, WorkerTimeouts, WorkerRequest } from './gpu/measure-worker-client';
+export { DEFAULT_TIMEOUTS, MeasureWorkerClient, WorkerDied } from './gpu/measure-worker-client';
+export type { PoolEvent, PoolOptions } from './gpu/measure-pool';
+export { MeasurePool } from './gpu/measure-pool';
+export type { JournalEntry, JournalIdentity } from './gpu/tune-journal';
+export { JOURNAL_VERSION, JournalReplay, TuneJournal } from './gpu/tune-journal';
+export type { Estimate } from './gpu/trust';
+export { Z, median, estimateOf, sumOf, fasterBeyondSpread } from './gpu/trust';
+export type { MeasuredEvent, GemmOracleOptions } from './gpu/gemm-oracle';
+export { FATAL_KINDS, GemmOracle } from './gpu/gemm-oracle';
+export type { CoupleOptions, CoupledRow, CoupleInput } from './gpu/couple-gemms';
+export { coupleGemms } from './gpu/couple-gemms';
+export type { TuneTarget, TuneUnit, TuneProgress, GpuTuneOptions, UnitResult, GpuTuneResult } from './gpu/gpu-tune';
+export { TuneInterrupted, launchSpecialisation, runGpuTune } from './gpu/gpu-tune';
+export type { TuneOutputOptions, TuneFile, TuneOutput } from './gpu/tune-output';
+export { planTuneOutput, writeTuneOutput } from './gpu/tune-output';

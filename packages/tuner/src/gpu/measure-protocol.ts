@@ -49,6 +49,14 @@ export interface CompileMessage {
   readonly gemm: Gemm;
   readonly M: number;
   readonly config: TileConfig;
+  /**
+   * (Optional, added for `moe tune`'s pipeline.) Compile in the background on the compile pool
+   * and answer when done, before or after later requests: the host matches answers by `id`, and
+   * meanwhile sends measurements of other configs, so compiling overlaps GPU timing. A worker
+   * that ignores it answers in order: the same results, only slower. The host never measures a
+   * config before its compile was answered.
+   */
+  readonly background?: boolean;
 }
 
 /**
@@ -62,6 +70,12 @@ export interface MeasureMessage {
   readonly M: number;
   readonly config: TileConfig;
   readonly repeats: number;
+  /**
+   * (Optional.) The repeats of this (gemm, config, M) the run took before this request: a fake
+   * worker's noise is a function of (seed, config, M, repeat index), so a resumed run gets the
+   * numbers an uninterrupted one got. A GPU worker ignores it.
+   */
+  readonly repeatOffset?: number;
 }
 
 /** Check a config's output against the float64 reference (and, on the engine kernel, the engine's own launch). */

@@ -1,0 +1,190 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { tileConfigKey } from '@moe/engine-facts';
+import { GpuWorkerError } from '../errors/gpu-worker-error';
+import { TuneJournalError } from '../errors/tune-journal-error';
+import { fakeWorker, lfm2Unit } from './__fixtures__/fake-worker';
+import { runGpuTune, type GpuTuneOptions, type TuneProgress } from './gpu-tune';
+import { planTuneOutput } from './tune-output';
+import type { JournalEntry } from './tune-journal';
+
+const dirs: string[] = [];
+function tmp(): string {
+  const d = mkdtempSync(path.join(os.tmpdir(), 'moe-gpu-tune-'));
+  dirs.push(d);
+  return d;
+}
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+function options(dir: string, over: Partial<GpuTuneOptions> = {}): GpuTuneOptions {
+  return {
+    units: [lfm2Unit()],
+    strategy: { name: 'auto', seed: 0 },
+    seed: 0,
+    kernel: 'moe-kit',
+    python: null,
+    routing: { kind: 'uniform', seed: 0 },
+    gpus: [0],
+    worker: fakeWorker(),
+    compileWorkers: 2,
+    journalFile: path.join(dir, 'journal.jsonl'),
+    identity: { test: 1 },
+    resume: false,
+    resumeCommand: 'moe tune --resume',
+    ...over,
+  };
+}
+
+const journal = (file: string): JournalEntry[] =>
+  readFileSync(file, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as JournalEntry);
+
+const choices = (r: Awaited<ReturnType<typeof runGpuTune>>) =>
+  Object.fromEntries(
+    Object.entries(r.units[0]!.rows).map(([engine, rows]) => [engine, rows!.map((x) => ({ M: x.M, source: x.source, up: tileConfigKey(x.up), down: tileConfigKey(x.down), us: x.tuned?.us }))]),
+  );
+
+describe('moe tune on (fake) GPUs', () => {
+  let single: Awaited<ReturnType<typeof runGpuTune>>;
+
+  it('tunes both GEMMs per batch size, coupled by BLOCK_SIZE_M for SGLang, guarded by the default', async () => {
+    const dir = tmp();
+    single = await runGpuTune(options(dir, { units: [lfm2Unit([1, 64, 1024], ['sglang', 'vllm'])] }));
+    const rows = single.units[0]!.rows;
+    for (const r of rows.sglang!) {
+      expect(r.up.BLOCK_SIZE_M, `M=${r.M}`).toBe(r.down.BLOCK_SIZE_M);
+      expect(r.default).not.toBeNull();
+      // Never written unless faster than the default: a tuned row beats it beyond the spread.
+      if (r.source === 'tuned') expect(r.tuned!.us + 2 * r.tuned!.se).toBeLessThan(r.default!.us);
+      else expect(r.up).toEqual(r.default!.config);
+      expect(r.checks.length).toBeGreaterThan(0);
+    }
+    // vLLM runs one config for both GEMMs.
+    for (const r of rows.vllm!) expect(r.up).toEqual(r.down);
+    // The landscape's default (64/64/32/8 at M > E) is far from the best at M = 1024.
+    expect(rows.sglang!.find((r) => r.M === 1024)!.source).toBe('tuned');
+    // Every compile and measurement was journaled, fsync'd one per line.
+    const j = journal(path.join(dir, 'journal.jsonl'));
+    expect(j[0]!.t).toBe('run');
+    expect(j.filter((e) => e.t === 'measure').length).toBe(single.units[0]!.measurements);
+    expect(j.filter((e) => e.t === 'compile').length).toBe(single.units[0]!.compiles);
+  });
+
+  it('writes SGLang up and _down files in a triton_X_Y_Z folder, vLLM one file, and pack-input.json with the times', () => {
+    const out = planTuneOutput(single, { out: '/o', model: 'LiquidAI/LFM2-8B-A1B', toolVersion: '0.0.0', routing: { kind: 'uniform', seed: 0 }, strategy: 'auto', seed: 0 });
+    const rels = out.files.map((f) => f.rel).sort();
+    expect(rels).toEqual([
+      'sglang/triton_3_6_0/E=32,N=1792,device_name=NVIDIA_H200.json',
+      'sglang/triton_3_6_0/E=32,N=1792,device_name=NVIDIA_H200_down.json',
+      'vllm/E=32,N=1792,device_name=NVIDIA_H200.json',
+    ]);
+    const sgInput = JSON.parse(out.writes.find((w) => w.display === 'sglang/pack-input.json')!.bytes as string);
+    const m1024 = sgInput.files['triton_3_6_0/E=32,N=1792,device_name=NVIDIA_H200.json'].measurements['1024'];
+    const row = single.units[0]!.rows.sglang!.find((r) => r.M === 1024)!;
+    expect(m1024.tunedUs).toBeCloseTo(row.tuned!.us, 2);
+    expect(m1024.defaultUs).toBeCloseTo(row.default!.us, 2);
+    // The vLLM file starts with the triton_version entry, as vLLM's tuner writes it.
+    const vllm = out.writes.find((w) => w.display.startsWith('vllm/E='))!.bytes as string;
+    expect(vllm.startsWith('{\n    "triton_version": "3.6.0",\n    "1": {')).toBe(true);
+  });
+
+  it('spreads the work of a batch size over any number of GPUs, with the same result as one GPU', async () => {
+    const events: TuneProgress[] = [];
+    const three = await runGpuTune(options(tmp(), { units: [lfm2Unit([1, 64, 1024], ['sglang', 'vllm'])], gpus: [0, 1, 2], onProgress: (e) => events.push(e) }));
+    expect(choices(three)).toEqual(choices(single));
+    const perGpu = [0, 1, 2].map((g) => events.filter((e) => e.type === 'pool' && e.event.type === 'done' && e.event.gpu === g).length);
+    // Each GPU took a real share (the searches of up and down and their groups run side by side).
+    for (const n of perGpu) expect(n).toBeGreaterThan(50);
+    expect(three.units[0]!.devices.map((d) => d.index)).toEqual([0, 1, 2]);
+  });
+
+  it('restarts a worker that dies on a config, skips that config and records it', async () => {
+    const dir = tmp();
+    const bad = '64/64/64/1/4/3';
+    // Exhaustive over the BLOCK_SIZE_M 64 configs: every one is measured, the bad one included.
+    const unit = lfm2Unit([64]);
+    unit.candidates = unit.candidates.filter((c) => c.BLOCK_SIZE_M === 64);
+    const r = await runGpuTune(options(dir, { units: [unit], strategy: { name: 'exhaustive', seed: 0 }, worker: fakeWorker({ MOE_FAKE_FAULT_CONFIG: bad }) }));
+    const j = journal(path.join(dir, 'journal.jsonl'));
+    const crashed = j.filter((e) => e.t === 'measure' && !e.ok && e.kind === 'worker_crash');
+    // Once per GEMM: then it is skipped.
+    expect(crashed.map((e) => (e as { c: string }).c)).toEqual([bad, bad]);
+    expect(j.some((e) => e.t === 'event' && e.what === 'worker-died')).toBe(true);
+    // Every other config was measured, but those that failed to compile (the fake's MLIR errors).
+    const failedCompiles = j.filter((e) => e.t === 'compile' && e.g === 'up' && !e.ok).length;
+    expect(failedCompiles).toBeGreaterThan(0);
+    expect(r.units[0]!.search.up.rows[0]!.measured.length).toBe(unit.candidates.length - 1 - failedCompiles);
+    expect(r.units[0]!.search.up.rows[0]!.measured.some((m) => tileConfigKey(m.config) === bad)).toBe(false);
+  });
+
+  it('kills a worker that hangs (a request past its time limit), restarts it and skips the config', async () => {
+    const dir = tmp();
+    const hang = '16/32/64/1/4/3';
+    await runGpuTune(
+      options(dir, {
+        units: [lfm2Unit([16])],
+        strategy: { name: 'random', budget: 20, seed: 0 },
+        worker: fakeWorker({ MOE_FAKE_HANG_CONFIG: hang }),
+        timeouts: { hello: 10_000, setup: 10_000, compile: 10_000, measure: 400, check: 10_000 },
+      }),
+    );
+    const j = journal(path.join(dir, 'journal.jsonl'));
+    // SGLang's default at M <= E (16/32/64/1, Triton's 4 warps and 3 stages) is always measured: it hangs.
+    expect(j.some((e) => e.t === 'measure' && e.kind === 'timeout' && e.c === hang)).toBe(true);
+  });
+
+  it('records compile errors as results and drops a config that fails its check', async () => {
+    const first = await runGpuTune(options(tmp(), { units: [lfm2Unit([1024])] }));
+    const chosen = first.units[0]!.rows.sglang![0]!;
+    const dir = tmp();
+    const failing = `${tileConfigKey(chosen.up)}`;
+    const again = await runGpuTune(options(dir, { units: [lfm2Unit([1024])], worker: fakeWorker({ MOE_FAKE_CHECK_FAIL: failing, MOE_FAKE_COMPILE_FAIL: '128/128/64/1/8/3' }) }));
+    const row = again.units[0]!.rows.sglang![0]!;
+    expect(tileConfigKey(row.up)).not.toBe(failing);
+    expect(row.notes.some((n) => n.includes('failed its check'))).toBe(true);
+    const j = journal(path.join(dir, 'journal.jsonl'));
+    // Asked (the search went there at M = 1024) and recorded as a failure, not fatal.
+    const asked = j.filter((e) => e.t === 'compile' && e.c === '128/128/64/1/8/3');
+    expect(asked.length).toBeGreaterThan(0);
+    for (const e of asked) expect(e).toMatchObject({ ok: false, kind: 'compile_error' });
+  });
+
+  it('a machine without a GPU is a machine error naming the GPU', async () => {
+    await expect(runGpuTune(options(tmp(), { worker: fakeWorker({ MOE_FAKE_NO_GPU: '1' }) }))).rejects.toThrow(GpuWorkerError);
+    await expect(runGpuTune(options(tmp(), { worker: fakeWorker({ MOE_FAKE_NO_GPU: '1' }) }))).rejects.toThrow(/no GPU measure worker started: GPU 0: no GPU 0/);
+  });
+
+  it('refuses a journal without --resume, and another run\'s journal with it', async () => {
+    const dir = tmp();
+    await runGpuTune(options(dir, { units: [lfm2Unit([64])], strategy: { name: 'random', budget: 5, seed: 0 } }));
+    await expect(runGpuTune(options(dir, { units: [lfm2Unit([64])] }))).rejects.toThrow(/journal of an earlier run is there; continue it with --resume/);
+    await expect(runGpuTune(options(dir, { units: [lfm2Unit([64])], resume: true, identity: { test: 2 } }))).rejects.toThrow(TuneJournalError);
+  });
+});
+
+describe('resume', () => {
+  it('any prefix of a journal (a kill at any moment, a line cut in half) resumes to the same result, measuring only what is missing', async () => {
+    const dir = tmp();
+    const unit = lfm2Unit([16, 256]);
+    const full = await runGpuTune(options(dir, { units: [unit] }));
+    const text = readFileSync(path.join(dir, 'journal.jsonl'), 'utf8');
+    const lines = text.split('\n').filter(Boolean);
+    const measures = lines.filter((l) => l.includes('"t":"measure"')).length;
+    for (const keep of [1, 7, Math.floor(lines.length / 3), lines.length - 2]) {
+      const d = tmp();
+      // A prefix, and half of the next line (the write the kill interrupted).
+      writeFileSync(path.join(d, 'journal.jsonl'), `${lines.slice(0, keep).join('\n')}\n${lines[keep]!.slice(0, 20)}`);
+      const kept = lines.slice(0, keep).filter((l) => l.includes('"t":"measure"')).length;
+      const resumed = await runGpuTune(options(d, { units: [unit], resume: true }));
+      expect(choices(resumed), `prefix ${keep}`).toEqual(choices(full));
+      expect(resumed.units[0]!.measurements, `prefix ${keep}`).toBe(measures - kept);
+      expect(readFileSync(path.join(d, 'journal.jsonl'), 'utf8').split('\n').filter(Boolean).filter((l) => l.includes('"t":"measure"')).length).toBe(measures);
+    }
+  });
+});
