@@ -111,6 +111,8 @@ for (const name of ENGINES) {
           const batch = layer.batch(37, { kind: 'uniform', seed: 4 });
           const up = await batch.checkUpGemm(CONFIGS[1]!);
           assert.ok(up.ok, `${mode} up: ${JSON.stringify(up.comparison)} align ${up.alignProblems.join(';')} unwritten ${up.unwrittenCount}`);
+          const down = await batch.checkDownGemm(CONFIGS[0]!);
+          assert.ok(down.ok, `${mode} down: ${JSON.stringify(down.comparison)} align ${down.alignProblems.join(';')} unwritten ${down.unwrittenCount}`);
           const whole = await batch.checkLayer(CONFIGS[2]!, CONFIGS[2]!);
           assert.ok(whole.ok, `${mode} layer: ${JSON.stringify(whole.comparison)} unwritten ${whole.unwrittenCount}`);
         } finally {

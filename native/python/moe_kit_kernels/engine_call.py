@@ -171,7 +171,7 @@ def call_launch(engine, call, t):
     engine.launch(
         t["A"], t["B"], t["C"].view(rows, top_k, t["C"].shape[-1]), t.get("A_scale"), t.get("B_scale"),
         t["topk_weights"], sorted_ids, expert_ids, ntpp, mul, top_k, cfg, compute_type,
-        fp8, False, False, False, block_shape,
+        fp8, False, False, False, False, block_shape,  # use_fp8, int8_w8a8, int8_w8a16, int4_w4a16, per_channel_quant
     )
 
 
