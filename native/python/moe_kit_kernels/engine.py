@@ -98,3 +98,23 @@ def find_engine(which="auto"):
                 )
             return Engine(engine, version, module, launch_name)
     raise EngineNotFound("no fused-MoE engine kernel found: " + "; ".join(tried))
+
+
+def main(argv=None):
+    """`python -m moe_kit_kernels.engine [auto|sglang|vllm]`: one JSON line, the engine kernel's info
+    or {"error": ...}. Imports the engine (and so PyTorch and Triton); needs no GPU."""
+    import json
+    import sys
+
+    args = sys.argv[1:] if argv is None else argv
+    which = args[0] if args else "auto"
+    try:
+        out = find_engine(which).info()
+    except Exception as e:  # EngineNotFound, or an engine module that fails to import
+        out = {"error": "%s (python %s)" % (e, sys.executable)}
+    sys.stdout.write(json.dumps(out) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

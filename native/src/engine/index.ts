@@ -23,3 +23,4 @@ export {
 export { EngineKernelNotFoundError } from './errors/engine-kernel-not-found-error';
 export { EngineLaunchMismatchError } from './errors/engine-launch-mismatch-error';
 export { UnknownEngineParamError } from './errors/unknown-engine-param-error';
+export { probeEngineKernel, type EngineKernelProbe } from './probe-engine-kernel';

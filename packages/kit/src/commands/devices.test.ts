@@ -4,8 +4,15 @@ import { EXIT } from '../exit';
 import { memoryIo } from '../io';
 import { main } from '../main';
 
-const state = vi.hoisted(() => ({ probe: null as unknown }));
-vi.mock('@moe/native', () => ({ probeDevices: () => state.probe }));
+const state = vi.hoisted(() => ({ probe: null as unknown, engine: null as unknown, pythons: [] as string[] }));
+vi.mock('@moe/native', () => ({
+  probeDevices: () => state.probe,
+  probeEngineKernel: async (o: { python: string }) => {
+    state.pythons.push(o.python);
+    return state.engine;
+  },
+}));
+const NO_ENGINE = { ok: false, reason: 'no fused-MoE engine kernel found: sglang: no installed distribution (importlib.metadata); vllm: no installed distribution (importlib.metadata)' };
 
 function gpu(index: number, name: string): DeviceInfo {
   return {
@@ -37,20 +44,25 @@ const noGpu: DeviceProbe = {
 
 beforeEach(() => {
   state.probe = noGpu;
+  state.engine = NO_ENGINE;
+  state.pythons = [];
 });
 
 describe('moe devices', () => {
   it('says why there is no GPU and exits 0', async () => {
     const io = memoryIo();
     expect(await main(['devices'], io)).toBe(EXIT.ok);
-    expect(io.out).toBe('No GPU found: libcuda.so.1 not found: no NVIDIA driver (libcuda.so.1: cannot open shared object file)\n');
+    expect(io.out).toBe(
+      'No GPU found: libcuda.so.1 not found: no NVIDIA driver (libcuda.so.1: cannot open shared object file)\n' +
+        `Kernel: MoE Kit's own kernel, a stand-in for the engine's (no engine kernel in python3: ${NO_ENGINE.reason}); pass --python <the engine environment's python> to measure the engine's\n`,
+    );
     expect(io.err).toBe('');
   });
 
   it('prints an empty list and the reason as JSON without a GPU', async () => {
     const io = memoryIo();
     expect(await main(['devices', '--json'], io)).toBe(EXIT.ok);
-    expect(JSON.parse(io.out)).toEqual({ devices: [], reason: noGpu.reason });
+    expect(JSON.parse(io.out)).toEqual({ devices: [], reason: noGpu.reason, kernel: { kind: 'moe-kit', python: 'python3', reason: NO_ENGINE.reason } });
   });
 
   it("gives each engine's device_name: spaces to '_', and vLLM folds every H200 into NVIDIA_H200", async () => {
@@ -87,5 +99,30 @@ describe('moe devices', () => {
         deviceName: { sglang: 'NVIDIA_H200', vllm: 'NVIDIA_H200' },
       },
     ]);
+  });
+
+  it("names the engine kernel found in --python's environment", async () => {
+    state.engine = {
+      ok: true,
+      info: {
+        engine: 'sglang',
+        version: '0.5.16',
+        module: 'sglang.kernels.ops.moe.fused_moe_triton_kernels',
+        path: '/env/lib/python3.12/site-packages/sglang/kernels/ops/moe/fused_moe_triton_kernels.py',
+        sourceSha256: 'd5a627d4be02' + '0'.repeat(52),
+        kernel: 'fused_moe_kernel',
+        launchFunction: 'invoke_fused_moe_kernel',
+        params: [],
+      },
+    };
+    const io = memoryIo();
+    expect(await main(['devices', '--python', '/env/bin/python'], io)).toBe(EXIT.ok);
+    expect(state.pythons).toEqual(['/env/bin/python']);
+    expect(io.out).toContain(
+      "Kernel: sglang 0.5.16 fused_moe_kernel in /env/lib/python3.12/site-packages/sglang/kernels/ops/moe/fused_moe_triton_kernels.py (sha256 d5a627d4be02), from /env/bin/python: moe tune measures the engine's own kernel\n",
+    );
+    const j = memoryIo();
+    await main(['devices', '--python', '/env/bin/python', '--json'], j);
+    expect(JSON.parse(j.out).kernel).toMatchObject({ kind: 'engine', engine: 'sglang', version: '0.5.16', python: '/env/bin/python' });
   });
 });

@@ -1,10 +1,31 @@
 import { ENGINES, type Engine, deviceNameForEngine } from '@moe/engine-facts';
-import { type DeviceInfo, type DeviceProbe, probeDevices } from '@moe/native';
+import { type DeviceInfo, type DeviceProbe, type EngineKernelProbe, probeDevices, probeEngineKernel } from '@moe/native';
 import type { CliIo } from '../io';
 import type { CommandModule } from './command-module';
 
 interface DevicesOptions {
   json?: boolean;
+  python?: string;
+}
+
+/** The --json `kernel` object: the kernel `moe tune` measures with this python. */
+export type DevicesJsonKernel =
+  | { kind: 'engine'; engine: string; version: string; module: string; path: string; sourceSha256: string; python: string }
+  | { kind: 'moe-kit'; python: string; reason: string };
+
+function kernelJson(python: string, probe: EngineKernelProbe): DevicesJsonKernel {
+  if (probe.ok) {
+    const i = probe.info;
+    return { kind: 'engine', engine: i.engine, version: i.version, module: i.module, path: i.path, sourceSha256: i.sourceSha256, python };
+  }
+  return { kind: 'moe-kit', python, reason: probe.reason };
+}
+
+function kernelLine(k: DevicesJsonKernel): string {
+  if (k.kind === 'engine') {
+    return `Kernel: ${k.engine} ${k.version} fused_moe_kernel in ${k.path} (sha256 ${k.sourceSha256.slice(0, 12)}), from ${k.python}: moe tune measures the engine's own kernel\n`;
+  }
+  return `Kernel: MoE Kit's own kernel, a stand-in for the engine's (no engine kernel in ${k.python}: ${k.reason}); pass --python <the engine environment's python> to measure the engine's\n`;
 }
 
 /** The --json object of one GPU: the driver's facts plus each engine's file-name device. */
@@ -72,11 +93,14 @@ export const devicesCommand: CommandModule = (program, io: CliIo) => {
   program
     .command('devices')
     .description('list the local GPUs and the device_name each engine uses in config file names (exits 0 without a GPU and says why)')
-    .option('--json', 'print { devices: [...], reason } as JSON')
-    .action((opts: DevicesOptions) => {
+    .option('--python <path>', "the engine environment's interpreter whose SGLang or vLLM kernel moe tune measures (default: $MOE_PYTHON, else python3)")
+    .option('--json', 'print { devices: [...], reason, kernel } as JSON')
+    .action(async (opts: DevicesOptions) => {
       const probe = probeDevices();
+      const python = opts.python ?? process.env.MOE_PYTHON ?? 'python3';
+      const kernel = kernelJson(python, await probeEngineKernel({ python }));
       if (opts.json) {
-        io.stdout(`${JSON.stringify({ devices: probe.devices.map(jsonRow), reason: probe.reason }, null, 2)}\n`);
-      } else io.stdout(humanReport(probe));
+        io.stdout(`${JSON.stringify({ devices: probe.devices.map(jsonRow), reason: probe.reason, kernel }, null, 2)}\n`);
+      } else io.stdout(humanReport(probe) + kernelLine(kernel));
     });
 };
