@@ -77,3 +77,8 @@ export type { TuneTarget, TuneUnit, TuneProgress, GpuTuneOptions, UnitResult, Gp
 export { TuneInterrupted, launchSpecialisation, runGpuTune } from './gpu/gpu-tune';
 export type { TuneOutputOptions, TuneFile, TuneOutput } from './gpu/tune-output';
 export { planTuneOutput, writeTuneOutput } from './gpu/tune-output';
+export type { EstimateInput, TuneEstimate } from './gpu/tune-estimate';
+export { AUTO_RUN, COMPILES_PER_SECOND, ROOFLINE_FRACTION, estimateTune, floorUs } from './gpu/tune-estimate';
+export { measureWorkerCommand, defaultWorkerFile } from './gpu/worker-command';
+export type { Shard } from './gpu/shard';
+export { parseShard, shardFromEnv, shardBatchSizes } from './gpu/shard';

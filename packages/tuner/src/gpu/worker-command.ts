@@ -1,0 +1,23 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { WorkerCommand } from './measure-worker-client';
+
+/**
+ * The command that starts a GPU measure worker: this Node running @moe/tuner's
+ * dist/measure-worker.js (the `--device <index>` argument is added per GPU), or, when the
+ * environment sets MOE_TUNE_WORKER, that JavaScript file instead (tests run the fake worker so:
+ * `MOE_TUNE_WORKER=.../fake-measure-worker.mjs`).
+ */
+export function measureWorkerCommand(env: NodeJS.ProcessEnv = process.env): WorkerCommand {
+  const override = env.MOE_TUNE_WORKER;
+  if (override) return { command: process.execPath, args: [override] };
+  return { command: process.execPath, args: [defaultWorkerFile()] };
+}
+
+/** dist/measure-worker.js beside the built library (the tsup entry of gpu/measure-worker-main.ts). */
+export function defaultWorkerFile(): string {
+  const here = fileURLToPath(new URL('./measure-worker.js', import.meta.url));
+  if (existsSync(here)) return here;
+  // Running from source (tests, tsx): the package's built worker.
+  return fileURLToPath(new URL('../../dist/measure-worker.js', import.meta.url));
+}
