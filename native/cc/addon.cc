@@ -147,7 +147,7 @@ Napi::Object InitAddon(Napi::Env env, Napi::Object exports) {
   exports.Set("probe", Napi::Function::New<Probe>(env, "probe"));
   exports.Set("Context", context);
   exports.Set("cudaApiVersion", Napi::Number::New(env, kCudaApiVersion));
-  exports.Set("abiVersion", Napi::Number::New(env, 3));
+  exports.Set("abiVersion", Napi::Number::New(env, 4));
   return exports;
 }
 

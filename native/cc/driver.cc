@@ -176,6 +176,7 @@ void LoadCuda(Driver& d) {
             ResolveCuda(d, getProc, v2, d.moduleGetFunction, "cuModuleGetFunction") &&
             ResolveCuda(d, getProc, v2, d.funcGetAttribute, "cuFuncGetAttribute") &&
             ResolveCuda(d, getProc, v2, d.funcSetAttribute, "cuFuncSetAttribute") &&
+            ResolveCuda(d, getProc, v2, d.funcSetCacheConfig, "cuFuncSetCacheConfig") &&
             ResolveCuda(d, getProc, v2, d.launchKernel, "cuLaunchKernel") &&
             ResolveCuda(d, getProc, v2, d.streamCreate, "cuStreamCreate") &&
             ResolveCuda(d, getProc, v2, d.streamDestroy, "cuStreamDestroy") &&
@@ -260,6 +261,7 @@ void LoadHip(Driver& d) {
             ResolveDl(d, d.graphDestroy, "hipGraphDestroy");
   // AMD GPUs have no dynamic shared memory opt-in: funcSetAttribute stays null.
   d.funcSetAttribute.name = "hipFuncSetAttribute";
+  d.funcSetCacheConfig.name = "hipFuncSetCacheConfig";
   if (!ok) return;
   if (d.driverGetVersion.fn(&d.driverVersion) != kSuccess) d.driverVersion = 0;
   d.loaded = true;

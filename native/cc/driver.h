@@ -97,6 +97,7 @@ struct Driver {
   Entry<CUresult (*)(CUfunction*, CUmodule, const char*)> moduleGetFunction;
   Entry<CUresult (*)(int*, int, CUfunction)> funcGetAttribute;
   Entry<CUresult (*)(CUfunction, int, int)> funcSetAttribute;  // absent on HIP (no opt-in)
+  Entry<CUresult (*)(CUfunction, int)> funcSetCacheConfig;      // absent on HIP
   Entry<CUresult (*)(CUfunction, unsigned, unsigned, unsigned, unsigned, unsigned, unsigned,
                      unsigned, CUstream, void**, void**)>
       launchKernel;

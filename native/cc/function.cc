@@ -13,6 +13,7 @@ Napi::Function Function::Init(Napi::Env env) {
                          InstanceAccessor<&Function::Name>("name"),
                          InstanceMethod<&Function::Attributes>("attributes"),
                          InstanceMethod<&Function::SetMaxDynamicShared>("setMaxDynamicSharedMemory"),
+                         InstanceMethod<&Function::PreferShared>("preferSharedMemory"),
                          InstanceMethod<&Function::Launch>("launch"),
                      });
 }
@@ -67,6 +68,17 @@ Napi::Value Function::SetMaxDynamicShared(const Napi::CallbackInfo& info) {
   if (st_->drv->funcSetAttribute.fn == nullptr) return env.Undefined();  // HIP: no opt-in
   CU_TRY(env, st_.get(), funcSetAttribute, fn_, kFuncMaxDynamicSharedSizeBytes, bytes);
   return env.Undefined();
+}
+
+// preferSharedMemory(): the L1/shared split that gives shared memory the most
+// (CU_FUNC_CACHE_PREFER_SHARED), as Triton's launcher sets for kernels above 48 KiB. Returns
+// false where the backend has no such setting (HIP).
+Napi::Value Function::PreferShared(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Usable(env);
+  if (st_->drv->funcSetCacheConfig.fn == nullptr) return Napi::Boolean::New(env, false);
+  CU_TRY(env, st_.get(), funcSetCacheConfig, fn_, 1 /* CU_FUNC_CACHE_PREFER_SHARED */);
+  return Napi::Boolean::New(env, true);
 }
 
 // launch(gx, gy, gz, bx, by, bz, sharedBytes, stream | null, params: Uint8Array)

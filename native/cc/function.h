@@ -21,6 +21,7 @@ class Function : public Napi::ObjectWrap<Function> {
   Napi::Value Name(const Napi::CallbackInfo& info);
   Napi::Value Attributes(const Napi::CallbackInfo& info);
   Napi::Value SetMaxDynamicShared(const Napi::CallbackInfo& info);
+  Napi::Value PreferShared(const Napi::CallbackInfo& info);
   Napi::Value Launch(const Napi::CallbackInfo& info);
 
   StatePtr st_;

@@ -8,7 +8,7 @@ import { type AddonLoadAttempt, NativeAddonUnavailableError } from './errors/nat
 import type { Backend, BackendProbe, DeviceInfo, FunctionAttributes } from './types';
 
 /** The addon's ABI between C++ and this file; bumped when either side changes shape. */
-export const ADDON_ABI_VERSION = 3;
+export const ADDON_ABI_VERSION = 4;
 
 export interface NativeProbe {
   backends: BackendProbe[];
@@ -58,6 +58,7 @@ export interface NativeFunction {
   readonly name: string;
   attributes(): FunctionAttributes;
   setMaxDynamicSharedMemory(bytes: number): void;
+  preferSharedMemory(): boolean;
   launch(
     gx: number,
     gy: number,

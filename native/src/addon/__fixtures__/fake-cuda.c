@@ -71,8 +71,8 @@ static void worker_delay(void) {
 static double clock_ms = 0;
 
 enum { K_ECHO = 1, K_ADD1 = 2, K_FAULT = 3 };
-typedef struct { int kind; int maxDynamicShared; } Func;
-static Func funcs[4] = {{0, 0}, {K_ECHO, 49152}, {K_ADD1, 49152}, {K_FAULT, 49152}};
+typedef struct { int kind; int maxDynamicShared; int cacheConfig; } Func;
+static Func funcs[4] = {{0, 0, 0}, {K_ECHO, 49152, 0}, {K_ADD1, 49152, 0}, {K_FAULT, 49152, 0}};
 
 typedef struct { Func* f; unsigned g[3], b[3], shared; u64 args[6]; } Launch;
 typedef struct { int capturing; Launch* list; int n; } Stream;
@@ -222,6 +222,11 @@ static CUresult cuFuncSetAttribute(Func* f, int a, int v) {
   f->maxDynamicShared = v;
   return 0;
 }
+static CUresult cuFuncSetCacheConfig(Func* f, int config) {
+  if (config < 0 || config > 3) return 1; /* CUDA_ERROR_INVALID_VALUE */
+  f->cacheConfig = config;
+  return 0;
+}
 static CUresult cuLaunchKernel(Func* f, unsigned gx, unsigned gy, unsigned gz, unsigned bx, unsigned by, unsigned bz,
                                unsigned shared, Stream* s, void** params, void** extra) {
   if (sticky) return sticky;
@@ -327,7 +332,7 @@ static const struct { const char* name; void* fn; } table[] = {
     E(cuDevicePrimaryCtxRelease), E(cuCtxSetCurrent), E(cuCtxSynchronize), E(cuMemGetInfo), E(cuMemAlloc),
     E(cuMemFree), E(cuMemcpyHtoD), E(cuMemcpyDtoH), E(cuMemcpyDtoD), E(cuMemsetD8), E(cuMemsetD16),
     E(cuMemsetD32), E(cuMemsetD8Async), E(cuModuleLoadData), E(cuModuleUnload), E(cuModuleGetFunction),
-    E(cuFuncGetAttribute), E(cuFuncSetAttribute), E(cuLaunchKernel), E(cuStreamCreate), E(cuStreamDestroy),
+    E(cuFuncGetAttribute), E(cuFuncSetAttribute), E(cuFuncSetCacheConfig), E(cuLaunchKernel), E(cuStreamCreate), E(cuStreamDestroy),
     E(cuStreamSynchronize), E(cuStreamBeginCapture), E(cuStreamEndCapture), E(cuEventCreate),
     E(cuEventDestroy), E(cuEventRecord), E(cuEventSynchronize), E(cuEventQuery), E(cuEventElapsedTime),
     E(cuGraphInstantiateWithFlags), E(cuGraphLaunch), E(cuGraphExecDestroy), E(cuGraphDestroy),
