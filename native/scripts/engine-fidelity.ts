@@ -14,7 +14,8 @@ import path from 'node:path';
 import { openContext } from '../src/addon';
 import { CompilePool } from '../src/compile';
 import { createRng } from '../src/reference/prng';
-import { gemmConfigKey, MoeLayer, type GemmConfig } from '../src/runner';
+import { tileConfigKey, type TileConfig } from '@moe/engine-facts';
+import { MoeLayer } from '../src/runner';
 
 function arg(name: string, fallback?: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -37,8 +38,8 @@ const CASES = {
   },
 };
 
-function grid(block: boolean): GemmConfig[] {
-  const out: GemmConfig[] = [];
+function grid(block: boolean): TileConfig[] {
+  const out: TileConfig[] = [];
   for (const BLOCK_SIZE_M of [16, 32, 64, 128, 256])
     for (const BLOCK_SIZE_N of [32, 64, 128, 256])
       for (const BLOCK_SIZE_K of [64, 128, 256])
@@ -94,12 +95,12 @@ async function main(): Promise<void> {
   const sampleN = Number(arg('sample', caseName === 'lfm2' ? '280' : '100'));
   const Ms = arg('m', c.M.join(',')).split(',').map(Number);
   const space = grid(c.blockShape !== null);
-  const best: Record<number, GemmConfig[]> = {};
+  const best: Record<number, TileConfig[]> = {};
   // Configs the recorded table saw fail to compile on this shape (shared memory, MLIR): not sampled.
   const knownFailed = new Set<string>();
   if (caseName === 'lfm2') {
-    const table = JSON.parse(readFileSync(arg('table'), 'utf8')) as { space: GemmConfig[]; failed: Record<string, unknown>; rows: { M: number; us: Record<string, number> }[] };
-    for (const i of Object.keys(table.failed)) knownFailed.add(gemmConfigKey(table.space[Number(i)]!));
+    const table = JSON.parse(readFileSync(arg('table'), 'utf8')) as { space: TileConfig[]; failed: Record<string, unknown>; rows: { M: number; us: Record<string, number> }[] };
+    for (const i of Object.keys(table.failed)) knownFailed.add(tileConfigKey(table.space[Number(i)]!));
     for (const row of table.rows) {
       best[row.M] = Object.entries(row.us)
         .sort((a, b) => a[1] - b[1])
@@ -119,13 +120,13 @@ async function main(): Promise<void> {
   console.log(`${c.label}; ${engine.engine} ${engine.version} (${engine.path}); ${ctx.device.name}`);
   for (const M of Ms) {
     const rng = createRng(1000 + M);
-    const picked = new Map<string, GemmConfig>();
-    for (const cfg of best[M] ?? []) picked.set(gemmConfigKey(cfg), cfg);
+    const picked = new Map<string, TileConfig>();
+    for (const cfg of best[M] ?? []) picked.set(tileConfigKey(cfg), cfg);
     const pool2 = [...space];
     while (picked.size < (best[M]?.length ?? 0) + sampleN && pool2.length > 0) {
       const i = rng.u32() % pool2.length;
       const cfg = pool2.splice(i, 1)[0]!;
-      if (!knownFailed.has(gemmConfigKey(cfg))) picked.set(gemmConfigKey(cfg), cfg);
+      if (!knownFailed.has(tileConfigKey(cfg))) picked.set(tileConfigKey(cfg), cfg);
     }
     const configs = [...picked.values()];
     const be = eng.batch(M, { kind: 'uniform', seed: 0 });
@@ -136,7 +137,7 @@ async function main(): Promise<void> {
     const addon = new Map<string, number>();
     const ours = new Map<string, number>();
     for (const cfg of configs) {
-      const k = gemmConfigKey(cfg);
+      const k = tileConfigKey(cfg);
       try {
         addon.set(k, (await be.timeUpGemm(cfg, { rotateInputs: false })).medianUs);
       } catch {
@@ -150,11 +151,11 @@ async function main(): Promise<void> {
     }
     const own = new Map<string, number>();
     for (const bm of [...new Set(configs.map((x) => x.BLOCK_SIZE_M))]) {
-      const group = configs.filter((x) => x.BLOCK_SIZE_M === bm && addon.has(gemmConfigKey(x)));
+      const group = configs.filter((x) => x.BLOCK_SIZE_M === bm && addon.has(tileConfigKey(x)));
       const times = await be.engineOwnTimes('up', group);
       group.forEach((cfg, i) => {
         const t = times[i]!;
-        if (t.ok) own.set(gemmConfigKey(cfg), t.medianUs);
+        if (t.ok) own.set(tileConfigKey(cfg), t.medianUs);
       });
     }
     // A second addon pass after the engine's: the mean of both passes is centred in time on the
@@ -162,7 +163,7 @@ async function main(): Promise<void> {
     const addon2 = new Map<string, number>();
     if (process.argv.includes('--aba')) {
       for (const cfg of configs) {
-        const k = gemmConfigKey(cfg);
+        const k = tileConfigKey(cfg);
         if (!addon.has(k)) continue;
         try {
           addon2.set(k, (await be.timeUpGemm(cfg, { rotateInputs: false })).medianUs);
@@ -172,7 +173,7 @@ async function main(): Promise<void> {
       }
       for (const [k, v] of addon2) addon.set(k, (addon.get(k)! + v) / 2);
     }
-    const keys = configs.map(gemmConfigKey).filter((k) => addon.has(k) && own.has(k));
+    const keys = configs.map(tileConfigKey).filter((k) => addon.has(k) && own.has(k));
     const a = keys.map((k) => addon.get(k)!);
     const e = keys.map((k) => own.get(k)!);
     const ratio = median(keys.map((_, i) => a[i]! / e[i]!));

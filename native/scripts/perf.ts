@@ -16,7 +16,8 @@ import { fileURLToPath } from 'node:url';
 import { openContext } from '../src/addon';
 import { CompilePool, gemmCompileRequest } from '../src/compile';
 import { makeRouting, expertCounts } from '../src/reference';
-import { gemmConfigKey, MoeLayer, type GemmConfig, type Timing } from '../src/runner';
+import { tileConfigKey, type TileConfig } from '@moe/engine-facts';
+import { MoeLayer, type Timing } from '../src/runner';
 
 const args = process.argv.slice(2);
 const opt = (name: string): string | undefined => {
@@ -28,7 +29,7 @@ const outDir = opt('--out') ?? process.env.OUT ?? path.join(os.tmpdir(), 'moe-pe
 mkdirSync(outDir, { recursive: true });
 const here = path.dirname(fileURLToPath(import.meta.url));
 
-const cfg = (m: number, n: number, k: number, g: number, w: number, s: number): GemmConfig => ({
+const cfg = (m: number, n: number, k: number, g: number, w: number, s: number): TileConfig => ({
   BLOCK_SIZE_M: m,
   BLOCK_SIZE_N: n,
   BLOCK_SIZE_K: k,
@@ -39,11 +40,11 @@ const cfg = (m: number, n: number, k: number, g: number, w: number, s: number): 
 
 // SGLang's default for bf16 when no config file matches (ENGINES.md): 64/64/32/8, or 16/32/64/1
 // when M <= E; no num_warps/num_stages, so Triton's defaults (4 warps, 3 stages).
-const sglangDefault = (M: number, E: number): GemmConfig => (M <= E ? cfg(16, 32, 64, 1, 4, 3) : cfg(64, 64, 32, 8, 4, 3));
+const sglangDefault = (M: number, E: number): TileConfig => (M <= E ? cfg(16, 32, 64, 1, 4, 3) : cfg(64, 64, 32, 8, 4, 3));
 
 // Hand-picked: the shipped H100 file's entries for this shape, and the exhaustive grid's best
 // configs at several M (all inside the engines' 1,920-config grid).
-const PICKED: GemmConfig[] = [
+const PICKED: TileConfig[] = [
   cfg(16, 32, 64, 16, 4, 5),
   cfg(16, 32, 128, 1, 4, 2),
   cfg(16, 64, 64, 1, 4, 3),
@@ -77,7 +78,7 @@ const KERNEL_MD: Record<number, { defaultUs: number; tunedUs: number }> = {
 
 interface EngineFile {
   card: string;
-  space: GemmConfig[];
+  space: TileConfig[];
   failed: Record<string, string>;
   rows: { M: number; us: Record<string, number> }[];
 }
@@ -98,12 +99,12 @@ function findEngineFile(): string | null {
   return candidates.find((c): c is string => !!c && existsSync(c)) ?? null;
 }
 
-function engineLookup(file: EngineFile | null): (M: number, c: GemmConfig) => number | null {
+function engineLookup(file: EngineFile | null): (M: number, c: TileConfig) => number | null {
   if (!file) return () => null;
-  const index = new Map(file.space.map((c, i) => [gemmConfigKey(c), i]));
+  const index = new Map(file.space.map((c, i) => [tileConfigKey(c), i]));
   const rows = new Map(file.rows.map((r) => [r.M, r.us]));
   return (M, c) => {
-    const i = index.get(gemmConfigKey(c));
+    const i = index.get(tileConfigKey(c));
     const us = rows.get(M);
     if (i === undefined || !us) return null;
     return us[String(i)] ?? null;
@@ -111,7 +112,7 @@ function engineLookup(file: EngineFile | null): (M: number, c: GemmConfig) => nu
 }
 
 async function compileThroughput(maxShared: number, target: { backend: 'cuda' | 'hip'; arch: string; warpSize: number }) {
-  const configs: GemmConfig[] = [];
+  const configs: TileConfig[] = [];
   for (const m of [16, 32, 64, 128]) for (const n of [32, 64, 128, 256]) for (const k of [64, 128]) for (const g of [1, 16]) for (const w of [4, 8]) for (const st of [3, 4]) configs.push(cfg(m, n, k, g, w, st));
   const list = quick ? configs.slice(0, 32) : configs; // 256 configs
   const ints = { N: 3584, K: 2048, EM: 736, num_valid_tokens: 256, stride_am: 2048, stride_ak: 1, stride_be: 3584 * 2048, stride_bk: 1, stride_bn: 2048, stride_cm: 3584, stride_cn: 1 };
@@ -188,8 +189,8 @@ async function main(): Promise<void> {
   for (const M of msList) {
     const flops = 2 * M * shape.topk * 2 * shape.N * shape.K;
     const def = sglangDefault(M, shape.E);
-    const configs = [def, ...PICKED.filter((c) => gemmConfigKey(c) !== gemmConfigKey(def))].filter(
-      (c) => !onlyConfigs || onlyConfigs.includes(gemmConfigKey(c)),
+    const configs = [def, ...PICKED.filter((c) => tileConfigKey(c) !== tileConfigKey(def))].filter(
+      (c) => !onlyConfigs || onlyConfigs.includes(tileConfigKey(c)),
     );
     // Per config, one row per routing seed (the padding of each expert's rows to BLOCK_SIZE_M
     // changes the work by a few % from one random routing to the next).
@@ -205,7 +206,7 @@ async function main(): Promise<void> {
       const batch = layer.batch(M, routing, { seed: 1 });
       await Promise.all(configs.map((c) => batch.prepareUpGemm(c).catch(() => null)));
       for (const c of configs) {
-        const key = gemmConfigKey(c);
+        const key = tileConfigKey(c);
         const row: Record<string, unknown> = { seed, rowBlocks: counts.reduce((a, n) => a + Math.ceil(n / c.BLOCK_SIZE_M), 0) };
         try {
           if (seed === seeds[0]) row.kernel = await batch.upGemmInfo(c);
@@ -227,18 +228,18 @@ async function main(): Promise<void> {
         // in a 60 MiB L2), and with the tight padded length.
         for (const c of [def, cfg(16, 64, 128, 1, 4, 5)]) {
           const t = await batch.timeUpGemm(c, { ...timing, rotateInputs: false });
-          extra.push({ config: gemmConfigKey(c), variant: 'no input rotation', us: t.medianUs, minUs: t.minUs, maxUs: t.maxUs });
+          extra.push({ config: tileConfigKey(c), variant: 'no input rotation', us: t.medianUs, minUs: t.minUs, maxUs: t.maxUs });
         }
         const tight = layer.batch(M, routing, { seed: 1, paddedLengthRule: 'tight' });
         const t = await tight.timeUpGemm(def, timing);
-        extra.push({ config: gemmConfigKey(def), variant: 'tight EM', us: t.medianUs, minUs: t.minUs, maxUs: t.maxUs, inputSets: t.inputSets });
+        extra.push({ config: tileConfigKey(def), variant: 'tight EM', us: t.medianUs, minUs: t.minUs, maxUs: t.maxUs, inputSets: t.inputSets });
         tight.dispose();
       }
       batch.dispose();
     }
     const floorUs = Math.max(flops / (peak.tflops * 1e12), bytes / (peak.tbs * 1e12)) * 1e6;
     const results = configs.map((c) => {
-      const key = gemmConfigKey(c);
+      const key = tileConfigKey(c);
       const rows = perSeed.get(key) ?? [];
       const timed = rows.filter((r) => typeof r.us === 'number').map((r) => r.us as number);
       const us = timed.length === rows.length && timed.length > 0 ? med(timed) : null;
@@ -246,7 +247,7 @@ async function main(): Promise<void> {
       return {
         M,
         config: key,
-        isDefault: key === gemmConfigKey(def),
+        isDefault: key === tileConfigKey(def),
         us,
         tflops: us ? flops / (us * 1e-6) / 1e12 : null,
         tbs: us ? bytes / (us * 1e-6) / 1e12 : null,
@@ -280,9 +281,9 @@ async function main(): Promise<void> {
       const routing = makeRouting({ kind: 'uniform', seed: 1 }, M, shape.topk, shape.E);
       const batch = full.batch(M, routing, { seed: 1 });
       const best = (perM as { M: number; best: { config: string } | null }[]).find((m) => m.M === M)?.best;
-      const picks = [sglangDefault(M, shape.E), ...(best ? [PICKED.find((c) => gemmConfigKey(c) === best.config)!] : [])];
+      const picks = [sglangDefault(M, shape.E), ...(best ? [PICKED.find((c) => tileConfigKey(c) === best.config)!] : [])];
       for (const c of picks) {
-        const row: Record<string, unknown> = { M, config: gemmConfigKey(c) };
+        const row: Record<string, unknown> = { M, config: tileConfigKey(c) };
         try {
           const check = await batch.checkLayer(c);
           row.check = { ok: check.ok, relError: check.comparison.relError, unwritten: check.unwrittenCount, rows: check.rowsChecked };

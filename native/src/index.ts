@@ -4,3 +4,5 @@ export * from './addon';
 export * from './reference';
 export * from './runner';
 export * from './engine';
+// The config type native's API speaks in; its one home (and tileConfigKey's) is @moe/engine-facts.
+export type { TileConfig } from '@moe/engine-facts';

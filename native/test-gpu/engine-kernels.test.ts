@@ -14,7 +14,8 @@ import { after, describe, test } from 'node:test';
 import { openContext, type Context } from '../src/addon';
 import { CompilePool } from '../src/compile';
 import type { DtypeMode } from '../src/reference';
-import { gemmConfigKey, MoeLayer, type GemmConfig } from '../src/runner';
+import { tileConfigKey, type TileConfig } from '@moe/engine-facts';
+import { MoeLayer } from '../src/runner';
 import { defaultTestCacheDir } from './gpu-env';
 
 const here = path.dirname(new URL(import.meta.url).pathname);
@@ -30,7 +31,7 @@ const ENGINES = existsSync(standins)
 
 const MODES: readonly DtypeMode[] = ['bf16', 'fp8_w8a8', 'fp8_w8a8_block'];
 // One config per BLOCK_SIZE_M; 16 and 32 with BLOCK_SIZE_N >= 64 take SGLang's fp8 swap_ab.
-const CONFIGS: readonly GemmConfig[] = [
+const CONFIGS: readonly TileConfig[] = [
   { BLOCK_SIZE_M: 16, BLOCK_SIZE_N: 64, BLOCK_SIZE_K: 128, GROUP_SIZE_M: 1, num_warps: 4, num_stages: 3 },
   { BLOCK_SIZE_M: 32, BLOCK_SIZE_N: 128, BLOCK_SIZE_K: 64, GROUP_SIZE_M: 16, num_warps: 4, num_stages: 4 },
   { BLOCK_SIZE_M: 64, BLOCK_SIZE_N: 64, BLOCK_SIZE_K: 64, GROUP_SIZE_M: 1, num_warps: 4, num_stages: 3 },
@@ -93,7 +94,7 @@ for (const name of ENGINES) {
                     `${JSON.stringify({ kind: 'launch', standin: name, engine: r.engine, mode, M, shape: SHAPE, gemm: which, config, naive: r.naive, EM: r.EM, ok: r.ok, bitIdentical: r.bitIdentical, binary: r.binary, differences: r.differences, plan: { args: plan.args, constexprs: plan.constexprs, grid: plan.grid }, record: r.record })}\n`,
                   );
                 }
-                if (!r.ok) failures.push(`${which} ${gemmConfigKey(config)}: ${r.differences.join('; ') || ''} ${r.bitIdentical ? '' : `${r.differingBytes} of ${r.outputBytes} output bytes differ`}`);
+                if (!r.ok) failures.push(`${which} ${tileConfigKey(config)}: ${r.differences.join('; ') || ''} ${r.bitIdentical ? '' : `${r.differingBytes} of ${r.outputBytes} output bytes differ`}`);
               }
             }
             assert.deepEqual(failures, []);

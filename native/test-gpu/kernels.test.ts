@@ -4,7 +4,8 @@ import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import type { DtypeMode } from '../src/reference';
 import type { RoutingSpec } from '../src/reference';
-import { gemmConfigKey, MoeLayer, type CheckReport, type GemmConfig } from '../src/runner';
+import { tileConfigKey, type TileConfig } from '@moe/engine-facts';
+import { MoeLayer, type CheckReport } from '../src/runner';
 import { gpuEnv } from './gpu-env';
 
 interface Case {
@@ -29,7 +30,7 @@ const CASES: readonly Case[] = [
 
 const MODES: readonly DtypeMode[] = ['bf16', 'fp16', 'fp8_w8a8', 'fp8_w8a8_block'];
 
-const CONFIGS: readonly GemmConfig[] = [
+const CONFIGS: readonly TileConfig[] = [
   { BLOCK_SIZE_M: 16, BLOCK_SIZE_N: 32, BLOCK_SIZE_K: 64, GROUP_SIZE_M: 1, num_warps: 4, num_stages: 3 },
   { BLOCK_SIZE_M: 64, BLOCK_SIZE_N: 64, BLOCK_SIZE_K: 32, GROUP_SIZE_M: 8, num_warps: 4, num_stages: 3 },
   { BLOCK_SIZE_M: 32, BLOCK_SIZE_N: 128, BLOCK_SIZE_K: 128, GROUP_SIZE_M: 16, num_warps: 8, num_stages: 4 },
@@ -67,7 +68,7 @@ for (const mode of MODES) {
             const whole = await batch.checkLayer(config);
             for (const r of [up, whole]) {
               console.log(`# ${r.ok ? 'OK  ' : 'FAIL'} ${mode} ${c.name}: ${explain(r)}`);
-              if (!r.ok) failures.push(`${gemmConfigKey(config)} ${explain(r)}`);
+              if (!r.ok) failures.push(`${tileConfigKey(config)} ${explain(r)}`);
             }
           }
           assert.deepEqual(failures, []);

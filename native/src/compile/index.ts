@@ -16,7 +16,6 @@ export {
   fp8QuantRequest,
   ALIGN_CHUNK,
   type GemmMode,
-  type TileConfig,
   type GemmInts,
   type GemmRequestOptions,
   type AlignPlan,

@@ -1,17 +1,8 @@
+import type { TileConfig } from '@moe/engine-facts';
 import type { CompileRequest, CompileTarget, ConstexprValue, Specialization } from './types';
 
 /** Dtype modes of the fused-MoE GEMM (KERNEL.md "Quantization modes"). */
 export type GemmMode = 'bf16' | 'fp16' | 'fp8_w8a8' | 'fp8_w8a8_block';
-
-/** One engine config entry: the six numbers of an E=..,N=..,device_name=..json batch entry. */
-export interface TileConfig {
-  BLOCK_SIZE_M: number;
-  BLOCK_SIZE_N: number;
-  BLOCK_SIZE_K: number;
-  GROUP_SIZE_M: number;
-  num_warps: number;
-  num_stages: number;
-}
 
 /**
  * Triton's JIT specialisation for real argument values: numbers are integers (1 -> 'one',

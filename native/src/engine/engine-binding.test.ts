@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { TileConfig } from '../compile/requests';
+import type { TileConfig } from '@moe/engine-facts';
 import { STANDIN_KERNELS } from './__fixtures__/engine-kernels';
 import { bindEngineLaunch, engineSortedLength, knownEngineParams, type EngineGemmCall, type EngineLaunchPlan } from './engine-binding';
 import type { EngineKernelInfo } from './engine-info';

@@ -1,4 +1,5 @@
-import { specializationFor, type GemmMode, type TileConfig } from '../compile/requests';
+import type { TileConfig } from '@moe/engine-facts';
+import { specializationFor, type GemmMode } from '../compile/requests';
 import type { SignatureParam } from '../compile/kernel-signatures';
 import type { CompileRequest, CompileTarget, ConstexprValue } from '../compile/types';
 import type { EngineKernelInfo, EngineName } from './engine-info';

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import type { TileConfig } from '../compile/requests';
+import type { TileConfig } from '@moe/engine-facts';
 import { STANDIN_KERNELS } from './__fixtures__/engine-kernels';
 import { bindEngineLaunch, engineSortedLength } from './engine-binding';
 import { compareEngineLaunch, type EngineLaunchRecord } from './engine-check';

@@ -1,3 +1,4 @@
+import { tileConfigKey, type TileConfig } from '@moe/engine-facts';
 import type { DeviceBuffer, Stream } from '../addon/types';
 import { checkAlign, type AlignResult } from '../reference/align';
 import { decodeElements, ELEMENT_BYTES, roundToElement, type ElementType } from '../reference/element-type';
@@ -9,7 +10,6 @@ import { makeRandomActivations, type MoeInputs } from '../reference/random-input
 import { expertCounts, type Routing } from '../reference/routing';
 import { compareRows, TOLERANCE, type Comparison } from '../reference/tolerance';
 import { RunnerArgumentError } from './errors/runner-argument-error';
-import { gemmConfigKey, type GemmConfig } from './gemm-config';
 import {
   alignCompileRequests,
   alignPlan,
@@ -373,7 +373,7 @@ export class MoeBatch {
   }
 
   /** The engine's launch of one GEMM for a config, bound by parameter name (engine-binding.ts). */
-  enginePlan(which: 'up' | 'down', config: GemmConfig): EngineLaunchPlan {
+  enginePlan(which: 'up' | 'down', config: TileConfig): EngineLaunchPlan {
     const engine = this.layer.engine;
     if (!engine) throw new RunnerArgumentError("enginePlan: this layer runs MoE Kit's kernel; create it with kernel: 'engine'");
     const { M, topk, N, K, E, mode, blockShape } = this.problem;
@@ -395,13 +395,13 @@ export class MoeBatch {
 
   private async gemm(
     which: 'up' | 'down',
-    config: GemmConfig,
+    config: TileConfig,
     EM: number,
   ): Promise<{ kernel: LoadedKernel; ints: GemmInts; grid: [number, number, number]; plan: EngineLaunchPlan | null }> {
     if (this.layer.engine) {
       const plan = this.enginePlan(which, config);
       const result = await this.layer.compile(plan.request);
-      const kernel = this.layer.loader.load(`${this.layer.engine.engine} ${this.layer.engine.version} fused_moe_kernel ${which} ${gemmConfigKey(config)}`, result);
+      const kernel = this.layer.loader.load(`${this.layer.engine.engine} ${this.layer.engine.version} fused_moe_kernel ${which} ${tileConfigKey(config)}`, result);
       return { kernel, ints: this.gemmInts(which, EM), grid: plan.grid, plan };
     }
     const ints = this.gemmInts(which, EM);
@@ -416,7 +416,7 @@ export class MoeBatch {
       ...(blockShape ? { blockShape: [blockShape[0], blockShape[1]] as [number, number] } : {}),
     });
     const result = await this.layer.compile(req);
-    const kernel = this.layer.loader.load(`fused_moe_gemm ${which} ${gemmConfigKey(config)}`, result);
+    const kernel = this.layer.loader.load(`fused_moe_gemm ${which} ${tileConfigKey(config)}`, result);
     return { kernel, ints, grid: gemmGrid(config, EM, ints.N), plan: null };
   }
 
@@ -497,7 +497,7 @@ export class MoeBatch {
   }
 
   /** Compiles and loads the up GEMM (with the alignment before it) for a config. */
-  async prepareUpGemm(config: GemmConfig, options: { withAlign?: boolean } = {}): Promise<PreparedRun> {
+  async prepareUpGemm(config: TileConfig, options: { withAlign?: boolean } = {}): Promise<PreparedRun> {
     const al = await this.align(config.BLOCK_SIZE_M);
     const g = await this.gemm('up', config, al.EM);
     return {
@@ -524,7 +524,7 @@ export class MoeBatch {
    * Compiles and loads the down GEMM alone for a config (as the engines run it: top_k 1 over the
    * pairs, with the routing weights), on a random [M*topk, N] intermediate of its own.
    */
-  async prepareDownGemm(config: GemmConfig, options: { withAlign?: boolean } = {}): Promise<PreparedRun> {
+  async prepareDownGemm(config: TileConfig, options: { withAlign?: boolean } = {}): Promise<PreparedRun> {
     if (!this.layer.hasDown) throw new RunnerArgumentError('the layer was made with down: false; create it with down: true to run the down GEMM');
     const al = await this.align(config.BLOCK_SIZE_M);
     const g = await this.gemm('down', config, al.EM);
@@ -543,14 +543,14 @@ export class MoeBatch {
   }
 
   /** Times the down GEMM alone (alignment done once, outside the graph). */
-  async timeDownGemm(config: GemmConfig, options: TimingOptions = {}): Promise<Timing> {
+  async timeDownGemm(config: TileConfig, options: TimingOptions = {}): Promise<Timing> {
     this.ensureSets(1, true);
     const run = await this.prepareDownGemm(config);
     return this.time('down_gemm', run, await this.align(config.BLOCK_SIZE_M), options);
   }
 
   /** Runs the alignment and the down GEMM alone once on poisoned outputs and checks them against the float64 reference. */
-  async checkDownGemm(config: GemmConfig): Promise<CheckReport> {
+  async checkDownGemm(config: TileConfig): Promise<CheckReport> {
     this.ensureSets(1, true);
     const run = await this.prepareDownGemm(config, { withAlign: true });
     const al = await this.align(config.BLOCK_SIZE_M);
@@ -572,7 +572,7 @@ export class MoeBatch {
     return {
       ok: alignProblems.length === 0 && bad.length === 0 && comparison.ok,
       stage: 'down_gemm',
-      config: gemmConfigKey(config),
+      config: tileConfigKey(config),
       alignProblems,
       unwrittenRows: bad.slice(0, 20),
       unwrittenCount: bad.length,
@@ -583,7 +583,7 @@ export class MoeBatch {
   }
 
   /** The compiled up GEMM's resources for a config: dynamic shared memory, registers, spills. */
-  async upGemmInfo(config: GemmConfig): Promise<{ sharedBytes: number; numRegs: number; localSizeBytes: number; cacheKey: string }> {
+  async upGemmInfo(config: TileConfig): Promise<{ sharedBytes: number; numRegs: number; localSizeBytes: number; cacheKey: string }> {
     const al = await this.align(config.BLOCK_SIZE_M);
     const g = await this.gemm('up', config, al.EM);
     const a = g.kernel.fn.attributes;
@@ -591,7 +591,7 @@ export class MoeBatch {
   }
 
   /** Compiles and loads the whole layer: align, up GEMM, silu_and_mul, (fp8 quant), down GEMM, sum. */
-  async prepareLayer(up: GemmConfig, down: GemmConfig = up): Promise<PreparedRun> {
+  async prepareLayer(up: TileConfig, down: TileConfig = up): Promise<PreparedRun> {
     if (!this.layer.hasDown) throw new RunnerArgumentError('the layer was made with down: false; create it with down: true to run the whole layer');
     if (down.BLOCK_SIZE_M !== up.BLOCK_SIZE_M) {
       throw new RunnerArgumentError(
@@ -721,7 +721,7 @@ export class MoeBatch {
    */
   async engineOwnTimes(
     which: 'up' | 'down',
-    configs: readonly GemmConfig[],
+    configs: readonly TileConfig[],
     options: { launchesPerGraph?: number; warmup?: number; repeats?: number } = {},
   ): Promise<({ ok: true; medianUs: number } | { ok: false; message: string })[]> {
     const svc = this.layer.compiler;
@@ -758,7 +758,7 @@ export class MoeBatch {
    * launches MoE Kit's binding on the same inputs: the recorded launch must equal the binding
    * (every argument, constexpr, option and the grid) and the two outputs must be bit-identical.
    */
-  async engineCheck(which: 'up' | 'down', config: GemmConfig): Promise<EngineCheckReport> {
+  async engineCheck(which: 'up' | 'down', config: TileConfig): Promise<EngineCheckReport> {
     const engine = this.layer.engine;
     const svc = this.layer.compiler;
     if (!engine || !svc.engineRequest) throw new RunnerArgumentError("engineCheck: this layer runs MoE Kit's kernel; create it with kernel: 'engine' on a pool started with an engine");
@@ -775,7 +775,7 @@ export class MoeBatch {
     try {
       const { tensors, call, output } = await this.engineInputs(which, al, dir);
       const res = await svc.engineRequest('engine_check', { out_dir: dir, tensors, output, call: { ...call, config } });
-      const label = `${engine.engine} ${engine.version} ${which} GEMM, config ${gemmConfigKey(config)}, M=${M}, ${mode}`;
+      const label = `${engine.engine} ${engine.version} ${which} GEMM, config ${tileConfigKey(config)}, M=${M}, ${mode}`;
       if (!res.ok) {
         throw new EngineLaunchMismatchError(`${label}: the engine's own launch (${engine.launchFunction} in ${engine.path}) failed: ${String(res.message)}; this engine version's launch is not understood by MoE Kit`);
       }
@@ -825,7 +825,7 @@ export class MoeBatch {
       return {
         ok: differences.length === 0 && differingBytes === 0,
         gemm: which,
-        config: gemmConfigKey(config),
+        config: tileConfigKey(config),
         M,
         mode,
         engine: `${engine.engine} ${engine.version}`,
@@ -855,7 +855,7 @@ export class MoeBatch {
    * alignment by meaning, every output row written, values against the float64 reference
    * (all rows, or a spread sample of rows for large shapes) within the dtype's tolerance.
    */
-  async checkUpGemm(config: GemmConfig): Promise<CheckReport> {
+  async checkUpGemm(config: TileConfig): Promise<CheckReport> {
     this.ensureSets(1, false);
     const run = await this.prepareUpGemm(config, { withAlign: true });
     const al = await this.align(config.BLOCK_SIZE_M);
@@ -877,7 +877,7 @@ export class MoeBatch {
     return {
       ok: alignProblems.length === 0 && bad.length === 0 && comparison.ok,
       stage: 'up_gemm',
-      config: gemmConfigKey(config),
+      config: tileConfigKey(config),
       alignProblems,
       unwrittenRows: bad.slice(0, 20),
       unwrittenCount: bad.length,
@@ -888,7 +888,7 @@ export class MoeBatch {
   }
 
   /** Runs the whole layer once on poisoned outputs and checks the [M, K] output against the reference. */
-  async checkLayer(up: GemmConfig, down: GemmConfig = up): Promise<CheckReport> {
+  async checkLayer(up: TileConfig, down: TileConfig = up): Promise<CheckReport> {
     this.ensureSets(1, true);
     const run = await this.prepareLayer(up, down);
     const al = await this.align(up.BLOCK_SIZE_M);
@@ -910,7 +910,7 @@ export class MoeBatch {
     return {
       ok: alignProblems.length === 0 && bad.length === 0 && comparison.ok,
       stage: 'layer',
-      config: `${gemmConfigKey(up)} | ${gemmConfigKey(down)}`,
+      config: `${tileConfigKey(up)} | ${tileConfigKey(down)}`,
       alignProblems,
       unwrittenRows: bad.slice(0, 20),
       unwrittenCount: bad.length,
@@ -949,14 +949,14 @@ export class MoeBatch {
   }
 
   /** Times the up GEMM alone (alignment done once, outside the graph). */
-  async timeUpGemm(config: GemmConfig, options: TimingOptions = {}): Promise<Timing> {
+  async timeUpGemm(config: TileConfig, options: TimingOptions = {}): Promise<Timing> {
     this.ensureSets(1, false);
     const run = await this.prepareUpGemm(config);
     return this.time('up_gemm', run, await this.align(config.BLOCK_SIZE_M), options);
   }
 
   /** Times the whole layer (align, up GEMM, activation, down GEMM, sum) per launch. */
-  async timeLayer(up: GemmConfig, down: GemmConfig = up, options: TimingOptions = {}): Promise<Timing> {
+  async timeLayer(up: TileConfig, down: TileConfig = up, options: TimingOptions = {}): Promise<Timing> {
     this.ensureSets(1, true);
     const run = await this.prepareLayer(up, down);
     return this.time('layer', run, await this.align(up.BLOCK_SIZE_M), options);

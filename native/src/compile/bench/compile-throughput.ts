@@ -8,6 +8,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { TileConfig } from '@moe/engine-facts';
 import { CompilePool } from '../compile-pool';
 import {
   alignCompileRequests,
@@ -17,7 +18,6 @@ import {
   moeSumRequest,
   siluAndMulRequest,
   type GemmMode,
-  type TileConfig,
 } from '../requests';
 import type { CompileRequest, CompileResult } from '../types';
 
