@@ -4,6 +4,10 @@ export interface CliIo {
   stderr: (text: string) => void;
   env: NodeJS.ProcessEnv;
   cwd: string;
+  /** stderr is a terminal: progress bars may be drawn there (processIo only). */
+  stderrIsTTY?: boolean;
+  /** The command may listen to the process's signals (Ctrl-C): processIo only, never in-process tests. */
+  attachSignals?: boolean;
 }
 
 export function processIo(): CliIo {
@@ -12,6 +16,8 @@ export function processIo(): CliIo {
     stderr: (text) => process.stderr.write(text),
     env: process.env,
     cwd: process.cwd(),
+    stderrIsTTY: process.stderr.isTTY === true,
+    attachSignals: true,
   };
 }
 

@@ -1,119 +1,63 @@
-import path from 'node:path';
-import { tileConfigOf, type TileConfig } from '@moe/engine-facts';
-import {
-  describeConfig,
-  MAX_JITTER_PERCENT,
-  MAX_SEED,
-  readMeasuredTableFile,
-  simulate,
-  STRATEGY_NAMES,
-  strategyByName,
-  tableCandidates,
-} from '@moe/tuner';
-import { UsageError } from '../errors/usage-error';
+import type { Command } from 'commander';
 import type { CliIo } from '../io';
-import { flagged, numberInRange, oneOf, positiveInt } from '../options';
+import { flagged } from '../options';
 import type { CommandModule } from './command-module';
+import { dryRun, gpuRun } from './tune/gpu-run';
+import { DEFAULT_MODEL, planTune, type TuneFlags } from './tune/plan';
+import { runSimulate, type SimulateFlags } from './tune/simulate';
 
-interface TuneOptions {
-  simulate?: string;
-  strategy?: string;
-  budget?: string;
-  jitter?: string;
-  seed?: string;
-  json?: boolean;
+export type { TuneJson } from './tune/simulate';
+
+type Flags = TuneFlags & SimulateFlags & { jitter?: string };
+
+/** The command that resumes this run: the same arguments plus --resume, quoted for a POSIX shell. */
+function resumeCommand(cmd: Command): string {
+  // The program's arguments as given (commander keeps them as rawArgs).
+  const raw = ((cmd.parent as unknown as { rawArgs?: string[] } | null)?.rawArgs ?? []).filter((a) => a !== '--resume');
+  const quote = (a: string) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`);
+  return ['moe', ...raw.map(quote), '--resume'].join(' ');
 }
 
-/** The --json object: exactly these keys, in this order. */
-export interface TuneJson {
-  strategy: string;
-  rows: { M: number; config: TileConfig | null; us: number | null; measured: number }[];
-  compiled: number;
-  simulatedSeconds: number;
-}
-
-const round = (x: number, digits: number) => Number(x.toFixed(digits));
-
-/** The table at `file` (relative to the working folder): a capped, non-blocking read of a regular file. */
-function readTable(file: string, io: CliIo) {
-  return readMeasuredTableFile(path.resolve(io.cwd, file), `--simulate ${file}`);
-}
-
-async function runTune(options: TuneOptions, io: CliIo): Promise<void> {
-  if (options.simulate === undefined) {
-    throw new UsageError(
-      '--simulate is missing: tuning on a GPU is not available yet (it comes with @moe/native); pass --simulate <table.json> to replay a measured table',
-    );
-  }
-  if (options.simulate.startsWith('--')) {
-    throw new UsageError(
-      `--simulate ${options.simulate}: the table path is missing (${options.simulate} is the next option); pass --simulate <table.json> before other options`,
-    );
-  }
-  const cli = {
-    strategy: options.strategy === undefined ? 'auto' : oneOf('--strategy', options.strategy, STRATEGY_NAMES, 'strategy'),
-    budget: options.budget === undefined ? undefined : positiveInt('--budget', options.budget, '100'),
-    jitterPercent:
-      options.jitter === undefined
-        ? 0
-        : numberInRange('--jitter', options.jitter, { min: 0, max: MAX_JITTER_PERCENT, why: `not a percentage from 0 to ${MAX_JITTER_PERCENT} (more Normal noise makes times negative)` }, '1'),
-    seed: options.seed === undefined ? 0 : numberInRange('--seed', options.seed, { min: 0, max: MAX_SEED, integer: true, why: `not a whole number from 0 to ${MAX_SEED} (2^32 - 1)` }, '0'),
-  };
-  const table = readTable(options.simulate, io);
-  const candidates = tableCandidates(table);
-  const strategy = strategyByName({
-    name: cli.strategy,
-    candidates: candidates.length,
-    seed: cli.seed,
-    ...(cli.budget === undefined ? {} : { budget: cli.budget }),
-  });
-  const { result, score } = await simulate(table, strategy, { jitterPercent: cli.jitterPercent, seed: cli.seed, candidates });
-
-  const json: TuneJson = {
-    strategy: result.strategy,
-    rows: result.rows.map((row, i) => ({
-      M: row.M,
-      config: row.best ? tileConfigOf(row.best.config) : null,
-      us: row.best ? round(row.best.us, 3) : null,
-      measured: score.rows[i]!.measured,
-    })),
-    compiled: score.compiled,
-    simulatedSeconds: round(score.simulatedSeconds, 3),
-  };
-  if (options.json) {
-    io.stdout(`${JSON.stringify(json, null, 2)}\n`);
+async function runTune(model: string | undefined, flags: Flags, cmd: Command, io: CliIo): Promise<void> {
+  if (flags.simulate !== undefined) {
+    await runSimulate({ ...flags, simulate: flags.simulate }, io);
     return;
   }
-  const lines = [
-    `${options.simulate}: strategy ${result.strategy}, jitter ${cli.jitterPercent}%, seed ${cli.seed}`,
-    `${'M'.padStart(6)}  ${'config'.padEnd(48)}${'µs'.padStart(10)}${'measured'.padStart(10)}${'vs best'.padStart(9)}`,
-  ];
-  for (const [i, row] of result.rows.entries()) {
-    const s = score.rows[i]!;
-    const config = row.best ? describeConfig(row.best.config) : 'none (no config ran)';
-    const us = row.best ? row.best.us.toFixed(1) : '-';
-    const ratio = Number.isFinite(s.ratio) && row.best ? s.ratio.toFixed(3) : '-';
-    lines.push(`${String(row.M).padStart(6)}  ${config.padEnd(48)}${us.padStart(10)}${String(s.measured).padStart(10)}${ratio.padStart(9)}`);
+  const plan = await planTune(model, flags, io);
+  if (flags.dryRun) {
+    await dryRun(plan, io, flags.json === true);
+    return;
   }
-  lines.push(
-    `compiled ${score.compiled} of ${table.space.length} configs (${(100 * score.compiledFraction).toFixed(1)}%); ` +
-      `measured ${score.measuredPairs} of ${score.measurablePairs} (batch size, config) pairs (${(100 * score.measuredFraction).toFixed(1)}%); ` +
-      `simulated wall time ${score.simulatedSeconds.toFixed(1)} s`,
-    `("vs best": the chosen config's recorded time over the table's best at that batch size)`,
-  );
-  io.stdout(`${lines.join('\n')}\n`);
+  await gpuRun(plan, flags, io, resumeCommand(cmd));
 }
 
-/** `moe tune`: find the best config per batch size; `--simulate` replays a measured table. */
+/** `moe tune`: find the best configs of a model on the GPUs here (or plan it, or replay a table). */
 export const tuneCommand: CommandModule = (program, io) => {
   program
     .command('tune')
-    .description('find the best kernel config per batch size while measuring a small part of the grid')
-    .option('--simulate <table.json>', 'replay a measured table (no GPU): every config timed at every batch size')
+    .description(`tune a model's fused-MoE configs on the GPUs here (up and down GEMM, per batch size) and write them as the engine reads them; --dry-run plans without a GPU, --simulate replays a measured table`)
+    .argument('[model]', `a config.json, a model folder, a Hugging Face id or a catalog name (default ${DEFAULT_MODEL})`)
+    .option('--tp <list>', 'tensor-parallel sizes, comma-separated (default 1)')
+    .option('--ep <n>', 'expert-parallel size (default 1)')
+    .option('--dtype <dtype>', 'kernel dtype: auto (from quantization_config), bf16, fp16, fp8_w8a8 (default auto)')
+    .option('--engine <engine>', 'sglang, vllm or both: whose files to write (default sglang)')
+    .option('--python <interpreter>', "the engine environment's python: its kernel is measured and --install writes there (default $MOE_PYTHON)")
+    .option('--kernel <kernel>', "engine (the installed engine's own kernel) or moe-kit (MoE Kit's stand-in) (default: engine when --python has one)")
+    .option('--batch-sizes <list>', 'batch sizes M, comma-separated (default the engines\' 18: 1,2,4,...,4096)')
+    .option('--routing <routing>', 'uniform, zipf:<s> (skewed, e.g. zipf:1.2) or trace:<file> (default uniform)')
     .option('--strategy <name>', 'search strategy: auto, exhaustive or random (default auto)')
     .option('--budget <n>', 'configs measured per batch size (random: its sample; auto: on average)')
-    .option('--jitter <percent>', 'measurement noise in percent (0 to 20), shrinking as 1/sqrt(repeats) (default 0)')
-    .option('--seed <n>', 'seed of the noise and of random draws: 0 to 4294967295 (default 0)')
-    .option('--json', 'print JSON')
-    .action(flagged((options: TuneOptions) => runTune(options, io)));
+    .option('--seed <n>', 'seed of the inputs, routing, noise and random draws: 0 to 4294967295 (default 0)')
+    .option('--gpus <list>', 'all, or GPU indices such as 0,1: one measure worker per GPU (default all)')
+    .option('--compile-workers <n>', 'compile processes per GPU worker (default: the CPU cores over the GPUs)')
+    .option('--shard <i/n>', 'run the i-th of n shards (1-based) of the batch sizes; default from SLURM_ARRAY_TASK_ID/COUNT or JOB_COMPLETION_INDEX with MOE_SHARD_COUNT')
+    .option('--out <dir>', 'folder to write the configs, pack-input.json, tune-report.json and the journal to (default ./moe-configs, or ./moe-configs/shard-<i>-of-<n>)')
+    .option('--install', 'install the files where the engine of --python reads them, then run doctor on that tree')
+    .option('--resume', "continue the run whose journal is in --out (after a kill or Ctrl-C): nothing measured is measured again")
+    .option('--dry-run', 'print the plan (shapes, files, targets, kernel, search space, time estimate) without a GPU')
+    .option('--device-name <name>', 'the GPU to plan for in a dry run (default the local GPU, else NVIDIA H200)')
+    .option('--simulate <table.json>', 'replay a measured table (no GPU): every config timed at every batch size')
+    .option('--jitter <percent>', '--simulate: measurement noise in percent (0 to 20), shrinking as 1/sqrt(repeats) (default 0)')
+    .option('--json', 'print JSON on stdout (progress, if any, goes to stderr)')
+    .action(flagged((model: string | undefined, flags: Flags, cmd: Command) => runTune(model, flags, cmd, io)));
 };

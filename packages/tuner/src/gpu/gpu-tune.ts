@@ -66,6 +66,8 @@ export interface GpuTuneOptions {
   couple?: CoupleOptions;
   signal?: AbortSignal;
   onProgress?: (e: TuneProgress) => void;
+  /** The clock of the journal's start (the date in pack-input.json); default now. */
+  now?: () => Date;
 }
 
 export interface UnitResult {
@@ -105,7 +107,7 @@ export function launchSpecialisation(shape: WorkerShape, M: number, config: Tile
 }
 
 export async function runGpuTune(o: GpuTuneOptions): Promise<GpuTuneResult> {
-  const { journal, replay } = TuneJournal.open(o.journalFile, o.identity, { resume: o.resume, resumeCommand: o.resumeCommand });
+  const { journal, replay } = TuneJournal.open(o.journalFile, o.identity, { resume: o.resume, resumeCommand: o.resumeCommand, ...(o.now ? { now: o.now } : {}) });
   const results: UnitResult[] = [];
   try {
     for (const unit of o.units) {

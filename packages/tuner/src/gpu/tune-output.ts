@@ -141,7 +141,6 @@ function unitJson(u: UnitResult) {
     candidates: u.unit.candidates.length,
     targets: u.unit.targets.map((t) => ({ engine: t.engine, tp: t.tp, ep: t.ep })),
     card: u.device.name,
-    cards: u.devices.map((d) => ({ index: d.index, name: d.name, arch: d.arch })),
     driver: u.device.driver,
     arch: u.device.arch,
     triton: u.ready.triton ?? null,
@@ -165,10 +164,16 @@ function reportOf(result: GpuTuneResult, o: TuneOutputOptions, files: TuneFile[]
     units: result.units.map(unitJson),
     files: files.map((f) => ({ engine: f.engine, path: f.rel.split(path.sep).join('/'), gemm: f.gemm, entries: f.entries, tuned: f.tuned })),
     notWritten,
-    // Wall-clock numbers of this process: they differ between a run and its resume (nothing else here does).
+    // This process's wall time, GPUs and requests: they differ between a run and its resume (nothing else here does).
     timings: {
       seconds: round(o.seconds ?? null, 1),
-      units: result.units.map((u) => ({ id: u.unit.id, seconds: round(u.seconds, 1), newCompiles: u.compiles, newMeasurements: u.measurements })),
+      units: result.units.map((u) => ({
+        id: u.unit.id,
+        seconds: round(u.seconds, 1),
+        gpus: u.devices.map((d) => ({ index: d.index, name: d.name, arch: d.arch })),
+        newCompiles: u.compiles,
+        newMeasurements: u.measurements,
+      })),
     },
   };
 }

@@ -9,9 +9,10 @@ import type { WorkerCommand } from './measure-worker-client';
  * `MOE_TUNE_WORKER=.../fake-measure-worker.mjs`).
  */
 export function measureWorkerCommand(env: NodeJS.ProcessEnv = process.env): WorkerCommand {
+  // The worker runs in the command's environment (CUDA_VISIBLE_DEVICES, MOE_PYTHON, PATH, ...).
+  const workerEnv = Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));
   const override = env.MOE_TUNE_WORKER;
-  if (override) return { command: process.execPath, args: [override] };
-  return { command: process.execPath, args: [defaultWorkerFile()] };
+  return { command: process.execPath, args: [override || defaultWorkerFile()], env: workerEnv };
 }
 
 /** dist/measure-worker.js beside the built library (the tsup entry of gpu/measure-worker-main.ts). */

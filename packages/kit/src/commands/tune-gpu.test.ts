@@ -1,0 +1,183 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { EXIT } from '../exit';
+import { memoryIo } from '../io';
+import { main } from '../main';
+
+// `moe tune` on GPUs, run against the fake measure worker of @moe/tuner (no GPU needed): the
+// command, its files, --dry-run and --help, and, in child processes, a run killed with SIGKILL
+// (and one stopped with Ctrl-C) that --resume finishes with the same files as a run left alone.
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
+const FAKE = path.join(repoRoot, 'packages/tuner/src/gpu/__fixtures__/fake-measure-worker.mjs');
+const CLI = path.join(repoRoot, 'packages/kit/src/cli.ts');
+const TSX = path.join(repoRoot, 'node_modules/tsx/dist/loader.mjs');
+const UP = 'E=32,N=1792,device_name=NVIDIA_H200.json';
+const DOWN = 'E=32,N=1792,device_name=NVIDIA_H200_down.json';
+
+const dirs: string[] = [];
+function tmp(): string {
+  const d = mkdtempSync(path.join(tmpdir(), 'moe-tune-gpu-'));
+  dirs.push(d);
+  return d;
+}
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+async function run(argv: string[], env: Record<string, string> = {}) {
+  const io = memoryIo({ MOE_TUNE_WORKER: FAKE, ...env }, repoRoot);
+  const code = await main(argv, io);
+  return { code, out: io.out, err: io.err };
+}
+
+/** Every file under `dir` (relative path -> bytes), but the journal folder and the report's timings. */
+function tree(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const walk = (d: string) => {
+    for (const name of readdirSync(d)) {
+      const abs = path.join(d, name);
+      const rel = path.relative(dir, abs);
+      if (rel === '.moe-tune') continue;
+      if (statSync(abs).isDirectory()) walk(abs);
+      else out[rel] = readFileSync(abs, 'utf8');
+    }
+  };
+  walk(dir);
+  if (out['tune-report.json']) {
+    const r = JSON.parse(out['tune-report.json']);
+    delete r.timings;
+    out['tune-report.json'] = JSON.stringify(r);
+  }
+  return out;
+}
+
+describe('moe tune (fake GPUs)', () => {
+  it('--help and --dry-run need no GPU', async () => {
+    const help = await run(['tune', '--help']);
+    expect(help.code).toBe(EXIT.ok);
+    for (const flag of ['--tp', '--engine', '--python', '--kernel', '--batch-sizes', '--routing', '--strategy', '--gpus', '--shard', '--out', '--install', '--resume', '--dry-run', '--json', '--simulate']) expect(help.out).toContain(flag);
+    const dry = await run(['tune', '--dry-run', '--json', '--device-name', 'NVIDIA H200', '--engine', 'both'], { MOE_TUNE_WORKER: '/nonexistent' });
+    expect(dry.code).toBe(EXIT.ok);
+    const plan = JSON.parse(dry.out);
+    expect(plan.model).toBe('LiquidAI/LFM2-8B-A1B');
+    expect(plan.batchSizes).toHaveLength(18);
+    expect(plan.kernel.kind).toBe('moe-kit');
+    // 1,920 less the 616 over the H200's 227 KB of shared memory (SEARCH.md: 1304 candidates).
+    expect(plan.units[0].candidates).toBe(1304);
+    expect(plan.units[0].files).toEqual([
+      { engine: 'sglang', tp: 1, name: UP, down: DOWN },
+      { engine: 'vllm', tp: 1, name: UP, down: null },
+    ]);
+    expect(plan.install.map((t: { why: string }) => t.why)).toEqual([expect.stringMatching(/^no engine found: no --python given/), expect.stringMatching(/^no engine found/)]);
+    expect(plan.units[0].estimate.wallSeconds).toBeGreaterThan(0);
+  });
+
+  it('tunes on two fake GPUs and writes the engine-exact files where --out says, found by lookup', async () => {
+    const out = tmp();
+    const { code, out: stdout, err } = await run(['tune', '--gpus', '0,1', '--batch-sizes', '1,64,1024', '--engine', 'both', '--out', out, '--json']);
+    expect(err).toBe('');
+    expect(code).toBe(EXIT.ok);
+    const report = JSON.parse(stdout);
+    expect(report.files.map((f: { path: string }) => f.path).sort()).toEqual([`sglang/triton_3_6_0/${UP}`, `sglang/triton_3_6_0/${DOWN}`, `vllm/${UP}`]);
+    expect(existsSync(path.join(out, 'sglang/triton_3_6_0', DOWN))).toBe(true);
+    expect(JSON.parse(readFileSync(path.join(out, 'sglang/triton_3_6_0', UP), 'utf8'))).toHaveProperty('1024');
+    // lookup over the written tree: every batch size loads the file written.
+    expect(report.lookup).toEqual([
+      { engine: 'sglang', file: `sglang/triton_3_6_0/${UP}`, loaded: 3, of: 3 },
+      { engine: 'vllm', file: `vllm/${UP}`, loaded: 3, of: 3 },
+    ]);
+    expect(report.timings.units[0].gpus.map((c: { index: number }) => c.index)).toEqual([0, 1]);
+    expect(report.units[0].rows.sglang.map((r: { M: number }) => r.M)).toEqual([1, 64, 1024]);
+    // A second run into the same --out without --resume is refused: the journal is there.
+    const again = await run(['tune', '--gpus', '0', '--batch-sizes', '1,64,1024', '--engine', 'both', '--out', out]);
+    expect(again.code).toBe(EXIT.usage);
+    expect(again.err).toMatch(/journal of an earlier run is there; continue it with --resume/);
+    // And resuming a finished run measures nothing new and writes the same files.
+    const before = tree(out);
+    const resumed = await run(['tune', '--gpus', '0', '--batch-sizes', '1,64,1024', '--engine', 'both', '--out', out, '--resume', '--json']);
+    expect(resumed.code).toBe(EXIT.ok);
+    expect(JSON.parse(resumed.out).timings.units[0].newMeasurements).toBe(0);
+    expect(tree(out)).toEqual(before);
+  });
+
+  it('no GPU: exit 4 with the worker\'s reason', async () => {
+    const { code, err } = await run(['tune', '--batch-sizes', '64', '--out', tmp()], { MOE_FAKE_NO_GPU: '1' });
+    expect(code).toBe(EXIT.machine);
+    expect(err).toMatch(/^moe: no GPU measure worker started: GPU 0: no GPU 0/);
+  });
+});
+
+/** Runs the CLI in a child process; `stop` decides when to signal it from the journal's measurements. */
+function child(args: string[], env: Record<string, string>, stop?: { signal: NodeJS.Signals; afterMeasurements: number; journal: string }) {
+  return new Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string; stdout: string }>((resolve) => {
+    const p = spawn(process.execPath, ['--import', TSX, CLI, ...args], { cwd: repoRoot, env: { ...process.env, MOE_TUNE_WORKER: FAKE, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    let stdout = '';
+    p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    let timer: NodeJS.Timeout | null = null;
+    if (stop) {
+      timer = setInterval(() => {
+        if (!existsSync(stop.journal)) return;
+        const n = readFileSync(stop.journal, 'utf8').split('"t":"measure"').length - 1;
+        if (n >= stop.afterMeasurements) {
+          p.kill(stop.signal);
+          clearInterval(timer!);
+        }
+      }, 20);
+    }
+    p.on('exit', (code, signal) => {
+      if (timer) clearInterval(timer);
+      resolve({ code, signal, stderr, stdout });
+    });
+  });
+}
+
+describe('a run killed with SIGKILL resumes to the same files (child processes)', () => {
+  const args = (out: string) => ['tune', '--batch-sizes', '16,256', '--gpus', '0,1', '--out', out, '--seed', '7'];
+  // Slow enough to be killed in the middle (2 ms per measurement on the fake GPU).
+  // SOURCE_DATE_EPOCH: both runs carry the same date (pack-input.json, tune-report.json).
+  const env = { MOE_FAKE_MEASURE_MS: '2', SOURCE_DATE_EPOCH: '1796256000' };
+
+  it('SIGKILL mid-run, then --resume: byte-identical files, nothing measured twice', async () => {
+    const whole = tmp();
+    const a = await child(args(whole), env);
+    expect(a.stderr).toBe('');
+    expect(a.code).toBe(0);
+    const journalA = readFileSync(path.join(whole, '.moe-tune/journal.jsonl'), 'utf8');
+    const measuresA = journalA.split('"t":"measure"').length - 1;
+
+    const killed = tmp();
+    const journal = path.join(killed, '.moe-tune/journal.jsonl');
+    const b = await child(args(killed), env, { signal: 'SIGKILL', afterMeasurements: Math.floor(measuresA / 3), journal });
+    expect(b.signal).toBe('SIGKILL');
+    const kept = readFileSync(journal, 'utf8').split('"t":"measure"').length - 1;
+    expect(kept).toBeGreaterThan(0);
+    expect(kept).toBeLessThan(measuresA);
+    expect(existsSync(path.join(killed, 'sglang'))).toBe(false);
+
+    const c = await child([...args(killed), '--resume', '--json'], env);
+    expect(c.stderr).toBe('');
+    expect(c.code).toBe(0);
+    // The resumed run sent only what the journal lacked: its new measurements and the kept ones add up to the whole run's.
+    expect(JSON.parse(c.stdout).timings.units[0].newMeasurements).toBe(measuresA - kept);
+    expect(tree(killed)).toEqual(tree(whole));
+  });
+
+  it('Ctrl-C stops, prints the exact command that resumes, and that command finishes the run', async () => {
+    const out = tmp();
+    const journal = path.join(out, '.moe-tune/journal.jsonl');
+    const r = await child(args(out), env, { signal: 'SIGINT', afterMeasurements: 40, journal });
+    expect(r.code).toBe(130);
+    const command = `moe ${args(out).join(' ')} --resume`;
+    expect(r.stderr).toContain(`resume with:\n  ${command}\n`);
+    const c = await child([...command.split(' ').slice(1)], env);
+    expect(c.code).toBe(0);
+    expect(existsSync(path.join(out, 'sglang/triton_3_6_0', DOWN))).toBe(true);
+  });
+});
