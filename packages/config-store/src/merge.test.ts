@@ -99,3 +99,39 @@ describe('merge', () => {
     expect(Object.keys(JSON.parse(readFileSync(path.join(out, vl), 'utf8')))).toEqual(['1', '2']);
   });
 });
+
+describe('merge of moe tune outputs', () => {
+  const T = 'triton_3_6_0/E=32,N=1792,device_name=NVIDIA_H200.json';
+  const D = 'triton_3_6_0/E=32,N=1792,device_name=NVIDIA_H200_down.json';
+  const tuneOut = (ms: Record<string, number>, engines: string[] = ['sglang']) => {
+    const dir = tempDir();
+    const table = Object.fromEntries(Object.keys(ms).map((m) => [m, c(64)]));
+    const measurements = Object.fromEntries(Object.entries(ms).map(([m, us]) => [m, { tunedUs: us, defaultUs: us * 1.2, date: '2026-12-03' }]));
+    const files: Record<string, string> = { 'tune-report.json': '{}\n' };
+    for (const e of engines) {
+      files[`${e}/${T}`] = `${JSON.stringify(table, null, 4)}\n`;
+      files[`${e}/${D}`] = `${JSON.stringify(table, null, 4)}\n`;
+      files[`${e}/pack-input.json`] = JSON.stringify({ tritonVersion: '3.6.0', files: { [T]: { serves: [{ model: 'm', tp: 1, ep: 1 }], measurements }, [D]: { measurements } } });
+    }
+    writeTree(dir, files);
+    return dir;
+  };
+
+  it('reads the engine folder of each shard, with its measurements', () => {
+    const out = path.join(tempDir(), 'out');
+    const r = mergeConfigs([tuneOut({ '1': 10, '2': 11 }), tuneOut({ '1024': 50 })], { out });
+    expect(r.engine).toBe('sglang');
+    expect(Object.keys(JSON.parse(readFileSync(path.join(out, T), 'utf8')))).toEqual(['1', '2', '1024']);
+    expect(Object.keys(JSON.parse(readFileSync(path.join(out, D), 'utf8')))).toEqual(['1', '2', '1024']);
+    expect(r.files[T]!['1024']).toEqual({ from: 1, rule: 'only', tunedUs: 50 });
+    const kept = JSON.parse(readFileSync(path.join(out, 'pack-input.json'), 'utf8'));
+    expect(kept.files[T].measurements['2'].tunedUs).toBe(11);
+  });
+
+  it('asks which engine when a shard holds both', () => {
+    const both = tuneOut({ '1': 10 }, ['sglang', 'vllm']);
+    expect(() => mergeConfigs([both, tuneOut({ '2': 9 })], { out: path.join(tempDir(), 'out') })).toThrow(/is a moe tune output with sglang and vllm files; pass `engine` sglang or vllm/);
+    const r = mergeConfigs([both, tuneOut({ '2': 9 })], { out: path.join(tempDir(), 'out'), engine: 'sglang' });
+    expect(Object.keys(r.files).sort()).toEqual([T, D].sort());
+  });
+});

@@ -54,6 +54,17 @@ interface InputFile {
 function readInput(dir: string, engineHint: Engine | null): { engine: Engine; files: InputFile[] } {
   const abs = path.resolve(dir);
   if (!existsSync(abs)) throw new BadArgumentError(`${dir} does not exist; pass folders of config files (tuning outputs, trees or packs)`);
+  // A `moe tune` output (tune-report.json beside sglang/ and vllm/): its engine's folder.
+  if (existsSync(path.join(abs, 'tune-report.json'))) {
+    const engines = (['sglang', 'vllm'] as const).filter((e) => existsSync(path.join(abs, e)));
+    const pick = engineHint ?? (engines.length === 1 ? engines[0]! : null);
+    if (pick === null || !engines.includes(pick)) {
+      throw new BadArgumentError(
+        `${dir} is a moe tune output with ${engines.length > 0 ? `${engines.join(' and ')} files` : 'no config files'}; ${engines.length > 0 ? `pass \`engine\` ${engines.join(' or ')}, or the folder ${path.join(dir, engines[0]!)}` : 'pass the folders of runs that wrote files'}`,
+      );
+    }
+    return readInput(path.join(abs, pick), pick);
+  }
   let root = abs;
   const measurementsByPath = new Map<string, Record<string, PackMeasurement>>();
   const measurementsByName = new Map<string, Record<string, PackMeasurement>>();
