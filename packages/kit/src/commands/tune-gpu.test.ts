@@ -105,6 +105,26 @@ describe('moe tune (fake GPUs)', () => {
     expect(tree(out)).toEqual(before);
   });
 
+  it('shards (--shard, or a Slurm array) split the batch sizes; moe configs merge joins their outputs', async () => {
+    const slurm = await run(['tune', '--dry-run', '--json', '--batch-sizes', '16,256,1024'], { SLURM_ARRAY_TASK_ID: '1', SLURM_ARRAY_TASK_COUNT: '2' });
+    const plan = JSON.parse(slurm.out);
+    expect(plan.shard).toEqual({ index: 2, count: 2, from: 'slurm' });
+    // floor(3 x 1 / 2) = 1: the second shard takes 256 and 1024.
+    expect(plan.batchSizes).toEqual([256, 1024]);
+    expect(plan.out).toBe(path.join(repoRoot, 'moe-configs/shard-2-of-2'));
+    const root = tmp();
+    for (const i of [1, 2]) {
+      const r = await run(['tune', '--shard', `${i}/2`, '--batch-sizes', '16,256,1024', '--out', path.join(root, `s${i}`)]);
+      expect(r.code).toBe(EXIT.ok);
+    }
+    const merged = await run(['configs', 'merge', path.join(root, 's1'), path.join(root, 's2'), '-o', path.join(root, 'merged'), '--json']);
+    expect(merged.err).toBe('');
+    expect(merged.code).toBe(EXIT.ok);
+    for (const f of [UP, DOWN]) expect(Object.keys(JSON.parse(readFileSync(path.join(root, 'merged/triton_3_6_0', f), 'utf8')))).toEqual(['16', '256', '1024']);
+    const kept = JSON.parse(readFileSync(path.join(root, 'merged/pack-input.json'), 'utf8'));
+    expect(Object.keys(kept.files[`triton_3_6_0/${UP}`].measurements)).toEqual(['16', '256', '1024']);
+  });
+
   it('no GPU: exit 4 with the worker\'s reason', async () => {
     const { code, err } = await run(['tune', '--batch-sizes', '64', '--out', tmp()], { MOE_FAKE_NO_GPU: '1' });
     expect(code).toBe(EXIT.machine);
