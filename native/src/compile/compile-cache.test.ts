@@ -1,5 +1,6 @@
-import { execFile } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFile, execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -7,7 +8,7 @@ import { promisify } from 'node:util';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fakeCompileSuccess } from './__fixtures__/compile-success';
-import { CompileCache } from './compile-cache';
+import { CompileCache, MAX_ENTRY_BYTES } from './compile-cache';
 import type { CompileFailure, CompileSuccess } from './types';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -29,6 +30,21 @@ function allFiles(dir: string): string[] {
   return readdirSync(dir, { recursive: true, withFileTypes: true })
     .filter((e) => e.isFile())
     .map((e) => path.join(e.parentPath, e.name));
+}
+
+/** A fixture bundled to one .mjs file, run as its own process. */
+async function bundleFixture(name: string): Promise<string> {
+  const outfile = path.join(dir, `${name}.mjs`);
+  await build({
+    entryPoints: [path.join(here, '__fixtures__', `${name}.ts`)],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    outfile,
+    logLevel: 'silent',
+  });
+  return outfile;
 }
 
 let dir: string;
@@ -89,16 +105,7 @@ describe('CompileCache', () => {
   });
 
   it('two processes writing the same key never show a reader a partial or mixed entry', async () => {
-    const bundle = path.join(dir, 'cache-writer.mjs');
-    await build({
-      entryPoints: [path.join(here, '__fixtures__', 'cache-writer.ts')],
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      target: 'node20',
-      outfile: bundle,
-      logLevel: 'silent',
-    });
+    const bundle = await bundleFixture('cache-writer');
     const cacheDir = path.join(dir, 'd');
     const cache = new CompileCache(cacheDir);
     // Writer A writes 64 KiB of 0xAA, writer B 96 KiB of 0xBB, 150 times each, at once.
@@ -135,6 +142,181 @@ describe('CompileCache', () => {
     expect(hits).toBeGreaterThan(0);
     const last = await cache.get(KEY);
     expect(last?.ok).toBe(true);
+    expect(allFiles(cacheDir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  });
+});
+
+// docs/RELIABILITY.md: a stale or corrupt entry is detected (a miss naming what is wrong, never
+// an error) and the next put rebuilds it.
+describe('CompileCache with stale or corrupt entries', () => {
+  const BIN = new Uint8Array(4096).map((_, i) => (i * 7 + 3) & 0xff);
+  let n = 0;
+  /** A fresh cache holding one good entry for KEY. */
+  async function cacheWithEntry(): Promise<{ cache: CompileCache; entry: Record<string, unknown>; binaryPath: string }> {
+    const cache = new CompileCache(path.join(dir, `stale-${n++}`));
+    const binaryPath = (await cache.put(KEY, success(BIN)))!;
+    return { cache, entry: JSON.parse(readFileSync(cache.entryPath(KEY), 'utf8')) as Record<string, unknown>, binaryPath };
+  }
+  const writeEntry = (cache: CompileCache, value: unknown) => writeFileSync(cache.entryPath(KEY), JSON.stringify(value));
+  async function expectRebuilt(cache: CompileCache): Promise<void> {
+    await cache.put(KEY, success(BIN));
+    const hit = await cache.get(KEY);
+    expect(hit?.ok).toBe(true);
+    if (hit?.ok) expect(Buffer.from(hit.binary).equals(Buffer.from(BIN))).toBe(true);
+  }
+
+  it('an entry cut short at any length is a miss', async () => {
+    const { cache } = await cacheWithEntry();
+    const text = readFileSync(cache.entryPath(KEY));
+    // The last byte is the newline after the JSON: every shorter prefix is an incomplete entry.
+    for (let len = 0; len < text.length - 1; len++) {
+      writeFileSync(cache.entryPath(KEY), text.subarray(0, len));
+      const read = await cache.read(KEY);
+      expect(read.result, `entry cut to ${len} bytes`).toBeNull();
+      expect(read.miss).toMatch(/not JSON|not a JSON object/);
+    }
+    await expectRebuilt(cache);
+  });
+
+  it('a binary cut short, missing, replaced or not matching the sha in its entry is a miss', async () => {
+    const { cache, entry, binaryPath } = await cacheWithEntry();
+    for (const len of [0, 1, BIN.length / 2, BIN.length - 1]) {
+      writeFileSync(binaryPath, BIN.subarray(0, len));
+      expect(await cache.read(KEY)).toEqual({ result: null, miss: "the binary's sha256 does not match the entry (truncated or overwritten)" });
+    }
+    rmSync(binaryPath);
+    expect(await cache.read(KEY)).toEqual({ result: null, miss: 'the binary is missing' });
+    await expectRebuilt(cache);
+    // The entry's sha (and the file it names) changed, the bytes there are the real binary's.
+    const otherSha = 'c'.repeat(64);
+    const otherFile = `${KEY}-${otherSha.slice(0, 16)}.cubin`;
+    writeFileSync(path.join(path.dirname(binaryPath), otherFile), BIN);
+    writeEntry(cache, { ...entry, binarySha256: otherSha, binaryFile: otherFile });
+    expect((await cache.read(KEY)).miss).toMatch(/sha256 does not match/);
+    await expectRebuilt(cache);
+  });
+
+  it('another schema, another key, or garbage is a miss', async () => {
+    const { cache, entry } = await cacheWithEntry();
+    const cases: [unknown, RegExp][] = [
+      [{ ...entry, schema: 0 }, /schema 0, not 1/],
+      [{ ...entry, schema: 2 }, /schema 2, not 1/],
+      [{ ...entry, schema: '1' }, /schema "1"/],
+      [{ ...entry, schema: undefined }, /schema undefined/],
+      [{ ...entry, key: 'cd'.padEnd(64, '0') }, /another key's/],
+      [null, /not a JSON object/],
+      [[entry], /not a JSON object/],
+      [5, /not a JSON object/],
+      ['entry', /not a JSON object/],
+      [{}, /schema/],
+    ];
+    for (const [value, reason] of cases) {
+      writeEntry(cache, value);
+      const read = await cache.read(KEY);
+      expect(read.result, JSON.stringify(value)?.slice(0, 60)).toBeNull();
+      expect(read.miss).toMatch(reason);
+    }
+    // Bytes that are no text at all, and text that is no JSON.
+    const noise = Buffer.alloc(2000);
+    for (let i = 0, x = 12345; i < noise.length; i++) noise[i] = (x = (x * 1103515245 + 12345) >>> 0) >>> 24;
+    for (const bytes of [noise, Buffer.from([0xff, 0xfe, 0x00, 0x7b]), Buffer.from('{"schema":1,"key":"ab'), Buffer.from('NaN')]) {
+      writeFileSync(cache.entryPath(KEY), bytes);
+      expect((await cache.read(KEY)).miss).toMatch(/not JSON/);
+    }
+    await expectRebuilt(cache);
+  });
+
+  it('an entry with a field the runner needs missing or of the wrong kind is a miss', async () => {
+    const { cache, entry } = await cacheWithEntry();
+    const meta = entry.metadata as Record<string, unknown>;
+    const params = entry.params as Record<string, unknown>[];
+    const cases: [Record<string, unknown>, RegExp][] = [
+      [{ ...entry, ok: undefined }, /no ok/],
+      [{ ...entry, ok: 'true' }, /no ok/],
+      [{ ...entry, kernel: 7 }, /no kernel/],
+      [{ ...entry, binaryFormat: 'elf' }, /binaryFormat is "elf"/],
+      [{ ...entry, binarySha256: 'abc' }, /no binarySha256/],
+      // Never a path out of the key's folder, never another key's binary.
+      [{ ...entry, binaryFile: '../../../../../etc/passwd' }, /is not this entry's name/],
+      [{ ...entry, binaryFile: `${'cd'.padEnd(64, '0')}-${String(entry.binarySha256).slice(0, 16)}.cubin` }, /is not this entry's name/],
+      [{ ...entry, metadata: undefined }, /metadata without name or shared/],
+      [{ ...entry, metadata: { ...meta, shared: '73728' } }, /metadata without name or shared/],
+      [{ ...entry, metadata: { ...meta, shared: -1 } }, /metadata without name or shared/],
+      [{ ...entry, params: {} }, /no params/],
+      [{ ...entry, params: [null] }, /params\[0\] is not an object/],
+      [{ ...entry, params: [{ ...params[0], type: 'ptr64' }] }, /params\[0\]\.type is "ptr64"/],
+      [{ ...entry, params: [{ ...params[0], specialization: 'div8' }] }, /params\[0\]\.specialization/],
+      [{ ...entry, params: [{ ...params[0], tritonType: undefined }] }, /no name or tritonType/],
+      [{ ...entry, specialization: { a_ptr: 'div32' } }, /no specialization/],
+      [{ ...entry, compileSeconds: 'slow' }, /no compileSeconds/],
+    ];
+    for (const [value, reason] of cases) {
+      writeEntry(cache, value);
+      const read = await cache.read(KEY);
+      expect(read.result).toBeNull();
+      expect(read.miss).toMatch(reason);
+    }
+    const failure = { schema: 1, key: KEY, ok: false, kernel: 'fused_moe_gemm', kind: 'compile_error', message: 'm' };
+    writeEntry(cache, failure);
+    expect((await cache.read(KEY)).result).toMatchObject({ ok: false, kind: 'compile_error', fromCache: true });
+    for (const [value, reason] of [
+      [{ ...failure, kind: 'timeout' }, /kind "timeout" is never cached/],
+      [{ ...failure, kind: 'worker_crash' }, /is never cached/],
+      [{ ...failure, transient: true }, /transient failure is never cached/],
+      [{ ...failure, message: undefined }, /no message/],
+      [{ ...failure, required: 'lots' }, /required is not a count/],
+    ] as [Record<string, unknown>, RegExp][]) {
+      writeEntry(cache, value);
+      expect((await cache.read(KEY)).miss).toMatch(reason);
+    }
+    await expectRebuilt(cache);
+  });
+
+  it('a folder, a FIFO or an oversized file at an entry or binary name is a miss at once', async () => {
+    const { cache, binaryPath } = await cacheWithEntry();
+    rmSync(binaryPath);
+    mkdirSync(binaryPath);
+    expect(await cache.read(KEY)).toEqual({ result: null, miss: 'the binary is not a regular file' });
+    rmSync(binaryPath, { recursive: true });
+    await expectRebuilt(cache);
+    rmSync(cache.entryPath(KEY));
+    mkdirSync(cache.entryPath(KEY));
+    expect(await cache.read(KEY)).toEqual({ result: null, miss: 'the entry is not a regular file' });
+    rmSync(cache.entryPath(KEY), { recursive: true });
+    // Over the cap (a sparse file: no disk is spent).
+    writeFileSync(cache.entryPath(KEY), '');
+    truncateSync(cache.entryPath(KEY), MAX_ENTRY_BYTES + 1);
+    expect((await cache.read(KEY)).miss).toMatch(/over the 16777216-byte cap/);
+    await expectRebuilt(cache);
+    // A FIFO would block a plain read forever; it is refused without being opened for reading.
+    rmSync(cache.entryPath(KEY));
+    try {
+      execFileSync('mkfifo', [cache.entryPath(KEY)]);
+    } catch {
+      console.log('compile-cache.test: skipping the FIFO case: no mkfifo on this machine');
+      return;
+    }
+    expect(await cache.read(KEY)).toEqual({ result: null, miss: 'the entry is not a regular file' });
+    await expectRebuilt(cache);
+  });
+
+  it('two processes reading and writing the same keys at once never see a stale, torn or mixed entry', async () => {
+    const bundle = await bundleFixture('cache-user');
+    const cacheDir = path.join(dir, 'shared');
+    const keys = Array.from({ length: 12 }, (_, i) => createHash('sha256').update(`key ${i}`).digest('hex'));
+    const users = [0xaa, 0xbb].map((byte) => run(process.execPath, [bundle, cacheDir, String(byte), '40', keys.join(',')]));
+    const reports = (await Promise.all(users)).map((r) => JSON.parse(r.stdout) as { hits: number; bad: string[] });
+    for (const r of reports) {
+      expect(r.bad).toEqual([]);
+      // Each process read back at least its own earlier writes: the reads were checked.
+      expect(r.hits).toBeGreaterThan(0);
+    }
+    const cache = new CompileCache(cacheDir);
+    for (const key of keys) {
+      const hit = await cache.read(key);
+      expect(hit.miss).toBeUndefined();
+      if (hit.result?.ok) expect(hit.result.binary.length).toBe(hit.result.binary[0] === 0xaa ? 64 * 1024 : 96 * 1024);
+    }
     expect(allFiles(cacheDir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   });
 });

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -209,6 +209,42 @@ describe('CompilePool with a fake worker', () => {
       expect(b.params).toEqual(a.params);
     }
     expect(readLog()).toHaveLength(1);
+  });
+
+  // docs/RELIABILITY.md: a stale or corrupt cache entry is rebuilt, and a cache that can't be
+  // written costs a recompile, never the result.
+  it('compiles again over a corrupt cache entry or binary, and rewrites it', async () => {
+    const pool = await startFake({ workers: 1 });
+    const a = await pool.compile(req(OK, 0, { K: 6 }));
+    if (!a.ok) throw new Error('the fake worker failed');
+    const entry = pool.cache!.entryPath(a.cacheKey);
+    const corruptions: [string, () => void][] = [
+      ['a truncated entry', () => writeFileSync(entry, readFileSync(entry).subarray(0, 40))],
+      ['a truncated binary', () => writeFileSync(a.binaryPath!, a.binary.subarray(0, 1))],
+      ['garbage in the entry', () => writeFileSync(entry, Buffer.from([0x00, 0xff, 0x7b, 0x22]))],
+      ['an entry of another schema', () => writeFileSync(entry, readFileSync(entry, 'utf8').replace('"schema":1', '"schema":99'))],
+    ];
+    for (const [what, corrupt] of corruptions) {
+      corrupt();
+      const compiles = readLog().length;
+      const again = await pool.compile(req(OK, 0, { K: 6 }));
+      expect(again, what).toMatchObject({ ok: true, fromCache: false, cacheKey: a.cacheKey });
+      expect(readLog().length, what).toBe(compiles + 1);
+      const hit = await pool.compile(req(OK, 0, { K: 6 }));
+      expect(hit, what).toMatchObject({ ok: true, fromCache: true });
+      if (hit.ok) expect(Buffer.from(hit.binary).equals(Buffer.from(a.binary)), what).toBe(true);
+    }
+  });
+
+  it('still answers when the cache folder cannot be written (a file in its way)', async () => {
+    const blocked = path.join(dir, 'blocked');
+    writeFileSync(blocked, 'not a folder');
+    const pool = await startFake({ workers: 1, cacheDir: blocked });
+    for (let i = 0; i < 2; i++) {
+      expect(await pool.compile(req(OK, 0, { K: 7 }))).toMatchObject({ ok: true, fromCache: false, binaryPath: null });
+    }
+    expect(readLog()).toHaveLength(2);
+    expect(readFileSync(blocked, 'utf8')).toBe('not a folder');
   });
 
   it('compiles two identical concurrent requests once', async () => {

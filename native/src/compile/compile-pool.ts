@@ -1,6 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
-import { CompileCache, CACHED_FAILURE_KINDS, defaultCacheDir } from './compile-cache';
+import { CACHED_FAILURE_KINDS } from './cache-entry';
+import { CompileCache, defaultCacheDir } from './compile-cache';
 import { cacheKey } from './cache-key';
 import { CompilePoolClosedError } from './errors/compile-pool-closed-error';
 import { InvalidCompileRequestError } from './errors/invalid-compile-request-error';

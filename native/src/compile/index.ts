@@ -1,6 +1,6 @@
 export type * from './types';
 export { CompilePool } from './compile-pool';
-export { CompileCache, defaultCacheDir } from './compile-cache';
+export { CompileCache, defaultCacheDir, MAX_ENTRY_BYTES, MAX_BINARY_BYTES, type CacheRead } from './compile-cache';
 export { cacheKey, canonicalJson, CACHE_SCHEMA } from './cache-key';
 export { resolveRequest, type ResolvedRequest } from './resolve-request';
 export { KERNEL_SIGNATURES, KERNEL_NAMES, type SignatureParam } from './kernel-signatures';
