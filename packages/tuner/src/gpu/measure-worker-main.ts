@@ -12,7 +12,6 @@ import {
   openContext,
   probeDevices,
   type Context,
-  type GemmConfig,
   type MoeBatch,
 } from '@moe/native';
 import {
@@ -91,7 +90,7 @@ async function compile(s: State, m: CompileMessage): Promise<WorkerMessage> {
   const b = batchFor(s, m.M);
   const started = Date.now();
   try {
-    const run = m.gemm === 'up' ? await b.prepareUpGemm(m.config as GemmConfig) : await b.prepareDownGemm(m.config as GemmConfig);
+    const run = m.gemm === 'up' ? await b.prepareUpGemm(m.config) : await b.prepareDownGemm(m.config);
     void run;
     return { type: 'compiled', id: m.id, ok: true, fromCache: false, seconds: (Date.now() - started) / 1000 };
   } catch (e) {
@@ -104,7 +103,7 @@ async function measure(s: State, m: MeasureMessage): Promise<WorkerMessage> {
   const b = batchFor(s, m.M);
   try {
     const opts = { repeats: Math.max(1, m.repeats) };
-    const t = m.gemm === 'up' ? await b.timeUpGemm(m.config as GemmConfig, opts) : await b.timeDownGemm(m.config as GemmConfig, opts);
+    const t = m.gemm === 'up' ? await b.timeUpGemm(m.config, opts) : await b.timeDownGemm(m.config, opts);
     return { type: 'measured', id: m.id, ok: true, us: t.samplesUs, medianUs: t.medianUs };
   } catch (e) {
     const kind = (e as { failure?: { kind?: string } }).failure?.kind ?? 'launch_error';
@@ -114,7 +113,7 @@ async function measure(s: State, m: MeasureMessage): Promise<WorkerMessage> {
 
 async function check(s: State, m: CheckMessage): Promise<WorkerMessage> {
   const b = batchFor(s, m.M);
-  const cfg = m.config as GemmConfig;
+  const cfg = m.config;
   const parts: string[] = [];
   let ok = true;
   try {
@@ -147,6 +146,18 @@ async function main(): Promise<void> {
   // One request at a time, in order.
   let chain: Promise<void> = Promise.resolve();
   lines.on('line', (line) => {
+    // A background compile runs beside the queue (the compile pool works while the GPU times
+    // other configs) and answers when done; everything else is answered in order.
+    try {
+      const m = JSON.parse(line) as HostMessage;
+      if (m.type === 'compile' && m.background && state) {
+        const s = state;
+        void compile(s, m).then(send);
+        return;
+      }
+    } catch {
+      // not JSON: ignored below like every other unreadable line
+    }
     chain = chain.then(async () => {
       let m: HostMessage;
       try {
