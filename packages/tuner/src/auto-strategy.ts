@@ -66,6 +66,21 @@ export interface AutoOptions {
   minPerBatch?: number;
   /** Batch sizes in increasing order (default) or decreasing. */
   order?: 'descending' | 'ascending';
+  /**
+   * A batch size that screened every family had nothing to carry over from (the first of the
+   * run, or one after a jump in M). Once the batch size after it has run, its best this many
+   * configs are measured back at it, and their neighbourhoods polished (default 6; 0: off)...
+   */
+  backfill?: number;
+  /**
+   * ...and its best families refined again (one coordinate-descent round each, from their best),
+   * within this multiple of the average share: the first batch size of the run (default 0.75)...
+   */
+  backfillShare?: number;
+  /** ...a batch size after a jump in M (default 0.4). */
+  backfillJumpShare?: number;
+  /** Families refined again there (default 4). */
+  backfillFamilies?: number;
 }
 
 const DEFAULTS: Required<AutoOptions> = {
@@ -98,6 +113,10 @@ const DEFAULTS: Required<AutoOptions> = {
   descentParams: 'within',
   polishTop: 8,
   contenderTolerance: 0.02,
+  backfill: 6,
+  backfillShare: 0.75,
+  backfillJumpShare: 0.4,
+  backfillFamilies: 4,
 };
 
 /** The default of AutoOptions.minPerBatch. */
@@ -135,7 +154,7 @@ export function autoStrategy(options: AutoOptions = {}): SearchStrategy {
       let lastGoodM: number | undefined;
       let carried: TileConfig[] = [];
       const order = [...new Set(batchSizes)].sort((a, b) => (o.order === 'descending' ? b - a : a - b));
-      const batches = new Map<number, { batch: BatchSession; winner: TileConfig | null }>();
+      const batches = new Map<number, { batch: BatchSession; winner: TileConfig | null; fullScreen: boolean }>();
       let spent = 0;
       const full = order.map((M, i) => i === 0 || Math.max(M / order[i - 1]!, order[i - 1]! / M) > o.rescreenJump);
       const planned = full.map((f) => (f ? o.fullScreenShare : o.baseShare));
@@ -190,7 +209,7 @@ export function autoStrategy(options: AutoOptions = {}): SearchStrategy {
           }
         }
         if (batch.size === 0) {
-          batches.set(M, { batch, winner: null });
+          batches.set(M, { batch, winner: null, fullScreen });
           spent += batch.tried;
           continue;
         }
@@ -292,7 +311,33 @@ export function autoStrategy(options: AutoOptions = {}): SearchStrategy {
         lastGoodM = M;
         carried = measured.slice(0, o.carryOver).map((m) => m.config);
         spent += batch.tried;
-        batches.set(M, { batch, winner });
+        batches.set(M, { batch, winner, fullScreen });
+      }
+
+      // Pass 1b (SEARCH.md, step 8): a batch size that screened every family, with nothing to carry
+      // over from (the first of the run, or one after a jump in M), is looked at again once the
+      // rest of pass 1 has run: the best configs of the batch size after it are measured back
+      // here, its best families get another round of coordinate descent from their best, and the
+      // contenders' neighbourhoods are polished. Pass 1's choices (and what they carried over) are
+      // as they were; only this batch size's choice can improve, with more measured behind it.
+      for (const [i, M] of order.entries()) {
+        const b = batches.get(M)!;
+        if (o.backfill <= 0 || !b.fullScreen || b.winner === null) continue;
+        const room = Math.floor(Math.min((i === 0 ? o.backfillShare : o.backfillJumpShare) * share(), share() * order.length - spent));
+        if (room < 1) continue;
+        const before = b.batch.tried;
+        const back = probeMany(b.batch, session, before + room);
+        const nextM = order[i + 1];
+        const next = nextM === undefined ? undefined : batches.get(nextM);
+        if (next && next.winner !== null && Math.max(nextM! / M, M / nextM!) <= o.rescreenJump) {
+          await back(next.batch.ranked().slice(0, o.backfill).map((m) => m.config), o.screenRepeats);
+        }
+        const families = [...new Set(b.batch.ranked().map((m) => familyKey(m.config)))].slice(0, o.backfillFamilies);
+        const starts = families.map((f) => bestOfFamily(b.batch, f)!);
+        await back(starts.flatMap((c) => grid.neighbours(c, WITHIN_FAMILY_PARAMS)), o.screenRepeats);
+        if (b.batch.tried === before) continue;
+        b.winner = await polish(b.batch, grid, await halve(b.batch, o.halving), back, o);
+        spent += b.batch.tried - before;
       }
 
       // Pass 2: what is left of the budget goes to the batch sizes with the most contenders

@@ -21,7 +21,15 @@ export const GOAL_TABLES: GoalTable[] = [
   { name: 'noise-0.3%', what: 'recorded, every time x (1 + N(0, 0.3%))', table: () => perturbedTable(referenceTable(), 0.3, 21) },
   { name: 'reshaped+', what: 'recorded, M x 2 and wide tiles 3% slower per doubling of BLOCK_N', table: () => reshapedTable(referenceTable(), 2, 0.03) },
   { name: 'reshaped-', what: 'recorded, M / 2 and wide tiles 3% faster per doubling of BLOCK_N', table: () => reshapedTable(referenceTable(), 0.5, -0.03) },
+  { name: 'from-64', what: 'recorded, a run starting at M = 64 (nothing to carry over there)', table: () => fromBatchSize(64) },
+  { name: 'from-96', what: 'recorded, a run starting at M = 96 (its first batch size missed by 1.05% before pass 1b)', table: () => fromBatchSize(96) },
 ];
+
+/** The recorded table from batch size M up: a run whose first batch size is a middle one. */
+export function fromBatchSize(M: number): MeasuredTable {
+  const t = referenceTable();
+  return withBatchSizes(t, t.rows.map((r) => r.M).filter((m) => m >= M));
+}
 
 /** Harder tables shown in SEARCH.md for what the strategy does not promise. */
 export const STRESS_TABLES: GoalTable[] = [
