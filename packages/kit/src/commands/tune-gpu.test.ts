@@ -1,5 +1,5 @@
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,6 +18,15 @@ const CLI = path.join(repoRoot, 'packages/kit/src/cli.ts');
 const TSX = path.join(repoRoot, 'node_modules/tsx/dist/loader.mjs');
 const UP = 'E=32,N=1792,device_name=NVIDIA_H200.json';
 const DOWN = 'E=32,N=1792,device_name=NVIDIA_H200_down.json';
+
+const hasPython = (() => {
+  try {
+    execFileSync('python3', ['-c', 'print(1)']);
+    return true;
+  } catch {
+    return false;
+  }
+})();
 
 const dirs: string[] = [];
 function tmp(): string {
@@ -123,6 +132,32 @@ describe('moe tune (fake GPUs)', () => {
     for (const f of [UP, DOWN]) expect(Object.keys(JSON.parse(readFileSync(path.join(root, 'merged/triton_3_6_0', f), 'utf8')))).toEqual(['16', '256', '1024']);
     const kept = JSON.parse(readFileSync(path.join(root, 'merged/pack-input.json'), 'utf8'));
     expect(Object.keys(kept.files[`triton_3_6_0/${UP}`].measurements)).toEqual(['16', '256', '1024']);
+  });
+
+  it.runIf(hasPython)('--install puts every tp\'s files where the SGLang of --python reads them, and doctor finds nothing wrong', async () => {
+    // A fake site-packages: an SGLang of the April 2026 layout and Triton 3.6.0.
+    const site = tmp();
+    const configs = path.join(site, 'sglang/srt/layers/moe/moe_runner/triton_utils');
+    for (const [rel, text] of Object.entries({
+      'sglang/__init__.py': '',
+      'sglang/srt/layers/moe/moe_runner/triton_utils/fused_moe_triton_config.py': '',
+      'sglang/srt/layers/moe/moe_runner/triton_utils/configs/triton_3_6_0/.keep': '',
+      'triton/__init__.py': "__version__ = '3.6.0'\n",
+    })) {
+      mkdirSync(path.dirname(path.join(site, rel)), { recursive: true });
+      writeFileSync(path.join(site, rel), text);
+    }
+    const out = tmp();
+    const { code, out: stdout, err } = await run(['tune', '--python', 'python3', '--install', '--tp', '1,2', '--batch-sizes', '64,1024', '--gpus', '0', '--out', out, '--json'], { PYTHONPATH: site, PATH: process.env.PATH ?? '' });
+    expect(err).toBe('');
+    expect(code).toBe(EXIT.ok);
+    const report = JSON.parse(stdout);
+    // Two kernel shapes (N = 1792 at tp 1, 896 at tp 2), each an up and a _down file.
+    expect(report.units.map((u: { id: string }) => u.id)).toEqual(['E=32,N=1792,K=2048,topk=4,bf16', 'E=32,N=896,K=2048,topk=4,bf16']);
+    expect(report.installed).toEqual([{ engine: 'sglang', into: path.join(configs, 'configs'), written: 4, doctorErrors: 0, findings: [] }]);
+    for (const f of [UP, DOWN, 'E=32,N=896,device_name=NVIDIA_H200.json', 'E=32,N=896,device_name=NVIDIA_H200_down.json']) {
+      expect(existsSync(path.join(configs, 'configs/triton_3_6_0', f)), f).toBe(true);
+    }
   });
 
   it('no GPU: exit 4 with the worker\'s reason', async () => {

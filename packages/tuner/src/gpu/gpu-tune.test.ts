@@ -1,6 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { tileConfigKey } from '@moe/engine-facts';
 import { GpuWorkerError } from '../errors/gpu-worker-error';
@@ -10,6 +11,7 @@ import { runGpuTune, type GpuTuneOptions, type TuneProgress } from './gpu-tune';
 import { planTuneOutput } from './tune-output';
 import type { JournalEntry } from './tune-journal';
 
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
 const dirs: string[] = [];
 function tmp(): string {
   const d = mkdtempSync(path.join(os.tmpdir(), 'moe-gpu-tune-'));
@@ -153,6 +155,30 @@ describe('moe tune on (fake) GPUs', () => {
     const asked = j.filter((e) => e.t === 'compile' && e.c === '128/128/64/1/8/3');
     expect(asked.length).toBeGreaterThan(0);
     for (const e of asked) expect(e).toMatchObject({ ok: false, kind: 'compile_error' });
+  });
+
+  it('answers from a measured table: auto on the GPU path picks what it picks in the replay (within 1% of the best)', async () => {
+    const dir = tmp();
+    const table = path.join(repoRoot, 'reference/measured/engine-kernel-exhaustive-h200-lfm2-8b-a1b-tp1-up.json');
+    const raw = JSON.parse(readFileSync(table, 'utf8')) as { space: Record<string, number>[]; failed: Record<string, string>; rows: { M: number; us: Record<string, number> }[] };
+    const r = await runGpuTune(options(dir, { units: [lfm2Unit([64, 1024])], worker: fakeWorker({ MOE_FAKE_TABLE: table }) }));
+    for (const [i, M] of [64, 1024].entries()) {
+      const row = raw.rows.find((x) => x.M === M)!;
+      const best = Math.min(...Object.values(row.us));
+      const chosen = r.units[0]!.search.up.rows[i]!.best!.config;
+      const index = raw.space.findIndex((c) => tileConfigKey(c as never) === tileConfigKey(chosen));
+      expect(row.us[String(index)]! / best, `M=${M}`).toBeLessThanOrEqual(1.01);
+    }
+    // The table's compile failures that pruning cannot predict (MLIR errors; the shared-memory
+    // ones are pruned) come back as the worker's: recorded with the table's reason, not fatal.
+    const j = journal(path.join(dir, 'journal.jsonl'));
+    // (SGLang's default 64/64/32/8 has BLOCK_SIZE_K 32, outside the table's grid: the fake refuses it.)
+    const failed = j.filter((e) => e.t === 'compile' && !e.ok && !(e as { message: string }).message.includes('is not in the table'));
+    expect(failed.length).toBeGreaterThan(0);
+    for (const e of failed) {
+      expect(e).toMatchObject({ kind: 'compile_error' });
+      expect(Object.values(raw.failed)).toContain((e as { message: string }).message);
+    }
   });
 
   it('a machine without a GPU is a machine error naming the GPU', async () => {
