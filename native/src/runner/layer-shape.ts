@@ -1,6 +1,8 @@
 import { InvalidProblemError } from '../reference/errors/invalid-problem-error';
-import { dtypeMode } from '../reference/moe-problem';
-import type { MoeLayerShape } from './moe-layer';
+import { dtypeMode, type MoeProblem } from '../reference/moe-problem';
+
+/** The layer a runner serves: a KernelShape (E, N, K, top-k) and its dtype mode: a MoeProblem without M. */
+export type MoeLayerShape = Omit<MoeProblem, 'M'>;
 
 /**
  * The fields of @moe/model-shapes' KernelShape the runner needs (structurally: this package

@@ -1,18 +1,17 @@
 import type { Context, DeviceBuffer } from '../addon/types';
 import type { CompileRequest, CompileResult, CompileTarget } from '../compile/types';
 import { ELEMENT_BYTES } from '../reference/element-type';
-import { checkProblem, type DtypeMode, type MoeProblem } from '../reference/moe-problem';
+import { checkProblem, type DtypeMode } from '../reference/moe-problem';
 import { makeRandomWeights, type MoeWeights } from '../reference/random-inputs';
 import { makeRouting, type Routing, type RoutingSpec } from '../reference/routing';
+import type { BatchLayer, WeightReplica } from './batch-layer';
 import type { KernelCompiler } from './kernel-compiler';
+import type { MoeLayerShape } from './layer-shape';
 import { KernelLoader } from './loaded-kernel';
 import { MoeBatch } from './moe-batch';
 import { uploadTensor } from './upload-tensor';
 import type { EngineKernelInfo } from '../engine/engine-info';
 import { RunnerArgumentError } from './errors/runner-argument-error';
-
-/** The layer a runner serves: a KernelShape (E, N, K, top-k) and its dtype mode: a MoeProblem without M. */
-export type MoeLayerShape = Omit<MoeProblem, 'M'>;
 
 export interface MoeLayerOptions {
   readonly ctx: Context;
@@ -39,14 +38,6 @@ export interface MoeLayerOptions {
   readonly kernel?: 'engine' | 'moe-kit';
 }
 
-/** One device copy of the weights (the first is the upload; others are device copies for rotation). */
-export interface WeightReplica {
-  readonly w1: DeviceBuffer;
-  readonly w1Scale: DeviceBuffer | null;
-  readonly w2: DeviceBuffer | null;
-  readonly w2Scale: DeviceBuffer | null;
-}
-
 function copyBuffer(ctx: Context, src: DeviceBuffer | null): DeviceBuffer | null {
   if (!src) return null;
   const b = ctx.alloc(src.bytes);
@@ -58,7 +49,7 @@ function copyBuffer(ctx: Context, src: DeviceBuffer | null): DeviceBuffer | null
  * A MoE layer's weights on one device, with the compile service and a kernel loader: the part
  * of a runner that does not depend on the batch size. `batch(M, routing)` gives a runner for M.
  */
-export class MoeLayer {
+export class MoeLayer implements BatchLayer {
   readonly ctx: Context;
   readonly compiler: KernelCompiler;
   readonly shape: MoeLayerShape;
