@@ -5,6 +5,7 @@ import type { Engine, KernelConfig, TileConfig } from '@moe/engine-facts';
 import { z } from 'zod';
 import type { BenchShape } from './bench-shape';
 import type { SetKind } from './config-sets';
+import type { ResolvedSet } from './resolve-sets';
 import { BenchRecordError } from './errors/bench-record-error';
 import type { MeasuredPeaks, Peaks } from './peaks';
 import type { BenchStage } from './traffic';
@@ -101,6 +102,20 @@ export interface BenchRecord {
   sets: SetRecord[];
   batches: BatchRecord[];
   notes: string[];
+}
+
+/** The record's entry of each resolved set. */
+export function setRecords(sets: readonly ResolvedSet[]): SetRecord[] {
+  return sets.map((s) => ({
+    label: s.label,
+    kind: s.spec.kind,
+    spec: s.spec.spec,
+    where: s.where,
+    tritonVersion: s.tritonVersion,
+    upFile: s.up.file,
+    downFile: s.down.file,
+    notes: s.notes,
+  }));
 }
 
 // ---- reading a saved record (untrusted: parsed once, here) ----

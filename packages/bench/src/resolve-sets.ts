@@ -180,11 +180,17 @@ export async function resolveSets(sets: readonly SetSpec[], o: ResolveOptions): 
       down = d;
       where = u.where;
     }
-    for (const n of [...up.notes, ...down.notes]) if (!notes.includes(n)) notes.push(n);
     if (spec.deviceName) notes.push(`the files of ${key.deviceName} (the engine on this card asks for ${o.deviceName}'s): timed on this card`);
-    out.push({ label: spec.label, spec, where, tritonVersion: triton, up: gemmOf(up), down: gemmOf(down), notes });
+    out.push(resolvedSetOf(spec, where, triton, up, down, notes));
   }
   return out;
+}
+
+/** A resolved set from the lookups of its up and down GEMM. */
+export function resolvedSetOf(spec: SetSpec, where: string, tritonVersion: string | null, up: LookupReport, down: LookupReport, notes: string[] = []): ResolvedSet {
+  const all = [...notes];
+  for (const n of [...up.notes, ...down.notes]) if (!all.includes(n)) all.push(n);
+  return { label: spec.label, spec, where, tritonVersion, up: gemmOf(up), down: gemmOf(down), notes: all };
 }
 
 /** One line saying where a set's config at one batch size comes from (file and entry, or the default). */
