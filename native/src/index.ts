@@ -1,4 +1,5 @@
-// @moe/native: the addon, the compile service, the CPU reference and the layer runner.
+// @moe/native: the addon, the compile service, the CPU reference and the layer runner. Each
+// area's index lists its exports by name; this file only joins them (every name listed once).
 export * from './compile';
 export * from './addon';
 export * from './reference';
