@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { tileConfigKey } from '@moe/engine-facts';
 import { GpuWorkerError } from '../errors/gpu-worker-error';
@@ -195,22 +196,26 @@ describe('moe tune on (fake) GPUs', () => {
 });
 
 describe('resume', () => {
-  it('any prefix of a journal (a kill at any moment, a line cut in half) resumes to the same result, measuring only what is missing', async () => {
+  it('any prefix of a journal (a kill at any moment, a line cut anywhere) resumes to the same result, measuring only what is missing (property)', async () => {
     const dir = tmp();
     const unit = lfm2Unit([16, 256]);
     const full = await runGpuTune(options(dir, { units: [unit] }));
-    const text = readFileSync(path.join(dir, 'journal.jsonl'), 'utf8');
-    const lines = text.split('\n').filter(Boolean);
+    const lines = readFileSync(path.join(dir, 'journal.jsonl'), 'utf8').split('\n').filter(Boolean);
     const measures = lines.filter((l) => l.includes('"t":"measure"')).length;
-    for (const keep of [1, 7, Math.floor(lines.length / 3), lines.length - 2]) {
-      const d = tmp();
-      // A prefix, and half of the next line (the write the kill interrupted).
-      writeFileSync(path.join(d, 'journal.jsonl'), `${lines.slice(0, keep).join('\n')}\n${lines[keep]!.slice(0, 20)}`);
-      const kept = lines.slice(0, keep).filter((l) => l.includes('"t":"measure"')).length;
-      const resumed = await runGpuTune(options(d, { units: [unit], resume: true }));
-      expect(choices(resumed), `prefix ${keep}`).toEqual(choices(full));
-      expect(resumed.units[0]!.measurements, `prefix ${keep}`).toBe(measures - kept);
-      expect(readFileSync(path.join(d, 'journal.jsonl'), 'utf8').split('\n').filter(Boolean).filter((l) => l.includes('"t":"measure"')).length).toBe(measures);
-    }
-  });
+    const isMeasure = (l: string) => l.includes('"t":"measure"');
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 1, max: lines.length - 1 }), fc.nat(), async (keep, cutAt) => {
+        const d = tmp();
+        // The first `keep` lines, and part of the next (the write the kill interrupted).
+        const next = lines[keep]!;
+        writeFileSync(path.join(d, 'journal.jsonl'), `${lines.slice(0, keep).join('\n')}\n${next.slice(0, cutAt % next.length)}`);
+        const kept = lines.slice(0, keep).filter(isMeasure).length;
+        const resumed = await runGpuTune(options(d, { units: [unit], resume: true }));
+        expect(choices(resumed)).toEqual(choices(full));
+        expect(resumed.units[0]!.measurements).toBe(measures - kept);
+        expect(readFileSync(path.join(d, 'journal.jsonl'), 'utf8').split('\n').filter(Boolean).filter(isMeasure).length).toBe(measures);
+      }),
+      { numRuns: 8, seed: 9 },
+    );
+  }, 120_000);
 });
