@@ -62,7 +62,7 @@ export type { InstalledEngine } from './python-engine';
 export { findInstalledEngine } from './python-engine';
 export type { SourceFile, InstallOptions, InstallAction, InstallReport } from './install';
 export { collectSourceFiles, installConfigs, installRoot } from './install';
-export type { PackManifest, PackFile, PackMeasurement, PackServes, PackInput } from './pack-manifest';
+export type { PackManifest, PackFile, PackMeasurement, PackServes, PackInput, PackMeasuredWith } from './pack-manifest';
 export { packManifestSchema, packInputSchema, parsePackManifest } from './pack-manifest';
 export type { ConfigPack, BuildPackOptions, BuiltPack } from './packs';
 export { readPack, discoverPacks, packSource, buildPack } from './packs';

@@ -38,6 +38,22 @@ const packFile = z.object({
   measurements: z.record(z.string().regex(/^\d+$/), measurement).default({}),
 });
 
+/** What a tuning run measured on (`moe tune` writes it): the card, driver, Triton, engine, kernel source, routing. */
+const measuredWith = z.object({
+  card: z.string().max(200).nullable().optional(),
+  driver: z.string().max(100).nullable().optional(),
+  triton: z.string().max(50).nullable().optional(),
+  /** The engine whose kernel was measured, or null for MoE Kit's stand-in. */
+  engine: z.object({ engine: z.string().max(50), version: z.string().max(100), path: z.string().max(1000) }).nullable().optional(),
+  kernelSource: z.string().max(1000).nullable().optional(),
+  kernelSourceSha256: z.string().max(200).nullable().optional(),
+  /** uniform, zipf:<s> or trace:<file>. */
+  routing: z.string().max(1000).nullable().optional(),
+  /** The search strategy and seed. */
+  strategy: z.string().max(50).nullable().optional(),
+  seed: z.number().int().nonnegative().nullable().optional(),
+});
+
 /** manifest.json of a config pack (@moe/configs-<gpu>). */
 export const packManifestSchema = z.object({
   schema: z.literal(1),
@@ -48,6 +64,8 @@ export const packManifestSchema = z.object({
   tritonVersion: z.string().max(50).nullable(),
   kernelSourceHash: z.string().max(200).nullable(),
   toolVersion: z.string().max(100).nullable(),
+  /** What the configs were measured on, when a tuning run said (optional). */
+  measuredWith: measuredWith.optional(),
   /** How vLLM-named copies relate to the SGLang files: renamed copies under vllm/. */
   vllm: z.object({ derive: z.literal('rename'), dir: z.literal('vllm') }),
   files: z.array(packFile),
@@ -57,6 +75,7 @@ export type PackManifest = z.infer<typeof packManifestSchema>;
 export type PackFile = z.infer<typeof packFile>;
 export type PackMeasurement = z.infer<typeof measurement>;
 export type PackServes = z.infer<typeof servedBy>;
+export type PackMeasuredWith = z.infer<typeof measuredWith>;
 
 /** Validates a parsed manifest.json; throws BadPackError naming the first problem. */
 export function parsePackManifest(value: unknown, label = 'manifest.json'): PackManifest {
@@ -75,6 +94,7 @@ export const packInputSchema = z.object({
   tritonVersion: z.string().max(50).nullable().optional(),
   kernelSourceHash: z.string().max(200).nullable().optional(),
   toolVersion: z.string().max(100).nullable().optional(),
+  measuredWith: measuredWith.optional(),
   /**
    * Per file name, or per path in the folder (triton_X_Y_Z/<name>) when a name repeats across
    * Triton folders; a path wins over a name. `moe configs merge` writes paths.

@@ -273,6 +273,7 @@ export function buildPack(src: string, options: BuildPackOptions): BuiltPack {
     tritonVersion: options.tritonVersion ?? input.tritonVersion ?? (tritons.size === 1 ? ([...tritons][0] as string) : null),
     kernelSourceHash: options.kernelSourceHash ?? input.kernelSourceHash ?? null,
     toolVersion: options.toolVersion ?? input.toolVersion ?? null,
+    ...(input.measuredWith ? { measuredWith: input.measuredWith } : {}),
     vllm: { derive: 'rename', dir: 'vllm' },
     files,
   });
