@@ -102,6 +102,16 @@ describe('moe tune (fake GPUs)', () => {
     ]);
     expect(report.timings.units[0].gpus.map((c: { index: number }) => c.index)).toEqual([0, 1]);
     expect(report.units[0].rows.sglang.map((r: { M: number }) => r.M)).toEqual([1, 64, 1024]);
+    // moe configs pack takes the SGLang folder: the manifest records the times and what they were measured on.
+    const pack = await run(['configs', 'pack', path.join(out, 'sglang'), '--name', 'h200', '-o', path.join(tmp(), 'pack'), '--json']);
+    expect(pack.err).toBe('');
+    expect(pack.code).toBe(EXIT.ok);
+    const manifest = JSON.parse(readFileSync(path.join(JSON.parse(pack.out).dir, 'manifest.json'), 'utf8'));
+    expect(manifest.measuredWith).toMatchObject({ card: 'NVIDIA H200', driver: '580.00-fake', triton: '3.6.0', engine: null, routing: 'uniform (seed 0)', strategy: 'auto', seed: 0 });
+    expect(manifest.tritonVersion).toBe('3.6.0');
+    const upFile = manifest.files.find((f: { path: string }) => f.path === `configs/triton_3_6_0/${UP}`);
+    expect(Object.keys(upFile.measurements)).toEqual(['1', '64', '1024']);
+    expect(upFile.serves).toEqual([{ model: 'LiquidAI/LFM2-8B-A1B', tp: 1, ep: 1 }]);
     // A second run into the same --out without --resume is refused: the journal is there.
     const again = await run(['tune', '--gpus', '0', '--batch-sizes', '1,64,1024', '--engine', 'both', '--out', out]);
     expect(again.code).toBe(EXIT.usage);

@@ -56,7 +56,16 @@ export function planTuneOutput(result: GpuTuneResult, o: TuneOutputOptions): Tun
   const files: TuneFile[] = [];
   const notWritten: TuneOutput['notWritten'] = [];
   const texts = new Map<string, string>();
-  const packInputs = new Map<string, { tritonVersion: string | null; kernelSourceHash: string | null; gpuArch: string | null; files: Record<string, { serves: { model: string; tp: number; ep: number }[]; measurements: Record<string, { tunedUs: number; defaultUs: number | null; date: string }> }> }>();
+  const packInputs = new Map<
+    string,
+    {
+      tritonVersion: string | null;
+      kernelSourceHash: string | null;
+      gpuArch: string | null;
+      measuredWith: Record<string, unknown>;
+      files: Record<string, { serves: { model: string; tp: number; ep: number }[]; measurements: Record<string, { tunedUs: number; defaultUs: number | null; date: string }> }>;
+    }
+  >();
   const date = result.started.slice(0, 10);
   for (const u of result.units) {
     const triton = u.ready.triton && /^\d+(\.\d+)*$/.test(u.ready.triton) ? u.ready.triton : null;
@@ -72,7 +81,24 @@ export function planTuneOutput(result: GpuTuneResult, o: TuneOutputOptions): Tun
       const engineDir = target.engine;
       const folder = target.engine === 'sglang' ? path.join(engineDir, tritonDir(triton ?? 'unknown')) : engineDir;
       const gemms: ('up' | 'down' | 'both')[] = target.engine === 'sglang' ? ['up', 'down'] : ['both'];
-      const pi = packInputs.get(engineDir) ?? { tritonVersion: triton, kernelSourceHash: u.ready.kernelSourceSha256 ?? null, gpuArch: u.device.arch ?? null, files: {} };
+      const pi = packInputs.get(engineDir) ?? {
+        tritonVersion: triton,
+        kernelSourceHash: u.ready.kernelSourceSha256 ?? null,
+        gpuArch: u.device.arch ?? null,
+        // The pack manifest's record of what was measured (config-store's measuredWith).
+        measuredWith: {
+          card: u.device.name,
+          driver: u.device.driver,
+          triton: u.ready.triton ?? null,
+          engine: u.ready.engine ?? null,
+          kernelSource: u.ready.kernelSource ?? null,
+          kernelSourceSha256: u.ready.kernelSourceSha256 ?? null,
+          routing: routingText(o.routing),
+          strategy: o.strategy,
+          seed: o.seed,
+        },
+        files: {},
+      };
       packInputs.set(engineDir, pi);
       for (const gemm of gemms) {
         const k = gemm === 'down' ? { ...key, down: true } : key;
@@ -98,7 +124,7 @@ export function planTuneOutput(result: GpuTuneResult, o: TuneOutputOptions): Tun
   const writes: PlannedWrite[] = [];
   for (const [rel, text] of texts) writes.push(planned(o.out, rel, text));
   for (const [dir, pi] of packInputs) {
-    const body = { gpuArch: pi.gpuArch, tritonVersion: pi.tritonVersion, kernelSourceHash: pi.kernelSourceHash, toolVersion: o.toolVersion, files: pi.files };
+    const body = { gpuArch: pi.gpuArch, tritonVersion: pi.tritonVersion, kernelSourceHash: pi.kernelSourceHash, toolVersion: o.toolVersion, measuredWith: pi.measuredWith, files: pi.files };
     writes.push(planned(o.out, path.join(dir, 'pack-input.json'), `${JSON.stringify(body, null, 2)}\n`));
   }
   const report = reportOf(result, o, files, notWritten);
@@ -109,6 +135,10 @@ export function planTuneOutput(result: GpuTuneResult, o: TuneOutputOptions): Tun
 /** Writes the planned files, all or nothing (a failure leaves --out as it was). */
 export function writeTuneOutput(output: TuneOutput): void {
   writeAllOrNothing(output.writes, 'pass --out a folder you can write to');
+}
+
+function routingText(r: WorkerRouting): string {
+  return r.kind === 'uniform' ? `uniform (seed ${r.seed})` : r.kind === 'zipf' ? `zipf:${r.s} (seed ${r.seed})` : `trace:${r.file}`;
 }
 
 function planned(out: string, rel: string, bytes: string): PlannedWrite {
