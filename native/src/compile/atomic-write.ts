@@ -9,7 +9,7 @@ import path from 'node:path';
 export const atomicWriteOps = {
   mkdir: (dir: string): Promise<unknown> => mkdir(dir, { recursive: true }),
   /** Creates the temp file; fails if it exists (never writes into another writer's temp). */
-  open: (file: string): Promise<FileHandle> => open(file, 'wx', 0o644),
+  open: (file: string): Promise<FileHandle> => open(file, 'wx'),
   write: (handle: FileHandle, data: Uint8Array | string): Promise<void> => handle.writeFile(data),
   sync: (handle: FileHandle): Promise<void> => handle.sync(),
   close: (handle: FileHandle): Promise<void> => handle.close(),

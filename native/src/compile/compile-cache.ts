@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { constants } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { writeFileAtomic } from './atomic-write';
@@ -29,7 +29,7 @@ function sha256(data: Uint8Array): string {
  * (opened without blocking, so a FIFO at its name can't hang the pool).
  */
 async function readCapped(file: string, cap: number): Promise<{ bytes: Uint8Array } | { miss: string }> {
-  let handle;
+  let handle: FileHandle;
   try {
     handle = await open(file, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (error) {
@@ -80,7 +80,7 @@ export class CompileCache {
   async read(key: string): Promise<CacheRead> {
     const file = await readCapped(this.entryPath(key), MAX_ENTRY_BYTES);
     if ('miss' in file) return { result: null, miss: file.miss === 'absent' ? 'no entry' : `the entry is ${file.miss}` };
-    const parsed = parseCacheEntry(Buffer.from(file.bytes).toString('utf8'), key);
+    const parsed = parseCacheEntry(new TextDecoder().decode(file.bytes), key);
     if ('stale' in parsed) return { result: null, miss: parsed.stale };
     const entry = parsed.entry;
     if (!entry.ok) {
