@@ -195,10 +195,9 @@ export function resolvedSetOf(spec: SetSpec, where: string, tritonVersion: strin
 
 /** One line saying where a set's config at one batch size comes from (file and entry, or the default). */
 export function provenance(g: ResolvedGemm, e: ResolvedEntry, set: Pick<ResolvedSet, 'where' | 'spec'>): string {
-  // SGLang without a _down file runs the down GEMM with the up config: the report names the up file.
-  const upInstead = e.file !== null && path.posix.basename(e.file) !== g.fileName ? ` (no ${g.fileName}: the up config)` : '';
-  if (e.source === 'default') {
-    return set.spec.kind === 'default' ? 'engine default config' : `engine default (no ${g.fileName} in ${set.where})`;
-  }
-  return `${e.file} entry "${e.key}"${upInstead}${g.fallbackFrom ? ` (Triton fallback: ${g.fallbackFrom})` : ''}`;
+  // SGLang without a _down file runs the down GEMM with the up config (the lookup names the up file).
+  const upFile = e.file !== null && path.posix.basename(e.file) !== g.fileName;
+  if (upFile || (e.source === 'default' && g.fileName.endsWith('_down.json') && set.spec.kind !== 'default')) return `the up config (no ${g.fileName})`;
+  if (e.source === 'default') return set.spec.kind === 'default' ? 'engine default config' : `engine default (no ${g.fileName} in ${set.where})`;
+  return `${e.file} entry "${e.key}"${g.fallbackFrom ? ` (Triton fallback: ${g.fallbackFrom})` : ''}`;
 }

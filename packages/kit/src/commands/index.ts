@@ -3,6 +3,7 @@ import { shapesCommand } from './shapes';
 import { devicesCommand } from './devices';
 import { configsCommand } from './configs/index';
 import { tuneCommand } from './tune';
+import { benchCommand } from './bench';
 
 export type { CommandModule } from './command-module';
 
@@ -12,4 +13,5 @@ export const commandModules: CommandModule[] = [
   shapesCommand,
   devicesCommand,
   tuneCommand,
+  benchCommand,
 ];
