@@ -28,7 +28,7 @@ function bash(script: string, env: Record<string, string>, args: string[] = []) 
 
 const mergedKeys = (dir: string, file: string) => Object.keys(JSON.parse(readFileSync(path.join(dir, 'triton_3_6_0', file), 'utf8')));
 
-describe('docs/cluster', () => {
+describe('docs/cluster', { timeout: 180_000 }, () => {
   it('the Slurm array script tunes one shard per task and submits the merge', () => {
     const root = mkdtempSync(path.join(tmpdir(), 'moe-slurm-'));
     dirs.push(root);

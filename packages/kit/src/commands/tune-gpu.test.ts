@@ -65,7 +65,7 @@ function tree(dir: string): Record<string, string> {
   return out;
 }
 
-describe('moe tune (fake GPUs)', () => {
+describe('moe tune (fake GPUs)', { timeout: 180_000 }, () => {
   it('--help and --dry-run need no GPU', async () => {
     const help = await run(['tune', '--help']);
     expect(help.code).toBe(EXIT.ok);
@@ -203,7 +203,7 @@ function child(args: string[], env: Record<string, string>, stop?: { signal: Nod
   });
 }
 
-describe('a run killed with SIGKILL resumes to the same files (child processes)', () => {
+describe('a run killed with SIGKILL resumes to the same files (child processes)', { timeout: 180_000 }, () => {
   const args = (out: string) => ['tune', '--batch-sizes', '16,256', '--gpus', '0,1', '--out', out, '--seed', '7'];
   // Slow enough to be killed in the middle (2 ms per measurement on the fake GPU).
   // SOURCE_DATE_EPOCH: both runs carry the same date (pack-input.json, tune-report.json).
