@@ -243,15 +243,25 @@ export async function gpuRun(plan: TunePlan, flags: TuneFlags, io: CliIo, resume
     }
   }
 
+  // Where the engine of --python reads (when not installed): what --install or moe configs install would do.
+  const targets = installed.length === 0 && output.files.length > 0 ? await installTargets(plan, io) : [];
   if (flags.json) {
-    io.stdout(`${JSON.stringify({ ...output.report, lookup: reads, installed }, null, 2)}\n`);
+    io.stdout(`${JSON.stringify({ ...output.report, lookup: reads, installed, engineReads: targets }, null, 2)}\n`);
   } else {
-    io.stdout(summary(result, output, reads, installed, plan, seconds));
+    io.stdout(summary(result, output, reads, installed, plan, seconds, targets));
   }
   if (installed.some((i) => i.doctorErrors > 0)) throw new ExitCode(EXIT.findings);
 }
 
-function summary(result: GpuTuneResult, output: ReturnType<typeof planTuneOutput>, reads: { engine: Engine; file: string; loaded: number; of: number }[], installed: { engine: Engine; into: string; written: number; doctorErrors: number; findings: string[] }[], plan: TunePlan, seconds: number): string {
+function summary(
+  result: GpuTuneResult,
+  output: ReturnType<typeof planTuneOutput>,
+  reads: { engine: Engine; file: string; loaded: number; of: number }[],
+  installed: { engine: Engine; into: string; written: number; doctorErrors: number; findings: string[] }[],
+  plan: TunePlan,
+  seconds: number,
+  targets: InstallTarget[],
+): string {
   const lines: string[] = [];
   for (const u of result.units) {
     lines.push(`${u.unit.id} on ${u.devices.length} x ${u.device.name} (driver ${u.device.driver}), Triton ${u.ready.triton ?? '?'}, kernel: ${u.ready.kernelSource ?? '?'}`);
@@ -275,11 +285,14 @@ function summary(result: GpuTuneResult, output: ReturnType<typeof planTuneOutput
   for (const n of output.notWritten) lines.push(`  not written: ${n.name}: ${n.reason}`);
   for (const r of reads) lines.push(`moe configs lookup: ${ENGINE_NAME[r.engine]} loads ${r.file} for ${r.loaded} of ${r.of} batch sizes from ${plan.out}/${r.engine}`);
   for (const i of installed) lines.push(`installed ${i.written} file${i.written === 1 ? '' : 's'} into ${i.into}, where ${ENGINE_NAME[i.engine]} reads them; doctor: ${i.doctorErrors === 0 ? 'no errors' : `${i.doctorErrors} errors: ${i.findings.join('; ')}`}`);
-  if (installed.length === 0 && output.files.length > 0) {
-    for (const engine of plan.engines) {
-      if (!output.files.some((f) => f.engine === engine)) continue;
-      lines.push(`the engine reads them once installed: moe configs install ${path.join(plan.out, engine)} --engine ${engine} --python <the engine's python> (or rerun with --install --python ...)`);
-    }
+  for (const t of targets) {
+    if (!output.files.some((f) => f.engine === t.engine)) continue;
+    const dir = path.join(plan.out, t.engine);
+    lines.push(
+      t.dir
+        ? `${ENGINE_NAME[t.engine]} (${plan.kernel.python}) reads ${t.dir}: install there with moe configs install ${dir} --engine ${t.engine} --python ${plan.kernel.python} (or rerun with --install)`
+        : `${ENGINE_NAME[t.engine]}: ${t.why}; once you have it: moe configs install ${dir} --engine ${t.engine} --python <its python>`,
+    );
   }
   return `${lines.join('\n')}\n`;
 }
