@@ -50,7 +50,10 @@ export interface BenchOptions {
   rounds?: number;
   replays?: number;
   peaks?: boolean | PeakMeasureOptions;
-  engineCheck?: boolean;
+  /** Peaks measured already on this card (a second run of the same session): used instead of measuring. */
+  peaksFrom?: MeasuredPeaks;
+  /** The engine self-check of every distinct config: at every batch size (true) or at these. */
+  engineCheck?: boolean | number[];
   env?: NodeJS.ProcessEnv;
   cwd?: string;
   revision?: string;
@@ -170,13 +173,13 @@ export async function runBenchOnGpu(o: BenchOptions): Promise<BenchRecord> {
       ...(o.env ? { env: o.env } : {}),
       ...(o.cwd ? { cwd: o.cwd } : {}),
     });
-    let measured: MeasuredPeaks | null = null;
-    if (o.peaks) {
+    let measured: MeasuredPeaks | null = o.peaksFrom ?? null;
+    if (o.peaks && !measured) {
       say('measuring the peaks: copy bandwidth, dense bf16 and fp8 GEMMs');
       measured = await new DevicePeakMeasurer(dev, typeof o.peaks === 'object' ? o.peaks : {}).measure();
     }
     const peaks = measured ? peaksOf(facts.card.name, measured) : tablePeaks(facts.card.name);
-    const batches = await runBench(dev, { sets, ms, stages, rounds, replays, engineCheck: o.engineCheck === true, onProgress: say });
+    const batches = await runBench(dev, { sets, ms, stages, rounds, replays, engineCheck: o.engineCheck ?? false, onProgress: say });
     const protocol: BenchProtocol = {
       rounds,
       replays,

@@ -44,7 +44,7 @@ export { fmtSpeedup, fmtUs } from './report/format';
 export { PLOT_FONT, speedupSpec, rooflineSpec, renderSvg, renderPng } from './report/plots';
 export type { HtmlReportInput } from './report/html-report';
 export { PLOT_IDS, escapeHtml, htmlReport } from './report/html-report';
-export type { RenderedReport } from './report/write-report';
+export type { RenderedReport, RenderOptions } from './report/write-report';
 export { renderReport, reportPaths, writeReport } from './report/write-report';
 export type { BenchOptions, BenchPlan } from './bench';
 export { BENCH_BATCH_SIZES, DEFAULT_ROUNDS, DEFAULT_REPLAYS, planBench, runBenchOnGpu } from './bench';

@@ -89,4 +89,32 @@ describe('runBench', () => {
     await runBench(dev, { sets: sets([1]).slice(0, 2), ms: [1], stages: ['down', 'layer'], rounds: 1, replays: 5 });
     expect(dev.calls.filter((c) => c.includes('time'))).toEqual(['M=1 time down -/32', 'M=1 time layer 32/32', 'M=1 time down -/64', 'M=1 time layer 64/64']);
   });
+
+  it('the engine self-check runs at the batch sizes asked for, once per distinct GEMM config, and a failed one is not timed', async () => {
+    const calls: string[] = [];
+    const device: BenchDevice = {
+      batch: async (M) => ({
+        hitExperts: 4,
+        check: async () => ({ ok: true, summary: 'ok' }),
+        engineCheck: async (gemm, c) => {
+          calls.push(`M=${M} engine ${gemm} ${c.BLOCK_SIZE_N}`);
+          return c.BLOCK_SIZE_N === 64 ? { ok: false, summary: 'grid differs' } : { ok: true, summary: 'bit-identical' };
+        },
+        time: async (stage, up) => {
+          calls.push(`M=${M} time ${stage} ${up?.BLOCK_SIZE_N ?? '-'}`);
+          return 10;
+        },
+        dispose: () => {},
+      }),
+    };
+    const batches = await runBench(device, { sets: sets([1, 64]).slice(0, 2), ms: [1, 64], stages: ['up', 'layer'], rounds: 1, replays: 5, engineCheck: [1] });
+    // At M=1 only: default (BLOCK_SIZE_N 32) up then down, a (64) up and down; layer runs reuse them.
+    expect(calls.filter((c) => c.includes('engine'))).toEqual(['M=1 engine up 32', 'M=1 engine down 32', 'M=1 engine up 64', 'M=1 engine down 64']);
+    // a's runs at M=1 failed the self-check (its layer run through its up config's result, checked
+    // once): not timed; at M=64 (not checked) everything is.
+    expect(calls.filter((c) => c.startsWith('M=1 time'))).toEqual(['M=1 time up 32', 'M=1 time layer 32']);
+    expect(batches[0]!.runs.map((r) => r.engineCheck?.ok ?? null)).toEqual([true, true, false, false]);
+    expect(batches[0]!.runs[1]!.engineCheck!.summary).toBe('bit-identical; bit-identical');
+    expect(batches[1]!.runs.every((r) => r.engineCheck === null && r.roundsUs.length === 1)).toBe(true);
+  });
 });

@@ -36,8 +36,8 @@ export interface RunOptions {
   stages: readonly BenchStage[];
   rounds: number;
   replays: number;
-  /** Run the engine self-check of each distinct GEMM config at each batch size. */
-  engineCheck?: boolean;
+  /** Run the engine self-check of each distinct GEMM config: at every batch size (true), or at these. */
+  engineCheck?: boolean | readonly number[];
   /** One line per step, for a progress display. */
   onProgress?: (line: string) => void;
 }
@@ -73,17 +73,24 @@ export async function runBench(device: BenchDevice, o: RunOptions): Promise<Batc
     const { M, runs } = planned;
     const batch = await device.batch(M);
     try {
-      const engineChecked = new Set<string>();
+      // The self-check of a GEMM config holds for every run that launches it: checked once, shared.
+      const engineChecked = new Map<string, CheckOutcome>();
       for (const run of runs) {
         say(`M=${M} ${run.stage} ${run.sets.join(', ')}: check`);
         try {
           run.check = await batch.check(run.stage, run.up, run.down);
-          if (o.engineCheck && batch.engineCheck) {
+          const selfCheck = o.engineCheck === true || (Array.isArray(o.engineCheck) && o.engineCheck.includes(M));
+          if (selfCheck && batch.engineCheck) {
             const parts: CheckOutcome[] = [];
             for (const [gemm, cfg] of [['up', run.up], ['down', run.down]] as const) {
-              if (!cfg || engineChecked.has(`${gemm}|${tileConfigKey(cfg)}`)) continue;
-              engineChecked.add(`${gemm}|${tileConfigKey(cfg)}`);
-              parts.push(await batch.engineCheck(gemm, cfg));
+              if (!cfg) continue;
+              const key = `${gemm}|${tileConfigKey(cfg)}`;
+              let outcome = engineChecked.get(key);
+              if (!outcome) {
+                outcome = await batch.engineCheck(gemm, cfg);
+                engineChecked.set(key, outcome);
+              }
+              parts.push(outcome);
             }
             if (parts.length > 0) run.engineCheck = { ok: parts.every((p) => p.ok), summary: parts.map((p) => p.summary).join('; ') };
           }

@@ -4,11 +4,12 @@
 //     interval of each point as an error bar and the noise-free points filled.
 //  2. The roofline: attained TFLOP/s against arithmetic intensity, every (batch size, stage,
 //     set) a point, under the ceiling min(peak, bandwidth x intensity).
-import { Resvg } from '@resvg/resvg-js';
 import { parse, View } from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
+import type * as ResvgModule from '@resvg/resvg-js';
 import type { BenchRecord } from '../bench-record';
 import { BASELINE_SET } from '../config-sets';
+import { BenchDeviceError } from '../errors/bench-device-error';
 import { attainableFlops, ceilingsFor } from '../roofline';
 import type { BenchRow } from '../summarize';
 import { fmtRate } from './format';
@@ -170,8 +171,21 @@ export async function renderSvg(spec: TopLevelSpec): Promise<string> {
   }
 }
 
-/** An SVG rendered to PNG by resvg at `zoom` (text in the system's fonts; without any, no text). */
-export function renderPng(svg: string, zoom = 2): Uint8Array {
+/**
+ * An SVG rendered to PNG by resvg at `zoom` (text in the system's fonts; without any, no text).
+ * resvg is a native module: it is loaded here, when a PNG is asked for, so that a bundle without
+ * it still renders everything else.
+ */
+export async function renderPng(svg: string, zoom = 2): Promise<Uint8Array> {
+  let Resvg: typeof ResvgModule.Resvg;
+  try {
+    ({ Resvg } = await import('@resvg/resvg-js'));
+  } catch (err) {
+    throw new BenchDeviceError(
+      `PNG: @resvg/resvg-js did not load (${(err as Error).message.split('\n')[0]}); install it (npm install @resvg/resvg-js: its prebuilt binary for this platform), or render the PNG elsewhere from the record: moe bench --from <record.json> --report <file.html>`,
+      { cause: err },
+    );
+  }
   const r = new Resvg(svg, { fitTo: { mode: 'zoom', value: zoom }, background: 'white', font: { loadSystemFonts: true, defaultFontFamily: 'DejaVu Sans' } });
   return r.render().asPng();
 }

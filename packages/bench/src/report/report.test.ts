@@ -63,7 +63,7 @@ describe('the plots', () => {
   it('PNG: twice the SVG size', async () => {
     const svg = await renderSvg(speedupSpec(record, rows));
     const width = Number(/width="(\d+)"/.exec(svg)![1]);
-    const png = Buffer.from(renderPng(svg));
+    const png = Buffer.from(await renderPng(svg));
     expect(png.subarray(0, 8)).toEqual(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
     expect(png.readUInt32BE(16)).toBe(2 * width);
   });
@@ -98,12 +98,13 @@ describe('the HTML page', () => {
   it('writes the page, the main plot as SVG and PNG, and the record beside it', async () => {
     const paths = await writeReport(record, path.join(tmp, 'out', 'bench.html'));
     expect(paths).toEqual({
+      pngError: null,
       html: path.join(tmp, 'out', 'bench.html'),
       svg: path.join(tmp, 'out', 'bench.svg'),
       png: path.join(tmp, 'out', 'bench.png'),
       json: path.join(tmp, 'out', 'bench.json'),
     });
-    for (const p of Object.values(paths)) expect(existsSync(p), p).toBe(true);
+    for (const p of [paths.html, paths.svg, paths.png, paths.json]) expect(existsSync(p), p).toBe(true);
     expect(parseBenchRecord(readFileSync(paths.json, 'utf8'), 'bench.json')).toEqual(JSON.parse(JSON.stringify(record)));
     expect(readFileSync(paths.svg, 'utf8')).toContain('Speedup over the engine default');
     expect(() => reportPaths('out/bench.htm')).toThrow(/^`report` out\/bench\.htm: not an \.html file/);
