@@ -22,7 +22,7 @@ h1 { font-size: 20px; } h2 { font-size: 16px; margin-top: 28px; }
 figure { margin: 16px 0; } figure svg { max-width: 100%; height: auto; }
 table { border-collapse: collapse; font-size: 12px; }
 th, td { border-bottom: 1px solid #ddd; padding: 3px 8px; text-align: left; }
-td.n { text-align: right; font-variant-numeric: tabular-nums; }
+td.n { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 tr.failed td { color: #b00020; }
 .noise { color: #777; }
 `;
