@@ -89,7 +89,8 @@ describe('CompilePool with a fake worker', () => {
 
   it('runs a queue on at most `workers` processes at once and answers each request with its own result', async () => {
     const pool = await startFake({ workers: 3, cacheDir: null });
-    const requests = Array.from({ length: 9 }, (_, i) => req(OK, 300, { K: 1000 + i }));
+    // 12 x 500 ms of work: time enough for the other two workers to start even on a loaded machine.
+    const requests = Array.from({ length: 12 }, (_, i) => req(OK, 500, { K: 1000 + i }));
     const results = await Promise.all(requests.map((r) => pool.compile(r)));
     for (const [i, result] of results.entries()) {
       expect(result.ok).toBe(true);
@@ -100,7 +101,7 @@ describe('CompilePool with a fake worker', () => {
       }
     }
     const log = readLog();
-    expect(log).toHaveLength(9);
+    expect(log).toHaveLength(12);
     // Workers start on demand: all three are asked for at once, but under load the third may
     // still be starting when the other two have drained the queue.
     const pids = new Set(log.map((l) => l.pid)).size;
