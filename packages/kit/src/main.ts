@@ -7,7 +7,7 @@ import { VERSION } from './version';
 /** Builds the `moe` program. Commands write through `io`, so tests run them in-process. */
 export function buildProgram(io: CliIo): Command {
   const program = new Command('moe')
-    .description('MoE Kit: fused-MoE kernel shapes, config files, GPUs and tuning')
+    .description('MoE Kit: fused-MoE kernel shapes, config files, GPUs, tuning and benchmarks')
     .version(VERSION, '-V, --version')
     .option('--debug', 'print stack traces of errors')
     .exitOverride()
