@@ -14,7 +14,7 @@ import path from 'node:path';
 import { openContext } from '../src/addon';
 import { CompilePool } from '../src/compile';
 import { createRng } from '../src/reference/prng';
-import { tileConfigKey, type TileConfig } from '@moe/engine-facts';
+import { engineGrid, tileConfigKey, type TileConfig } from '@moe/engine-facts';
 import { MoeLayer } from '../src/runner';
 
 function arg(name: string, fallback?: string): string {
@@ -38,18 +38,9 @@ const CASES = {
   },
 };
 
+/** The engines' grid; fp8 block-wise keeps BLOCK_SIZE_K a multiple of the 128 block (as the engines' tuners do). */
 function grid(block: boolean): TileConfig[] {
-  const out: TileConfig[] = [];
-  for (const BLOCK_SIZE_M of [16, 32, 64, 128, 256])
-    for (const BLOCK_SIZE_N of [32, 64, 128, 256])
-      for (const BLOCK_SIZE_K of [64, 128, 256])
-        for (const GROUP_SIZE_M of [1, 16, 32, 64])
-          for (const num_warps of [4, 8])
-            for (const num_stages of [2, 3, 4, 5]) {
-              if (block && BLOCK_SIZE_K % 128 !== 0) continue;
-              out.push({ BLOCK_SIZE_M, BLOCK_SIZE_N, BLOCK_SIZE_K, GROUP_SIZE_M, num_warps, num_stages });
-            }
-  return out;
+  return engineGrid().filter((c) => !block || c.BLOCK_SIZE_K % 128 === 0);
 }
 
 function ranks(v: number[]): number[] {

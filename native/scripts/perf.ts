@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { openContext } from '../src/addon';
 import { CompilePool, gemmCompileRequest } from '../src/compile';
 import { makeRouting, expertCounts } from '../src/reference';
-import { tileConfigKey, type TileConfig } from '@moe/engine-facts';
+import { tileConfig, tileConfigKey, type TileConfig } from '@moe/engine-facts';
 import { MoeLayer, type Timing } from '../src/runner';
 
 const args = process.argv.slice(2);
@@ -29,14 +29,7 @@ const outDir = opt('--out') ?? process.env.OUT ?? path.join(os.tmpdir(), 'moe-pe
 mkdirSync(outDir, { recursive: true });
 const here = path.dirname(fileURLToPath(import.meta.url));
 
-const cfg = (m: number, n: number, k: number, g: number, w: number, s: number): TileConfig => ({
-  BLOCK_SIZE_M: m,
-  BLOCK_SIZE_N: n,
-  BLOCK_SIZE_K: k,
-  GROUP_SIZE_M: g,
-  num_warps: w,
-  num_stages: s,
-});
+const cfg = tileConfig;
 
 // SGLang's default for bf16 when no config file matches (ENGINES.md): 64/64/32/8, or 16/32/64/1
 // when M <= E; no num_warps/num_stages, so Triton's defaults (4 warps, 3 stages).

@@ -3,7 +3,7 @@
 // a PeakDevice: device-to-device copies timed by events, and a large dense GEMM through the
 // fused-MoE Triton kernel with one expert); without it they come from the table below, each
 // value saying where it is from. A report marks every ceiling as measured or from the table.
-import type { TileConfig } from '@moe/engine-facts';
+import { tileConfig, type TileConfig } from '@moe/engine-facts';
 import { BenchDeviceError } from './errors/bench-device-error';
 import { median } from './speedup';
 
@@ -111,14 +111,7 @@ export interface PeakMeasurer {
   measure(): Promise<MeasuredPeaks>;
 }
 
-const cfg = (m: number, n: number, k: number, g: number, w: number, s: number): TileConfig => ({
-  BLOCK_SIZE_M: m,
-  BLOCK_SIZE_N: n,
-  BLOCK_SIZE_K: k,
-  GROUP_SIZE_M: g,
-  num_warps: w,
-  num_stages: s,
-});
+const cfg = tileConfig;
 
 /** Large-tile configs of the engines' grid that dense GEMMs of this size run fastest with on Hopper-class cards. */
 export const DENSE_CONFIGS: Readonly<Record<'bf16' | 'fp8', readonly TileConfig[]>> = {

@@ -5,7 +5,7 @@
 // by each round) run through the real pipeline: sets resolved by config-store's lookup from
 // made-up tables, runBench in rounds, the record as a GPU run writes it.
 import { lookupConfig, memorySource, type LookupQuery } from '@moe/config-store';
-import { formatFileName, type TileConfig } from '@moe/engine-facts';
+import { formatFileName, tileConfig, type TileConfig } from '@moe/engine-facts';
 import { findCatalogEntry, resolveMoeShape } from '@moe/model-shapes';
 import { createRng } from '@moe/native';
 import { setRecords, RECORD_FORMAT, RECORD_VERSION, type BenchRecord } from './bench-record';
@@ -25,14 +25,7 @@ export function syntheticLabel(seed: number): string {
   return `made up by @moe/bench's syntheticRecord (seed ${seed}) from a model of an H200, to test the report: no GPU ran, no kernel was timed`;
 }
 
-const t = (m: number, n: number, k: number, g: number, w: number, s: number): TileConfig => ({
-  BLOCK_SIZE_M: m,
-  BLOCK_SIZE_N: n,
-  BLOCK_SIZE_K: k,
-  GROUP_SIZE_M: g,
-  num_warps: w,
-  num_stages: s,
-});
+const t = tileConfig;
 
 /** Made-up tables (not from any engine or tuner): what a tuned and a shipped file might hold. */
 function table(ms: readonly number[], pick: (m: number) => TileConfig): string {

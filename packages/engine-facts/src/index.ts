@@ -25,4 +25,5 @@ export {
   orderKernelConfig,
   sameKernelConfig,
 } from './kernel-config';
+export { ENGINE_GRID_VALUES, engineGrid, tileConfig } from './engine-grid';
 export { BadFileNameError } from './errors/bad-file-name-error';

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { CandidateGrid, familyKey } from './candidate-grid';
 import { gpuInfoForDriverName } from '@moe/config-store';
 import { tileConfigKey, type TileConfig } from '@moe/engine-facts';
-import { buildSearchSpace, engineGrid } from './search-space';
+import { engineGrid } from '@moe/engine-facts';
+import { buildSearchSpace } from './search-space';
 
 const grid = new CandidateGrid(engineGrid());
 const c = (m: number, n: number, k: number, g: number, w: number, s: number): TileConfig => ({

@@ -2,7 +2,9 @@
 // of the grid. The config type (TileConfig) and its key (tileConfigKey) are @moe/engine-facts'.
 export { describeConfig } from './describe-config';
 export type { SearchSpaceOptions, PruneReason, PrunedConfig, SearchSpace } from './search-space';
-export { ENGINE_GRID_VALUES, engineGrid, buildSearchSpace } from './search-space';
+export { buildSearchSpace } from './search-space';
+// The engines' grid lives in @moe/engine-facts; re-exported here, where it was first.
+export { ENGINE_GRID_VALUES, engineGrid } from '@moe/engine-facts';
 export type { MeasuredRow, MeasuredTable } from './measured-table';
 export { parseMeasuredTable, bestRecorded } from './measured-table';
 export { MAX_TABLE_BYTES, readMeasuredTableFile } from './read-measured-table';

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { InvalidSearchOptionError } from './errors/invalid-search-option-error';
 import type { MeasuredTable } from './measured-table';
 import { randomStrategy } from './random-strategy';
-import { engineGrid } from './search-space';
+import { engineGrid } from '@moe/engine-facts';
 import { simulate } from './simulate';
 import { referenceTable } from './__fixtures__/reference';
 

@@ -1,7 +1,8 @@
 import { gpuInfoForDriverName } from '@moe/config-store';
 import { describe, expect, it } from 'vitest';
 import { tileConfigKey } from '@moe/engine-facts';
-import { buildSearchSpace, engineGrid } from './search-space';
+import { engineGrid } from '@moe/engine-facts';
+import { buildSearchSpace } from './search-space';
 import { referenceTable } from './__fixtures__/reference';
 
 const HOPPER = gpuInfoForDriverName('NVIDIA H200')!;

@@ -1,24 +1,7 @@
 import { elementBytes, estimateSharedMemory, type ElementBytes, type GpuInfo } from '@moe/config-store';
-import { TILE_CONFIG_FIELDS, type Engine, type TileConfigField, type TileConfig } from '@moe/engine-facts';
+import { engineGrid, type Engine, type TileConfig } from '@moe/engine-facts';
 
-/** The values the engines' tuners (SGLang, vLLM) search, per parameter (ENGINES.md). */
-export const ENGINE_GRID_VALUES: Readonly<Record<TileConfigField, readonly number[]>> = {
-  BLOCK_SIZE_M: [16, 32, 64, 128, 256],
-  BLOCK_SIZE_N: [32, 64, 128, 256],
-  BLOCK_SIZE_K: [64, 128, 256],
-  GROUP_SIZE_M: [1, 16, 32, 64],
-  num_warps: [4, 8],
-  num_stages: [2, 3, 4, 5],
-};
-
-/** The 1,920 grid configs in the engines' order (BLOCK_SIZE_M outermost, num_stages innermost). */
-export function engineGrid(values: Readonly<Record<TileConfigField, readonly number[]>> = ENGINE_GRID_VALUES): TileConfig[] {
-  let out: Partial<TileConfig>[] = [{}];
-  for (const param of TILE_CONFIG_FIELDS) {
-    out = out.flatMap((partial) => values[param].map((v) => ({ ...partial, [param]: v })));
-  }
-  return out as TileConfig[];
-}
+// The engines' grid (ENGINE_GRID_VALUES, engineGrid) is an engine fact: @moe/engine-facts.
 
 export interface SearchSpaceOptions {
   /**

@@ -2,7 +2,7 @@ import { elementBytes, estimateSharedMemory, gpuInfoForDriverName } from '@moe/c
 import { TILE_CONFIG_FIELDS, tileConfigKey, type TileConfig } from '@moe/engine-facts';
 import type { MeasuredRow, MeasuredTable } from './measured-table';
 import { RandomSource } from './random-source';
-import { ENGINE_GRID_VALUES, engineGrid } from './search-space';
+import { ENGINE_GRID_VALUES, engineGrid } from '@moe/engine-facts';
 
 /** The batch sizes of the engines' tuners from 4 up (ENGINES.md). */
 export const SYNTHETIC_BATCH_SIZES = [4, 8, 16, 24, 32, 48, 64, 96, 128, 256, 512, 1024, 1536, 2048, 3072, 4096] as const;

@@ -8,7 +8,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { TileConfig } from '@moe/engine-facts';
+import { engineGrid, type TileConfig } from '@moe/engine-facts';
 import { CompilePool } from '../compile-pool';
 import {
   alignCompileRequests,
@@ -34,15 +34,7 @@ const target = { backend: 'cuda', arch: flag('arch', 'sm_90'), warpSize: 32 } as
 const MAX_SHARED = 232448; // H100/H200 opt-in shared memory per block
 
 function grid(): TileConfig[] {
-  const out: TileConfig[] = [];
-  for (const BLOCK_SIZE_M of [16, 32, 64, 128, 256])
-    for (const BLOCK_SIZE_N of [32, 64, 128, 256])
-      for (const BLOCK_SIZE_K of [64, 128, 256])
-        for (const GROUP_SIZE_M of [1, 16, 32, 64])
-          for (const num_warps of [4, 8])
-            for (const num_stages of [2, 3, 4, 5])
-              out.push({ BLOCK_SIZE_M, BLOCK_SIZE_N, BLOCK_SIZE_K, GROUP_SIZE_M, num_warps, num_stages });
-  return out;
+  return engineGrid();
 }
 
 const E = 32;
