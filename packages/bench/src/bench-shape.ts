@@ -1,30 +1,23 @@
 import type { Engine } from '@moe/engine-facts';
 import { kernelShapes, loadModelConfig, resolveMoeShape, type DtypeOption, type KernelShape, type MoeShape } from '@moe/model-shapes';
-import { layerShapeOf, type DtypeMode } from '@moe/native';
+import { layerShapeOf } from '@moe/native';
 import { BenchOptionError } from './errors/bench-option-error';
+import type { LayerDims } from './traffic';
 
 /** The model a bench runs when none is given (the one `moe tune` tunes first). */
 export const BENCH_DEFAULT_MODEL = 'LiquidAI/LFM2-8B-A1B';
 
-/** One MoE layer on one rank, as the bench times it and as the engine names its config file. */
-export interface BenchShape {
+/**
+ * One MoE layer on one rank, as the bench times it and as the engine names its config file: its
+ * LayerDims (E and N on this rank, K hidden, top-k, dtype mode, fp8 block) plus where they came from.
+ */
+export interface BenchShape extends LayerDims {
   /** How the model was named (a hub id, a path, a label). */
   model: string;
   architecture: string;
   engine: Engine;
   tp: number;
   ep: number;
-  /** E: experts on this rank (as in the file name). */
-  E: number;
-  /** N: the expert intermediate size on this rank (the up GEMM is 2N wide). */
-  N: number;
-  /** K: the hidden size. */
-  K: number;
-  topk: number;
-  /** How the runner stores and scales the operands. */
-  mode: DtypeMode;
-  /** fp8 block [bn, bk], or null. */
-  blockShape: [number, number] | null;
   /** The engine's dtype string in file names (null: bf16/fp16). */
   dtype: string | null;
   /** N in the file name (differs from N only for packed int4). */
