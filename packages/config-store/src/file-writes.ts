@@ -10,6 +10,7 @@ import {
   lstatSync,
   mkdirSync,
   openSync,
+  readFileSync,
   renameSync,
   rmdirSync,
   rmSync,
@@ -171,6 +172,71 @@ function removeFolders(made: string[]): void {
   for (const m of [...made].reverse()) quietly(() => writeOps.rmdirSync(m));
 }
 
+/** The lock file an all-or-nothing write holds in the nearest existing folder above its targets. */
+export const WRITE_LOCK_NAME = '.moe-kit-write.lock';
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return isErrnoError(err) && err.code === 'EPERM';
+  }
+}
+
+/**
+ * Takes the write lock of `dir` (O_EXCL create; a lock whose process is gone is taken over), or
+ * throws InstallConflictError naming the run holding it. Returns the release.
+ */
+function acquireWriteLock(dir: string, label: string, permissionFix: string): () => void {
+  // Plain fs calls, not writeOps: the lock is bookkeeping, not one of the files written (the
+  // fault-injection tests aim at those).
+  const lock = path.join(dir, WRITE_LOCK_NAME);
+  const mine = `${process.pid}\n`;
+  // The root may be new (a first --out): made here, so that every run locks the same folder.
+  try {
+    if (!existsSync(dir)) mkdirSync(dir, { recursive: true });
+  } catch (err) {
+    throw writeFailure(err, dir, 'nothing was written', permissionFix);
+  }
+  for (let attempt = 0; ; attempt += 1) {
+    let fd: number;
+    try {
+      fd = openSync(lock, 'wx', 0o644);
+    } catch (err) {
+      if (!isErrnoError(err)) throw err;
+      if (err.code !== 'EEXIST') throw writeFailure(err, lock, 'nothing was written', permissionFix);
+      let holder = NaN;
+      try {
+        holder = Number.parseInt(readFileSync(lock, 'utf8'), 10);
+      } catch {
+        // vanished or unreadable: look again
+      }
+      if (attempt < 2 && (!Number.isInteger(holder) || !processAlive(holder))) {
+        // Left by a run that died (or released just now): take it over.
+        if (Number.isInteger(holder)) quietly(() => unlinkSync(lock));
+        continue;
+      }
+      throw new InstallConflictError(
+        `${label}: another run${Number.isInteger(holder) ? ` (pid ${holder})` : ''} is writing into ${dir} (it holds ${lock}); nothing was written; run again when it is done`,
+      );
+    }
+    try {
+      writeSync(fd, mine);
+    } catch (err) {
+      quietly(() => unlinkSync(lock));
+      throw writeFailure(err, lock, 'nothing was written', permissionFix);
+    } finally {
+      closeSync(fd);
+    }
+    return () => {
+      quietly(() => {
+        if (readFileSync(lock, 'utf8') === mine) unlinkSync(lock);
+      });
+    };
+  }
+}
+
 /** One file of an all-or-nothing write. */
 export interface PlannedWrite {
   /** Absolute path of the target. */
@@ -201,15 +267,30 @@ const files = (n: number) => `${n} file${n === 1 ? '' : 's'}`;
 
 /**
  * Writes every planned file or none. Before the first write, every target folder is checked to
- * be writable; then each file is written to a temp file beside its target (existing targets are
+ * be writable and the write lock of `lockDir` (an existing folder above every target) is taken (a
+ * second run meanwhile is an InstallConflictError; a lock left by a dead run is taken over); then each file is written to a temp file beside its target (existing targets are
  * kept as a hard-linked backup), and only when all are written are they renamed into place. A
  * new target that appears meanwhile (another run) is a conflict, not overwritten (link(2), not
  * rename). When a rename fails halfway, the files this run already replaced are restored and
  * those it created removed, and the error says so. `permissionFix` tells the user what to do when
  * a folder cannot be written.
  */
-export function writeAllOrNothing(planned: PlannedWrite[], permissionFix: string): void {
+export function writeAllOrNothing(planned: PlannedWrite[], permissionFix: string, lockDir: string): void {
   for (const dir of new Set(planned.map((p) => path.dirname(p.abs)))) checkWritableFolder(dir, permissionFix);
+  if (planned.length === 0) return;
+  // One writer at a time per tree: runs that plan the same targets in different orders could
+  // otherwise each take some of them, lose to each other and roll back into a mix. The lock is in
+  // `lockDir` (a folder that exists before the write, e.g. the install's root), never in a folder
+  // the write creates, so every run of the same tree takes the same lock.
+  const release = acquireWriteLock(path.resolve(lockDir), planned[0]!.display, permissionFix);
+  try {
+    commitAllOrNothing(planned, permissionFix);
+  } finally {
+    release();
+  }
+}
+
+function commitAllOrNothing(planned: PlannedWrite[], permissionFix: string): void {
   const stamps = planned.map((p) => stampOf(p.abs));
   const made: string[] = [];
   /** ino: the temp file's inode, which ends up at the target: undo touches only a target still holding it. */

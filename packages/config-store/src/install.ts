@@ -244,6 +244,7 @@ export function installConfigs(sources: SourceFile[], options: InstallOptions): 
   writeAllOrNothing(
     writes.map((p) => ({ abs: p.abs, display: p.action.target, bytes: p.bytes, existed: p.action.action !== 'write' })),
     fix,
+    into,
   );
   const targets = new Set(planned.map((p) => p.action.target).filter(Boolean));
   const check = doctor(into, { engine, tritonVersion: options.runningTriton ?? null });

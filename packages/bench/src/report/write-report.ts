@@ -70,6 +70,7 @@ export async function writeReport(
   writeAllOrNothing(
     [plan(paths.html, r.html), plan(paths.svg, r.speedupSvg), ...(r.png ? [plan(paths.png, r.png)] : []), plan(paths.json, r.json)],
     `write the report to a folder you may write to (\`report\`), or fix the permissions of ${dir}`,
+    dir,
   );
   return { ...paths, pngError: r.pngError };
 }

@@ -46,6 +46,8 @@ export interface TuneOutput {
   notWritten: { engine: Engine; name: string; reason: string }[];
   writes: PlannedWrite[];
   report: Record<string, unknown>;
+  /** The --out folder: the root every write is under (it holds the write lock). */
+  out: string;
 }
 
 const round = (x: number | null | undefined, d = 3) => (x === null || x === undefined ? null : Number(x.toFixed(d)));
@@ -129,12 +131,12 @@ export function planTuneOutput(result: GpuTuneResult, o: TuneOutputOptions): Tun
   }
   const report = reportOf(result, o, files, notWritten);
   writes.push(planned(o.out, 'tune-report.json', `${JSON.stringify(report, null, 2)}\n`));
-  return { files, notWritten, writes, report };
+  return { files, notWritten, writes, report, out: o.out };
 }
 
 /** Writes the planned files, all or nothing (a failure leaves --out as it was). */
 export function writeTuneOutput(output: TuneOutput): void {
-  writeAllOrNothing(output.writes, 'pass --out a folder you can write to');
+  writeAllOrNothing(output.writes, 'pass --out a folder you can write to', output.out);
 }
 
 function routingText(r: WorkerRouting): string {
