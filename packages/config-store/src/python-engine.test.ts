@@ -1,6 +1,7 @@
 import { chmodSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { EngineNotFoundError } from './errors/engine-not-found-error';
 import { findInstalledEngine } from './python-engine';
 import { fakeSglangSitePackages, tempDir, writeTree } from './__fixtures__/fake-engines';
 import { hasPython } from './__fixtures__/has-python';
@@ -8,6 +9,11 @@ import { hasPython } from './__fixtures__/has-python';
 describe('findInstalledEngine', () => {
   it('gives a clear error for a missing interpreter', async () => {
     await expect(findInstalledEngine('sglang', '/no/such/python3')).rejects.toThrow(/no such interpreter/);
+  });
+
+  it('an empty interpreter (what `$(which python)` gives with none on PATH) is named, not a TypeError', async () => {
+    await expect(findInstalledEngine('sglang', '')).rejects.toThrow(EngineNotFoundError);
+    await expect(findInstalledEngine('vllm', '  ')).rejects.toThrow(/`python` is empty/);
   });
 
   it('gives a clear error when the interpreter hangs', async () => {

@@ -56,6 +56,12 @@ export function findInstalledEngine(
   options: { timeoutMs?: number; env?: NodeJS.ProcessEnv } = {},
 ): Promise<InstalledEngine> {
   const timeout = options.timeoutMs ?? 30_000;
+  if (python.trim() === '') {
+    // execFile would throw a bare TypeError (what `--python "$(which python)"` gives with no python on PATH).
+    return Promise.reject(
+      new EngineNotFoundError('`python` is empty (no interpreter named; `$(which python)` prints nothing when there is none on PATH); pass the python of the environment the engine runs in (e.g. `python` .venv/bin/python)'),
+    );
+  }
   return new Promise((resolve, reject) => {
     execFile(
       python,
