@@ -1,11 +1,10 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { spawnSync } from 'node:child_process';
+import { hasPython } from '@moe/vitest-config/test-env';
 import { describe, expect, it } from 'vitest';
 import { probeEngineKernel } from './probe-engine-kernel';
 
-const hasPython = spawnSync('python3', ['-c', 'pass']).status === 0;
 
 describe('probeEngineKernel', () => {
   it('a missing interpreter is a reason, not a throw', async () => {

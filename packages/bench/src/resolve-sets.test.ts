@@ -2,11 +2,11 @@ import { mkdirSync, mkdtempSync, copyFileSync, rmSync, writeFileSync } from 'nod
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { execFileSync } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { BenchShape } from './bench-shape';
 import { parseSetSpecs } from './config-sets';
 import { provenance, resolveSets, tunedFolder } from './resolve-sets';
+import { hasPython } from '@moe/vitest-config/test-env';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const SGLANG = path.join(repo, 'reference/sglang-configs');
@@ -31,14 +31,6 @@ const LFM2: BenchShape = {
   downConfigFile: 'E=32,N=1792,device_name=NVIDIA_H200_down.json',
 };
 
-const hasPython = (() => {
-  try {
-    execFileSync('python3', ['-c', 'print(1)']);
-    return true;
-  } catch {
-    return false;
-  }
-})();
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'moe-bench-sets-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));

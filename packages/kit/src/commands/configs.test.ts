@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -7,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { EXIT } from '../exit';
 import { memoryIo } from '../io';
 import { main } from '../main';
+import { hasPython } from '@moe/vitest-config/test-env';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
 const REFERENCE = path.join(REPO, 'reference');
@@ -22,14 +22,6 @@ function tree(files: Record<string, string>): string {
   return dir;
 }
 
-const hasPython = (() => {
-  try {
-    execFileSync('python3', ['-c', 'print(1)']);
-    return true;
-  } catch {
-    return false;
-  }
-})();
 
 const entry = (m: number, n: number) => ({ BLOCK_SIZE_M: m, BLOCK_SIZE_N: n, BLOCK_SIZE_K: 64, GROUP_SIZE_M: 1, num_warps: 4, num_stages: 3 });
 

@@ -1,4 +1,4 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -7,6 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { EXIT } from '../exit';
 import { memoryIo } from '../io';
 import { main } from '../main';
+import { hasPython } from '@moe/vitest-config/test-env';
 
 // `moe tune` on GPUs, run against the fake measure worker of @moe/tuner (no GPU needed): the
 // command, its files, --dry-run and --help, and, in child processes, a run killed with SIGKILL
@@ -19,14 +20,6 @@ const TSX = path.join(repoRoot, 'node_modules/tsx/dist/loader.mjs');
 const UP = 'E=32,N=1792,device_name=NVIDIA_H200.json';
 const DOWN = 'E=32,N=1792,device_name=NVIDIA_H200_down.json';
 
-const hasPython = (() => {
-  try {
-    execFileSync('python3', ['-c', 'print(1)']);
-    return true;
-  } catch {
-    return false;
-  }
-})();
 
 const dirs: string[] = [];
 function tmp(): string {
