@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { dequantRow } from './dequant';
 import { encodeElements } from './element-type';
-import { referenceLayer, referenceUpGemm, sampleRows } from './moe-reference';
+import { referenceDownGemm, referenceLayer, referenceUpGemm, rowDecoder, samplePairs, sampleRows, sampleTokens, spreadExperts } from './moe-reference';
 import type { MoeProblem } from './moe-problem';
 import type { HostTensor, MoeInputs } from './random-inputs';
 import type { Routing } from './routing';
@@ -96,5 +97,149 @@ describe('sampleRows', () => {
   it('spreads rows over the range, first and last included', () => {
     expect(sampleRows(10, 3)).toEqual([0, 5, 9]);
     expect(sampleRows(4, 10)).toEqual([0, 1, 2, 3]);
+  });
+});
+
+describe('referenceUpGemm and referenceDownGemm over many pairs of one expert', () => {
+  // E=1, N=1 (2N=2), K=3, top-1. A[m] = [m, 1, -1]; W1 = [[1,2,3],[0,-1,1]] -> C1[m] = [m - 1, -2].
+  // The pair counts exercise every way the rows are grouped: 8 at a time, 4 at a time (2, 3 or
+  // 4 real), a lone one, and more than one pass of 32.
+  for (const M of [1, 2, 3, 8, 10, 11, 13, 41]) {
+    it(`M=${M}`, () => {
+      const a: number[] = [];
+      for (let m = 0; m < M; m++) a.push(m, 1, -1);
+      const inputs: MoeInputs = {
+        problem: { M, E: 1, N: 1, K: 3, topk: 1, mode: 'bf16' },
+        routing: routing(M, 1, 1, new Array<number>(M).fill(0), new Array<number>(M).fill(0.5)),
+        a: bf16([M, 3], a),
+        w1: bf16([1, 2, 3], [1, 2, 3, 0, -1, 1]),
+        // W2 [1, K=3, N=1] = [[1],[2],[-1]]: C2[m] = act[m] * [1, 2, -1] * 0.5.
+        w2: bf16([1, 3, 1], [1, 2, -1]),
+      };
+      const want: number[] = [];
+      for (let m = 0; m < M; m++) want.push(m - 1, -2);
+      expect([...referenceUpGemm(inputs).values]).toEqual(want);
+      const act = bf16([M, 1], Array.from({ length: M }, (_, m) => m + 1));
+      const down: number[] = [];
+      for (let m = 0; m < M; m++) down.push((m + 1) * 0.5, (m + 1) * 1, -(m + 1) * 0.5);
+      expect([...referenceDownGemm(inputs, act).values]).toEqual(down);
+    });
+  }
+});
+
+describe('rowDecoder', () => {
+  function same(t: HostTensor, e: number, r: number): void {
+    const cols = t.dims.at(-1)!;
+    const got = new Float64Array(cols);
+    rowDecoder(t)(e, r, got);
+    const want = dequantRow(t, e, r);
+    const differ: string[] = [];
+    for (let c = 0; c < cols; c++) if (!Object.is(got[c], want[c])) differ.push(`col ${c}: ${got[c]} vs ${want[c]}`);
+    expect(differ, `${t.type} expert ${e} row ${r}`).toEqual([]);
+  }
+  const all16 = new Uint8Array(new Uint16Array(Array.from({ length: 65536 }, (_, h) => h)).buffer);
+
+  it('decodes every bf16 and fp16 bit pattern as dequantRow does', () => {
+    for (const type of ['bf16', 'fp16'] as const) {
+      const t: HostTensor = { type, dims: [2, 4, 8192], bytes: all16 };
+      for (let e = 0; e < 2; e++) for (let r = 0; r < 4; r++) same(t, e, r);
+    }
+  });
+
+  it('falls back to dequantRow for bytes at an odd offset', () => {
+    const shifted = new Uint8Array(all16.length + 1);
+    shifted.set(all16, 1);
+    same({ type: 'bf16', dims: [1, 2, 8], bytes: shifted.subarray(1, 33) }, 0, 1);
+  });
+
+  it('decodes every fp8 code times its per-tensor or block scale as dequantRow does', () => {
+    // [E=2, 4, 64]: each expert's 4 rows hold the 256 codes once. Per-tensor scales 0.5 and 3.
+    const bytes = Uint8Array.from({ length: 512 }, (_, i) => i & 0xff);
+    same({ type: 'fp8e4m3', dims: [2, 4, 64], bytes, scales: Float32Array.from([0.5, 3]), scaleDims: [2], scaleBlock: [4, 64] }, 1, 2);
+    // Block [2, 24]: 2 row tiles x 3 column tiles (the last partial) per expert.
+    const scales = Float32Array.from({ length: 12 }, (_, i) => 0.25 * (i + 1));
+    const t: HostTensor = { type: 'fp8e4m3', dims: [2, 4, 64], bytes, scales, scaleDims: [2, 2, 3], scaleBlock: [2, 24] };
+    for (let e = 0; e < 2; e++) for (let r = 0; r < 4; r++) same(t, e, r);
+  });
+});
+
+/** ids[m * 4 + j] = (m + 8j) % 32: every expert gets 512 of the 16384 pairs, spread evenly. */
+function bigRouting(): Routing {
+  const M = 4096;
+  const ids: number[] = [];
+  for (let m = 0; m < M; m++) for (let j = 0; j < 4; j++) ids.push((m + 8 * j) % 32);
+  return routing(M, 4, 32, ids, new Array<number>(M * 4).fill(0.25));
+}
+
+describe('spreadExperts', () => {
+  it('picks the hit experts closest to evenly spaced targets over the id range', () => {
+    // Targets 0, 10.33, 20.67, 31 over E=32.
+    expect(spreadExperts(bigRouting(), 4)).toEqual([0, 10, 21, 31]);
+    // Hit: 3, 4, 5, 17, 30. Target 10.33: 5 (5.33 away) beats 4 (6.33) and 17 (6.67).
+    expect(spreadExperts(routing(5, 1, 32, [30, 4, 17, 5, 3], [1, 1, 1, 1, 1]), 4)).toEqual([3, 5, 17, 30]);
+  });
+
+  it('takes every hit expert when there are no more than asked', () => {
+    expect(spreadExperts(routing(3, 1, 32, [9, 2, 9], [1, 1, 1]), 4)).toEqual([2, 9]);
+  });
+});
+
+describe('samplePairs', () => {
+  it('takes 32 pairs of at most 4 experts of a large routing, with the first and last pair of each', () => {
+    const r = bigRouting();
+    const pairs = samplePairs(r, 4, 32);
+    expect(pairs).toHaveLength(32);
+    expect(new Set(pairs).size).toBe(32);
+    expect([...pairs].sort((a, b) => a - b)).toEqual(pairs);
+    expect(new Set(pairs.map((p) => r.ids[p]))).toEqual(new Set([0, 10, 21, 31]));
+    // First and last pair of each (pair = 4 token + slot, expert = (token + 8 slot) % 32):
+    // e0: token 0 slot 0 = 0, token 4088 slot 1 = 16353; e10: token 2 slot 1 = 9, token 4090
+    // slot 2 = 16362; e21: token 5 slot 2 = 22, token 4093 slot 2 = 16375; e31: token 7 slot 3
+    // = 31, token 4095 slot 0 = 16380.
+    for (const p of [0, 16353, 9, 16362, 22, 16375, 31, 16380]) expect(pairs).toContain(p);
+    // 8 per expert, spread: 73 apart in the expert's list of 512, about 32 * 73 pair ids.
+    for (const e of [0, 10, 21, 31]) {
+      const mine = pairs.filter((p) => r.ids[p] === e);
+      expect(mine).toHaveLength(8);
+      for (let i = 1; i < 8; i++) expect(mine[i]! - mine[i - 1]!).toBeGreaterThan(2000);
+    }
+    expect(samplePairs(bigRouting(), 4, 32)).toEqual(pairs);
+  });
+
+  it('gives what a small expert cannot use to the others', () => {
+    // top-1, E=32: expert 3 has 2 pairs, 4 has 10, 5 and 17 have 30, 30 has 28; 4 (not chosen) is left out.
+    const ids = [...new Array<number>(2).fill(3), ...new Array<number>(10).fill(4), ...new Array<number>(30).fill(5), ...new Array<number>(30).fill(17), ...new Array<number>(28).fill(30)];
+    const r = routing(100, 1, 32, ids, new Array<number>(100).fill(1));
+    const pairs = samplePairs(r, 4, 32);
+    // Fewest first: expert 3 takes its 2, then 30 takes floor(30 / 3) = 10, 5 and 17 take 10 each.
+    const per = (e: number) => pairs.filter((p) => ids[p] === e);
+    expect(per(3)).toEqual([0, 1]);
+    expect(per(4)).toEqual([]);
+    expect([per(5).length, per(17).length, per(30).length]).toEqual([10, 10, 10]);
+    // First and last of each: expert 5 is pairs 12..41, 17 is 42..71, 30 is 72..99.
+    for (const p of [12, 41, 42, 71, 72, 99]) expect(pairs).toContain(p);
+  });
+});
+
+describe('sampleTokens', () => {
+  it('starts at both ends of the aligned layout, then adds tokens touching the fewest new experts', () => {
+    // E=8, top-2. Expert 0's first pair is token 0's; expert 7's last pair is token 9's.
+    const ids = [0, 1, 2, 3, 0, 1, 4, 5, 1, 7, 2, 6, 0, 7, 3, 4, 5, 6, 7, 2];
+    const r = routing(10, 2, 8, ids, new Array<number>(20).fill(0.5));
+    // Tokens 0 and 9 touch 0, 1, 2, 7. Tokens 2 [0,1], 4 [1,7], 6 [0,7] add none: 4 is farthest
+    // from 0 and 9 (4 away; 2 and 6 are 2 and 3 away); then 2 and 6 are both 2 away, the lower wins.
+    expect(sampleTokens(r, 4)).toEqual([0, 2, 4, 9]);
+    expect(sampleTokens(r, 20)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  });
+
+  it('keeps a large routing to few experts', () => {
+    // bigRouting: token m's experts are the 4 ids = m mod 8. Ends: token 0 (class 0) and 4095
+    // (expert 31's last pair, class 7); then tokens of classes 0 and 7 (nothing new), each the
+    // farthest from those taken: 2047 (2047 away, ties 2048, lower id), 3071 (1024), 1023 (1023,
+    // ties 1024), then 1535, 2559, 3583 (512 each).
+    const r = bigRouting();
+    const tokens = sampleTokens(r, 8);
+    expect(tokens).toEqual([0, 1023, 1535, 2047, 2559, 3071, 3583, 4095]);
+    expect(new Set(tokens.flatMap((t) => [0, 1, 2, 3].map((j) => r.ids[t * 4 + j]))).size).toBe(8);
   });
 });

@@ -11,6 +11,12 @@ export interface Rng {
   normal(): number;
   /** The raw 32-bit output. */
   u32(): number;
+  /**
+   * The xoshiro128** state [a, b, c, d] as int32, for hot loops that inline u32()'s update;
+   * setState continues the stream from it. normal()'s spare value is not part of it.
+   */
+  getState(): [number, number, number, number];
+  setState(state: readonly [number, number, number, number]): void;
 }
 
 function splitmix32(state: { s: number }): number {
@@ -43,6 +49,12 @@ export function createRng(seed: number): Rng {
   const next = (): number => u32() / 4294967296;
   return {
     u32,
+    getState(): [number, number, number, number] {
+      return [a | 0, b | 0, c | 0, d | 0];
+    },
+    setState(state: readonly [number, number, number, number]): void {
+      [a, b, c, d] = state;
+    },
     next,
     int(n: number): number {
       return Math.floor(next() * n);

@@ -40,15 +40,79 @@ export interface MoeInputs {
  */
 function draw(rng: Rng, amp: number): number {
   const r = rng.u32();
-  const mag = 0.0625 + (r & 0x7fffffff) * (0.9375 / 2147483648);
+  const mag = magnitude(r);
   return (r & 0x80000000 ? -mag : mag) * amp;
+}
+
+/** draw's magnitude in [1/16, 1) for the raw output r: its low 31 bits. */
+function magnitude(r: number): number {
+  return 0.0625 + (r & 0x7fffffff) * (0.9375 / 2147483648);
 }
 
 function randomPlain(type: 'bf16' | 'fp16', count: number, amp: number, rng: Rng): Uint8Array {
   const out = new Uint16Array(count);
-  const enc = type === 'bf16' ? bf16FromFloat : fp16FromFloat;
-  for (let i = 0; i < count; i++) out[i] = enc(draw(rng, amp));
+  // fillPlain's rounding covers every value that can occur: a non-NaN amp makes no NaN, and for
+  // fp16 amp in [2^-10, 65504] keeps every magnitude in fp16's normal range.
+  if (type === 'bf16' ? !Number.isNaN(amp) : amp >= 2 ** -10 && amp <= 65504) {
+    fillPlain(out, type === 'bf16' ? 16 : 13, type === 'bf16' ? 0 : 112 << 23, amp, rng);
+  } else {
+    const enc = type === 'bf16' ? bf16FromFloat : fp16FromFloat;
+    for (let i = 0; i < count; i++) out[i] = enc(draw(rng, amp));
+  }
   return new Uint8Array(out.buffer);
+}
+
+/**
+ * bf16FromFloat (shift 16, rebias 0) or fp16FromFloat (shift 13, rebias 112 << 23) of the
+ * float32 with bits u (uint32 or int32), for u not NaN (bf16) or in [2^-14, 65504] (fp16):
+ * rebias the exponent and round the low `shift` bits off to nearest even; a carry out of the
+ * mantissa bumps the exponent, to infinity past the largest bf16. Exported for tests.
+ */
+export function roundFloat32Bits(u: number, shift: number, rebias: number): number {
+  return ((u - rebias + ((1 << (shift - 1)) - 1) + ((u >>> shift) & 1)) | 0) >>> shift;
+}
+
+/**
+ * out[i] = bf16FromFloat / fp16FromFloat of draw(rng, amp), in order, with u32()'s update
+ * inlined, two draws per iteration. The float32 rounding goes through a scratch view as in
+ * float32Bits; the sign is applied to the rounded bits (rounding is symmetric), so there is
+ * no random branch. Same values as the per-element loop, 3-4x faster.
+ */
+function fillPlain(out: Uint16Array, shift: number, rebias: number, amp: number, rng: Rng): void {
+  const f32 = new Float32Array(2);
+  const bits = new Int32Array(f32.buffer);
+  let [a, b, c, d] = rng.getState();
+  const pairs = out.length - (out.length % 2);
+  for (let i = 0; i < pairs; i += 2) {
+    let x = Math.imul(b, 5);
+    const r = Math.imul((x << 7) | (x >>> 25), 9);
+    let t = b << 9;
+    c ^= a;
+    d ^= b;
+    b ^= c;
+    a ^= d;
+    c ^= t;
+    d = (d << 11) | (d >>> 21);
+    x = Math.imul(b, 5);
+    const s = Math.imul((x << 7) | (x >>> 25), 9);
+    t = b << 9;
+    c ^= a;
+    d ^= b;
+    b ^= c;
+    a ^= d;
+    c ^= t;
+    d = (d << 11) | (d >>> 21);
+    f32[0] = magnitude(r) * amp;
+    f32[1] = magnitude(s) * amp;
+    out[i] = roundFloat32Bits(bits[0]!, shift, rebias) ^ ((r >>> 16) & 0x8000);
+    out[i + 1] = roundFloat32Bits(bits[1]!, shift, rebias) ^ ((s >>> 16) & 0x8000);
+  }
+  rng.setState([a, b, c, d]);
+  if (pairs < out.length) {
+    const r = rng.u32();
+    f32[0] = magnitude(r) * amp;
+    out[pairs] = roundFloat32Bits(bits[0]!, shift, rebias) ^ ((r >>> 16) & 0x8000);
+  }
 }
 
 /**

@@ -1,13 +1,15 @@
 // The correctness checks of a batch: run a launch sequence once on poisoned outputs, then check
 // the alignment by meaning, that every output row was written, and the values against the
-// float64 CPU reference (all rows, or a spread sample for large shapes) within the dtype's tolerance.
+// float64 CPU reference (all rows, or for large shapes a sample from a few experts) within the
+// dtype's tolerance.
 import { tileConfigKey, type TileConfig } from '@moe/engine-facts';
 import type { DeviceBuffer } from '../addon/types';
 import { checkAlign } from '../reference/align';
 import { decodeElements, ELEMENT_BYTES, type ElementType } from '../reference/element-type';
-import { outputType } from '../reference/moe-problem';
-import { referenceDownGemm, referenceLayer, referenceUpGemm, sampleRows, type ReferenceRows } from '../reference/moe-reference';
+import { outputType, type MoeProblem } from '../reference/moe-problem';
+import { referenceDownGemm, referenceLayer, referenceUpGemm, samplePairs, sampleRows, sampleTokens, type ReferenceRows } from '../reference/moe-reference';
 import { nonFiniteRows, POISON_BYTE } from '../reference/poison';
+import type { Routing } from '../reference/routing';
 import { compareRows, TOLERANCE, type Comparison } from '../reference/tolerance';
 import type { InputSet } from './batch-buffers';
 import type { BatchParts } from './batch-parts';
@@ -31,7 +33,35 @@ export interface CheckReport {
 
 /** Multiply-adds above which checks use sampled rows instead of the whole output. */
 const FULL_CHECK_MACS = 3e8;
-const SAMPLE_ROWS = 96;
+
+/**
+ * A sampled GEMM check compares about SAMPLE_PAIRS rows (pairs) from at most SAMPLE_EXPERTS
+ * experts (samplePairs). The reference costs one decode of every expert matrix its rows touch
+ * plus the rows' multiply-adds, so bounding the experts, not only the rows, bounds it: 96 rows
+ * spread over all pairs touched ~30 of 32 experts (LFM2-8B-A1B up GEMM at M=4096: ~4 s of JS
+ * per check); 32 rows of 4 experts take ~0.45 s. What the check is for still shows: a wrong
+ * expert's weights or wrong routing weights in the rows of the chosen experts (spread over the
+ * id range, so the lowest and the highest hit are among them); bad masking at tile edges in
+ * every row (all columns are compared) and at the first and the last row block of each chosen
+ * expert (its first and last pair are among the rows); unwritten rows through the NaN scan,
+ * which covers the whole output, not the sample.
+ */
+const SAMPLE_PAIRS = 32;
+const SAMPLE_EXPERTS = 4;
+
+/** Rows (pairs, or tokens for the layer) a check compares with the reference, and whether they are a sample. */
+export function checkRows(stage: CheckReport['stage'], problem: MoeProblem, routing: Routing): { rows: number[]; sampled: boolean } {
+  const { M, topk, N, K } = problem;
+  // up: [pairs, 2N] x K; down: [pairs, K] x N; layer: both.
+  const macs = M * topk * N * K * (stage === 'up_gemm' ? 2 : stage === 'down_gemm' ? 1 : 3);
+  const total = stage === 'layer' ? M : M * topk;
+  if (macs <= FULL_CHECK_MACS) return { rows: sampleRows(total, total), sampled: false };
+  // Layer (rows are tokens): SAMPLE_PAIRS / topk tokens, so about SAMPLE_PAIRS pairs, chosen
+  // by sampleTokens to touch few experts (both ends of the aligned layout, then the tokens
+  // adding the fewest new experts): ~8 experts instead of ~20 for spread tokens.
+  if (stage === 'layer') return { rows: sampleTokens(routing, Math.max(1, Math.floor(SAMPLE_PAIRS / topk))), sampled: true };
+  return { rows: samplePairs(routing, SAMPLE_EXPERTS, SAMPLE_PAIRS), sampled: true };
+}
 
 /** Decodes only rows `rows` of a row-major [*, width] output of type `type`. */
 function decodeRows(bytes: Uint8Array, type: ElementType, width: number, rows: readonly number[]): Float64Array {
@@ -39,12 +69,6 @@ function decodeRows(bytes: Uint8Array, type: ElementType, width: number, rows: r
   const out = new Float64Array(rows.length * width);
   rows.forEach((r, i) => out.set(decodeElements(bytes.subarray(r * width * size, (r + 1) * width * size), type), i * width));
   return out;
-}
-
-/** Every row of `total`, or a spread sample of `sample` rows when the check would cost more than FULL_CHECK_MACS. */
-function rowsToCheck(total: number, macs: number, sample: number): { rows: number[]; sampled: boolean } {
-  const sampled = macs > FULL_CHECK_MACS;
-  return { rows: sampled ? sampleRows(total, sample) : sampleRows(total, total), sampled };
 }
 
 /** One check: what to run, which buffers to poison, which output to read and what it should hold. */
@@ -99,7 +123,7 @@ async function runCheck(p: BatchParts, c: CheckSpec): Promise<CheckReport> {
 
 /** Runs the alignment and the up GEMM once on poisoned outputs and checks them. */
 export async function checkUpGemm(p: BatchParts, config: TileConfig): Promise<CheckReport> {
-  const { M, topk, N, K, mode } = p.problem;
+  const { N, mode } = p.problem;
   const width = 2 * N;
   return runCheck(p, {
     stage: 'up_gemm',
@@ -109,7 +133,7 @@ export async function checkUpGemm(p: BatchParts, config: TileConfig): Promise<Ch
     prepare: () => prepareUpGemm(p, config, { withAlign: true }),
     outputs: (s) => [s.c1],
     width,
-    rows: rowsToCheck(M * topk, M * topk * width * K, SAMPLE_ROWS),
+    rows: checkRows('up_gemm', p.problem, p.routing),
     referenceKey: 'up',
     reference: (pairs) => referenceUpGemm(p.inputs, { pairs }),
     tolerance: TOLERANCE[mode].gemm,
@@ -118,7 +142,7 @@ export async function checkUpGemm(p: BatchParts, config: TileConfig): Promise<Ch
 
 /** Runs the alignment and the down GEMM alone once on poisoned outputs and checks them. */
 export async function checkDownGemm(p: BatchParts, config: TileConfig): Promise<CheckReport> {
-  const { M, topk, N, K, mode } = p.problem;
+  const { K, mode } = p.problem;
   return runCheck(p, {
     stage: 'down_gemm',
     config: tileConfigKey(config),
@@ -127,7 +151,7 @@ export async function checkDownGemm(p: BatchParts, config: TileConfig): Promise<
     prepare: () => prepareDownGemm(p, config, { withAlign: true }),
     outputs: (s) => [s.c2!],
     width: K,
-    rows: rowsToCheck(M * topk, M * topk * K * N, SAMPLE_ROWS),
+    rows: checkRows('down_gemm', p.problem, p.routing),
     referenceKey: 'down',
     reference: (pairs) => referenceDownGemm(p.inputs, p.buffers.downInput().host, { pairs }),
     tolerance: TOLERANCE[mode].gemm,
@@ -136,7 +160,7 @@ export async function checkDownGemm(p: BatchParts, config: TileConfig): Promise<
 
 /** Runs the whole layer once on poisoned outputs and checks the [M, K] output. */
 export async function checkLayer(p: BatchParts, up: TileConfig, down: TileConfig = up): Promise<CheckReport> {
-  const { M, topk, N, K, mode } = p.problem;
+  const { K, mode } = p.problem;
   return runCheck(p, {
     stage: 'layer',
     config: `${tileConfigKey(up)} | ${tileConfigKey(down)}`,
@@ -145,7 +169,7 @@ export async function checkLayer(p: BatchParts, up: TileConfig, down: TileConfig
     prepare: () => prepareLayer(p, up, down),
     outputs: (s) => [s.c1, s.act!, s.c2!, s.out!],
     width: K,
-    rows: rowsToCheck(M, M * topk * 3 * N * K, Math.max(1, Math.floor(SAMPLE_ROWS / topk))),
+    rows: checkRows('layer', p.problem, p.routing),
     referenceKey: 'layer',
     reference: (tokens) => referenceLayer(p.inputs, { tokens, ...(p.a2Scale !== null ? { a2Scale: p.a2Scale } : {}) }),
     tolerance: TOLERANCE[mode].layer,

@@ -59,6 +59,26 @@ function dequantizedBf16(t: HostTensor): Uint8Array {
   return new Uint8Array(out.buffer);
 }
 
+/** Per layer, the folder its weight files are written to once (removed when the process exits). */
+const weightFiles = new WeakMap<object, { dir: string; files: Map<string, string> }>();
+
+function weightFile(layer: object, name: string, bytes: Uint8Array): string {
+  let w = weightFiles.get(layer);
+  if (!w) {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'moe-engine-weights-'));
+    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+    w = { dir, files: new Map() };
+    weightFiles.set(layer, w);
+  }
+  let file = w.files.get(name);
+  if (!file) {
+    file = path.join(w.dir, `${name}.bin`);
+    writeFileSync(file, bytes);
+    w.files.set(name, file);
+  }
+  return file;
+}
+
 /**
  * Writes the inputs of GEMM `which` for BLOCK_SIZE_M al.blockM into `dir` as the engine's
  * call site takes them (raw little-endian files), after running MoE Kit's alignment.
@@ -98,8 +118,12 @@ async function writeEngineInputs(
   if (fp8 && (mode === 'fp8_w8a8' || !engineQuantises)) {
     put('A_scale', scaleBytes(aHost), 'fp32', mode === 'fp8_w8a8' ? [1] : [rows, Math.ceil(kIn / blockShape![1])]);
   }
-  put('B', bHost.bytes, fp8 ? 'fp8e4nv' : outType, [E, nOut, kIn]);
-  if (fp8) put('B_scale', scaleBytes(bHost), 'fp32', mode === 'fp8_w8a8' ? [E] : [E, Math.ceil(nOut / blockShape![0]), Math.ceil(kIn / blockShape![1])]);
+  // The weights (hundreds of MB) are the layer's: written once per layer, shared by its checks.
+  const putWeight = (name: string, bytes: Uint8Array, dtype: string, shape: number[]) => {
+    tensors[name] = { path: weightFile(p.layer, `${which}-${name}`, bytes), dtype, shape };
+  };
+  putWeight('B', bHost.bytes, fp8 ? 'fp8e4nv' : outType, [E, nOut, kIn]);
+  if (fp8) putWeight('B_scale', scaleBytes(bHost), 'fp32', mode === 'fp8_w8a8' ? [E] : [E, Math.ceil(nOut / blockShape![0]), Math.ceil(kIn / blockShape![1])]);
   const r = p.routing;
   put('topk_weights', new Uint8Array(r.weights.buffer, r.weights.byteOffset, r.weights.byteLength), 'fp32', [M, topk]);
   put('topk_ids', new Uint8Array(r.ids.buffer, r.ids.byteOffset, r.ids.byteLength), 'i32', [M, topk]);

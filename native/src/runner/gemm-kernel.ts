@@ -33,6 +33,15 @@ export async function loadGemm(layer: BatchLayer, problem: MoeProblem, which: 'u
   return { kernel, ints, grid: gemmGrid(config, EM, ints.N), plan: null };
 }
 
+/** Compiles GEMM `which` for a config over EM aligned rows, without loading it (a compile ahead of need). */
+export async function compileGemm(layer: BatchLayer, problem: MoeProblem, which: 'up' | 'down', config: TileConfig, EM: number): Promise<void> {
+  if (layer.engine) {
+    await layer.compile(engineGemmPlan(layer.engine, problem, which, config, layer.target).request);
+    return;
+  }
+  await layer.compile(moeKitGemmRequest(problem, which, config, gemmInts(problem, which, EM), layer.target));
+}
+
 /** Launch args of GEMM `which` on input set `set`: the engine's binding by role, or MoE Kit's kernel's. */
 export function gemmArgs(
   problem: MoeProblem,

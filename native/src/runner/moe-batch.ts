@@ -12,7 +12,7 @@ import { hitExperts, setBytes, timeDownGemm, timeLayer, timeUpGemm } from './bat
 import { engineGemmPlan } from './engine-args';
 import { engineCheck, engineOwnTimes, type EngineCheckReport } from './engine-self-check';
 import { RunnerArgumentError } from './errors/runner-argument-error';
-import { loadGemm } from './gemm-kernel';
+import { compileGemm, loadGemm } from './gemm-kernel';
 import { prepareDownGemm, prepareLayer, prepareUpGemm, type PreparedRun } from './prepared-run';
 import type { Timing, TimingOptions } from './timing';
 
@@ -99,10 +99,24 @@ export class MoeBatch {
     return prepareLayer(this.parts, up, down);
   }
 
+  /**
+   * Compiles GEMM `which` for a config (through the layer's compiler and its cache) without
+   * loading it on the GPU: a compile ahead of need. A compile error rejects, as in prepare.
+   */
+  async compileGemm(which: 'up' | 'down', config: TileConfig): Promise<void> {
+    const al = await this.parts.aligns.get(config.BLOCK_SIZE_M);
+    await compileGemm(this.layer, this.problem, which, config, al.EM);
+  }
+
   /** The compiled up GEMM's resources for a config: dynamic shared memory, registers, spills. */
   async upGemmInfo(config: TileConfig): Promise<{ sharedBytes: number; numRegs: number; localSizeBytes: number; cacheKey: string }> {
+    return this.gemmInfo('up', config);
+  }
+
+  /** Shared memory, registers, local memory and compile-cache key of GEMM `which` for a config. */
+  async gemmInfo(which: 'up' | 'down', config: TileConfig): Promise<{ sharedBytes: number; numRegs: number; localSizeBytes: number; cacheKey: string }> {
     const al = await this.parts.aligns.get(config.BLOCK_SIZE_M);
-    const g = await loadGemm(this.layer, this.problem, 'up', config, al.EM);
+    const g = await loadGemm(this.layer, this.problem, which, config, al.EM);
     const a = g.kernel.fn.attributes;
     return { sharedBytes: g.kernel.result.metadata.shared, numRegs: a.numRegs, localSizeBytes: a.localSizeBytes, cacheKey: g.kernel.result.cacheKey };
   }

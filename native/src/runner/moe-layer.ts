@@ -88,11 +88,25 @@ export class MoeLayer implements BatchLayer {
     this.replicas.push({ w1: w1.data, w1Scale: w1.scale, w2: w2?.data ?? null, w2Scale: w2?.scale ?? null });
   }
 
-  /** Makes random weights for the shape (seeded) and uploads them. */
-  static create(o: MoeLayerOptions): MoeLayer {
+  /**
+   * Makes random weights for the shape (seeded) and uploads them; or uploads `weights` when
+   * given: makeRandomWeights(shape, { seed, down }) made ahead (e.g. while a compile pool
+   * starts), which must have the shape's dimensions.
+   */
+  static create(o: MoeLayerOptions, weights?: MoeWeights): MoeLayer {
     checkProblem({ ...o.shape, M: 1 });
-    const weights = makeRandomWeights(o.shape, { seed: o.seed ?? 0, down: o.down ?? true });
-    return new MoeLayer(o, weights);
+    const { E, N, K } = o.shape;
+    const down = o.down ?? true;
+    if (weights) {
+      const want = (t: { dims: readonly number[] } | undefined, dims: number[], name: string) => {
+        if (!t || t.dims.join('x') !== dims.join('x')) {
+          throw new RunnerArgumentError(`MoeLayer.create(weights): ${name} is ${t ? t.dims.join('x') : 'missing'}, the shape needs ${dims.join('x')}; make them with makeRandomWeights(shape, { seed, down }) for this shape`);
+        }
+      };
+      want(weights.w1, [E, 2 * N, K], 'w1');
+      if (down) want(weights.w2, [E, K, N], 'w2');
+    }
+    return new MoeLayer(o, weights ?? makeRandomWeights(o.shape, { seed: o.seed ?? 0, down }));
   }
 
   get hasDown(): boolean {
