@@ -45,6 +45,7 @@ export { MAX_SEED, isSeed, checkSeed } from './seed';
 export { InvalidTableError } from './errors/invalid-table-error';
 export { InvalidSearchOptionError } from './errors/invalid-search-option-error';
 export { GpuWorkerError } from './errors/gpu-worker-error';
+export { EngineSelfCheckError } from './errors/engine-self-check-error';
 export { TuneJournalError } from './errors/tune-journal-error';
 export type {
   WorkerShape,
@@ -77,6 +78,8 @@ export type { CoupleOptions, CoupledRow, CoupleInput } from './gpu/couple-gemms'
 export { coupleGemms } from './gpu/couple-gemms';
 export type { TuneTarget, TuneUnit, TuneProgress, GpuTuneOptions, UnitResult, GpuTuneResult } from './gpu/gpu-tune';
 export { TuneInterrupted, launchSpecialisation, runGpuTune } from './gpu/gpu-tune';
+export type { ReplayProtocol, ReplayPlan } from './gpu/replay-plan';
+export { REPLAY_PROTOCOLS, FAST_REPLAY_US, replayPlan } from './gpu/replay-plan';
 export type { TuneOutputOptions, TuneFile, TuneOutput } from './gpu/tune-output';
 export { planTuneOutput, writeTuneOutput } from './gpu/tune-output';
 export type { EstimateInput, TuneEstimate } from './gpu/tune-estimate';

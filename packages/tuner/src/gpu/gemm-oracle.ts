@@ -7,6 +7,7 @@ import type { CompileOutcome, MeasureOutcome, Oracle } from '../oracle';
 import type { Gemm } from './measure-protocol';
 import type { MeasurePool } from './measure-pool';
 import type { JournalReplay, TuneJournal } from './tune-journal';
+import type { ReplayPlan } from './replay-plan';
 import { estimateOf, median, type Estimate } from './trust';
 
 /** Failure kinds that mean the config took the worker down (or hung it): it is skipped from then on. */
@@ -29,6 +30,8 @@ export interface GemmOracleOptions {
   pool: MeasurePool;
   journal: TuneJournal;
   replay: JournalReplay;
+  /** How measurements at M are replayed (replay-plan.ts); default the worker's (10 launches, 5 warm-ups). */
+  replayPlan?: (M: number) => ReplayPlan;
   /** Triton's integer specialisation of the launch at M for a config (configs compiled for one serve every M of it). */
   specialisation: (M: number, config: TileConfig) => string;
   onMeasured?: (e: MeasuredEvent) => void;
@@ -43,6 +46,11 @@ export class GemmOracle implements Oracle {
   private readonly samples = new Map<string, number[]>();
   private readonly counts = new Map<string, number>();
   private readonly checks = new Map<string, number>();
+  /** Compiles asked ahead of need and not yet needed: the batch size they were sent for. */
+  private readonly ahead = new Map<string, { M: number }>();
+  private readonly aheadRunning = new Set<Promise<CompileOutcome>>();
+  /** Compiles ahead of need also load the kernel on the GPU (off the path of its first measurement). */
+  private aheadLoads = true;
   /** Every config measured per M, in the order first measured. */
   private readonly byM = new Map<number, Map<string, TileConfig>>();
   compileCount = 0;
@@ -63,8 +71,51 @@ export class GemmOracle implements Oracle {
     if (!done) {
       done = this.compileNow(config, c, M, this.o.specialisation(M, config));
       this.compiles.set(k, done);
+    } else {
+      const ahead = this.ahead.get(k);
+      if (ahead) {
+        // Asked ahead of need and needed now: sent before the rest of those.
+        this.ahead.delete(k);
+        this.o.pool.promote(this.o.gemm, ahead.M, config);
+      }
     }
     return done;
+  }
+
+  /**
+   * Compiles configs ahead of need, at the lowest priority (a cold run keeps every compile
+   * process busy while the search waits on the GPU): each at the batch size `atM` picks for it
+   * (the specialisation most of the run's batch sizes share). A compile asked for later jumps
+   * ahead of these; journaled like every compile.
+   */
+  compileAhead(configs: readonly TileConfig[], atM: (config: TileConfig) => number, options: { load?: boolean } = {}): void {
+    this.aheadLoads = options.load ?? true;
+    for (const config of configs) {
+      const c = tileConfigKey(config);
+      if (this.broken.has(c)) continue;
+      const M = atM(config);
+      const k = `${c}|${this.o.specialisation(M, config)}`;
+      if (this.compiles.has(k)) continue;
+      const done = this.compileNow(config, c, M, this.o.specialisation(M, config), true);
+      this.compiles.set(k, done);
+      this.ahead.set(k, { M });
+      this.aheadRunning.add(done);
+      done.then(
+        () => this.aheadRunning.delete(done),
+        () => {
+          this.aheadRunning.delete(done);
+          // Dropped (or the run stopped): a later compile() of it starts afresh.
+          if (this.compiles.get(k) === done) this.compiles.delete(k);
+        },
+      );
+    }
+  }
+
+  /** Drops the compiles asked ahead that were not sent, and waits for those running (their entries journaled). */
+  async stopAhead(): Promise<void> {
+    this.o.pool.cancelLater();
+    this.ahead.clear();
+    await Promise.allSettled([...this.aheadRunning]);
   }
 
   prefetch(configs: readonly TileConfig[], M: number): void {
@@ -87,8 +138,11 @@ export class GemmOracle implements Oracle {
     const replayed = entry !== undefined;
     if (!entry) {
       if (this.o.signal?.aborted) throw new Error('tune run interrupted');
-      const a = await this.o.pool.measure(gemm, M, config, repeats, taken);
+      const plan = this.o.replayPlan?.(M);
+      const a = await this.o.pool.measure(gemm, M, config, repeats, taken, plan);
       entry = a.ok ? { t: 'measure', u: unit, g: gemm, c, M, n, r: repeats, ok: true, us: [...a.us] } : { t: 'measure', u: unit, g: gemm, c, M, n, r: repeats, ok: false, kind: a.kind, message: a.message };
+      if (plan) entry.L = plan.launchesPerGraph;
+      if (a.ms !== undefined) entry.w = a.ms;
       this.o.journal.append(entry);
       this.measureCount += 1;
     }
@@ -112,8 +166,8 @@ export class GemmOracle implements Oracle {
     return { ok: true, us };
   }
 
-  /** Checks a config's output at M (journaled like a measurement). */
-  async check(config: TileConfig, M: number, engineSelfCheck: boolean): Promise<{ ok: boolean; summary: string }> {
+  /** Checks a config's output at M against the float64 reference and/or the engine's own launch (journaled like a measurement). */
+  async check(config: TileConfig, M: number, engineSelfCheck: boolean, reference = true): Promise<{ ok: boolean; summary: string }> {
     const c = tileConfigKey(config);
     const k = `${c}|${M}`;
     const n = this.checks.get(k) ?? 0;
@@ -121,8 +175,8 @@ export class GemmOracle implements Oracle {
     const { unit, gemm } = this.o;
     let entry = this.o.replay.take('check', unit, gemm, c, M, n);
     if (!entry) {
-      const a = await this.o.pool.check(gemm, M, config, engineSelfCheck);
-      entry = { t: 'check', u: unit, g: gemm, c, M, n, ok: a.ok, summary: a.summary };
+      const a = await this.o.pool.check(gemm, M, config, engineSelfCheck, reference);
+      entry = { t: 'check', u: unit, g: gemm, c, M, n, ok: a.ok, summary: a.summary, ...(a.ms !== undefined ? { w: a.ms } : {}) };
       this.o.journal.append(entry);
     }
     return { ok: entry.ok, summary: entry.summary };
@@ -151,14 +205,16 @@ export class GemmOracle implements Oracle {
     return this.broken.has(tileConfigKey(config));
   }
 
-  private async compileNow(config: TileConfig, c: string, M: number, s: string): Promise<CompileOutcome> {
+  private async compileNow(config: TileConfig, c: string, M: number, s: string, later = false): Promise<CompileOutcome> {
     const { unit, gemm } = this.o;
     // Keyed by specialisation, not M: whichever batch size of it asked first, one compile serves all.
     let entry = this.o.replay.takeCompile(unit, gemm, c, s);
     if (!entry) {
       if (this.o.signal?.aborted) throw new Error('tune run interrupted');
-      const a = await this.o.pool.compile(gemm, M, config);
+      const a = await this.o.pool.compile(gemm, M, config, later ? { later: true, compileOnly: !this.aheadLoads } : {});
+      this.ahead.delete(`${c}|${s}`);
       entry = a.ok ? { t: 'compile', u: unit, g: gemm, c, s, M, ok: true } : { t: 'compile', u: unit, g: gemm, c, s, M, ok: false, kind: a.kind, message: a.message };
+      if (a.ms !== undefined) entry.w = a.ms;
       this.o.journal.append(entry);
       this.compileCount += 1;
     }

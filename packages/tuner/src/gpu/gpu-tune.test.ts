@@ -107,6 +107,45 @@ describe('moe tune on (fake) GPUs', { timeout: 180_000 }, () => {
     expect(three.units[0]!.devices.map((d) => d.index)).toEqual([0, 1, 2]);
   });
 
+  it("on the engine's kernel, self-checks one config per BLOCK_SIZE_M and GEMM before measuring, at batch sizes spread over the run", async () => {
+    const dir = tmp();
+    const logFile = path.join(dir, 'fake.log');
+    const unit = lfm2Unit([1, 64, 1024]);
+    await runGpuTune(options(dir, { units: [unit], kernel: 'engine', worker: fakeWorker({ MOE_FAKE_LOG: logFile }) }));
+    const lines = readFileSync(logFile, 'utf8').trim().split('\n').map((l) => l.split(' '));
+    const selfChecks = lines.filter((l) => l[1] === 'self-check');
+    const firstMeasure = lines.findIndex((l) => l[1] === 'measure');
+    expect(lines.findLastIndex((l) => l[1] === 'self-check')).toBeLessThan(firstMeasure);
+    // H200's space has BLOCK_SIZE_M 16, 32, 64, 128, 256: one each per GEMM, 16 at M=1, 256 at M=1024.
+    const bms = selfChecks.map((l) => `${l[2]} ${l[3]!.split('/')[0]} ${l[4]}`).sort();
+    expect(bms).toEqual(['down 128 1024', 'down 16 1', 'down 256 1024', 'down 32 64', 'down 64 64', 'up 128 1024', 'up 16 1', 'up 256 1024', 'up 32 64', 'up 64 64']);
+    // The chosen configs are then checked against the reference only.
+    expect(lines.some((l) => l[1] === 'check')).toBe(true);
+    expect(lines.some((l) => l[1] === 'check+self-check')).toBe(false);
+  });
+
+  it('stops before measuring anything when the engine self-check finds a launch it does not understand', async () => {
+    const dir = tmp();
+    const logFile = path.join(dir, 'fake.log');
+    const run = runGpuTune(options(dir, { units: [lfm2Unit([1, 64])], kernel: 'engine', worker: fakeWorker({ MOE_FAKE_LOG: logFile, MOE_FAKE_SELF_CHECK_FAIL: '64' }) }));
+    await expect(run).rejects.toThrow(/engine self-check failed for the (up|down) GEMM, config 64\/.* this engine version's launch is not understood/);
+    expect(readFileSync(logFile, 'utf8')).not.toMatch(/ measure /);
+  });
+
+  it('compiles the search space ahead of need, each config once', async () => {
+    const dir = tmp();
+    const logFile = path.join(dir, 'fake.log');
+    const unit = lfm2Unit([64]);
+    const r = await runGpuTune(options(dir, { units: [unit], compileAhead: 'compile', worker: fakeWorker({ MOE_FAKE_LOG: logFile, MOE_FAKE_COMPILE_MS: '5' }) }));
+    const lines = readFileSync(logFile, 'utf8').trim().split('\n').map((l) => l.split(' '));
+    const ahead = lines.filter((l) => l[1] === 'compile-ahead').length;
+    expect(ahead).toBeGreaterThan(0);
+    // Every measured config was compiled once (ahead or when asked), never twice.
+    const compiled = lines.filter((l) => l[1] === 'compile' || l[1] === 'compile-ahead').map((l) => `${l[2]} ${l[3]}`);
+    expect(new Set(compiled).size).toBe(compiled.length);
+    expect(r.units[0]!.compiles).toBe(compiled.length);
+  });
+
   it('restarts a worker that dies on a config, skips that config and records it', async () => {
     const dir = tmp();
     const bad = '64/64/64/1/4/3';
@@ -120,7 +159,8 @@ describe('moe tune on (fake) GPUs', { timeout: 180_000 }, () => {
     expect(crashed.map((e) => (e as { c: string }).c)).toEqual([bad, bad]);
     expect(j.some((e) => e.t === 'event' && e.what === 'worker-died')).toBe(true);
     // Every other config was measured, but those that failed to compile (the fake's MLIR errors).
-    const failedCompiles = j.filter((e) => e.t === 'compile' && e.g === 'up' && !e.ok).length;
+    // (distinct configs: a config is compiled per specialisation, and a failure fails every one)
+    const failedCompiles = new Set(j.filter((e) => e.t === 'compile' && e.g === 'up' && !e.ok).map((e) => (e as { c: string }).c)).size;
     expect(failedCompiles).toBeGreaterThan(0);
     expect(r.units[0]!.search.up.rows[0]!.measured.length).toBe(unit.candidates.length - 1 - failedCompiles);
     expect(r.units[0]!.search.up.rows[0]!.measured.some((m) => tileConfigKey(m.config) === bad)).toBe(false);

@@ -2,10 +2,12 @@
 // searches of the up and the down GEMM run side by side on them (their measurements spread over
 // every GPU, compiles running ahead in the workers' compile pools), every answer journaled; then,
 // per batch size, the coupled choice of each engine, checked and guarded (couple-gemms.ts).
-import type { ConfigKey, Engine, TileConfig } from '@moe/engine-facts';
+import { tileConfigKey, type ConfigKey, type Engine, type TileConfig } from '@moe/engine-facts';
 import type { DefaultConfigInput } from '@moe/config-store';
+import { CandidateGrid } from '../candidate-grid';
 import { strategyByName, type StrategyName } from '../strategy-by-name';
 import type { SearchResult } from '../strategy';
+import { EngineSelfCheckError } from '../errors/engine-self-check-error';
 import { GpuWorkerError } from '../errors/gpu-worker-error';
 import { TuneJournalError } from '../errors/tune-journal-error';
 import { coupleGemms, type CoupleOptions, type CoupledRow } from './couple-gemms';
@@ -14,6 +16,7 @@ import type { ReadyAnswer, WorkerHelloMessage, WorkerRouting, WorkerShape } from
 import { MeasurePool, type PoolEvent } from './measure-pool';
 import type { WorkerCommand, WorkerTimeouts } from './measure-worker-client';
 import { TuneJournal, type JournalIdentity, type JournalReplay } from './tune-journal';
+import { replayPlan, type ReplayProtocol } from './replay-plan';
 
 /** A file one unit's results are written to: an engine, a parallel layout and the file's key. */
 export interface TuneTarget {
@@ -49,12 +52,16 @@ export interface GpuTuneOptions {
   /** Seed of the workers' random inputs and routing. */
   seed: number;
   kernel: 'engine' | 'moe-kit';
+  /** How measurements are replayed (replay-plan.ts); default 'fast'. */
+  replayProtocol?: ReplayProtocol;
   python: string | null;
   routing: WorkerRouting;
   gpus: number[];
   worker: WorkerCommand;
   /** Compile processes per GPU worker. */
   compileWorkers: number;
+  /** Compile the whole search space ahead of need at the lowest priority: 'load' (default) also loads each kernel on the GPU, 'compile' only compiles, 'off'. */
+  compileAhead?: 'load' | 'compile' | 'off';
   journalFile: string;
   identity: JournalIdentity;
   resume: boolean;
@@ -104,6 +111,64 @@ export function launchSpecialisation(shape: WorkerShape, M: number, config: Tile
   const cls = (v: number) => (v === 1 ? '1' : v % 16 === 0 ? '16' : 'n');
   const numel = M * shape.topk;
   return `${cls(numel)}${cls(numel + shape.E * (config.BLOCK_SIZE_M - 1))}`;
+}
+
+/** The search space in the order a search likely needs it: every family's start configs first (auto screens those), then the rest. */
+function compileAheadOrder(candidates: readonly TileConfig[]): TileConfig[] {
+  const grid = new CandidateGrid(candidates);
+  const seen = new Set<string>();
+  const out: TileConfig[] = [];
+  for (const c of [...[...grid.families.keys()].flatMap((f) => grid.familyStarts(f)), ...candidates]) {
+    const k = tileConfigKey(c);
+    if (!seen.has(k)) {
+      seen.add(k);
+      out.push(c);
+    }
+  }
+  return out;
+}
+
+/** A batch size of the specialisation most of the unit's batch sizes share for this config (one compile serves them all). */
+function commonSpecialisationM(unit: TuneUnit, config: TileConfig): number {
+  const groups = new Map<string, number[]>();
+  for (const M of unit.batchSizes) {
+    const s = launchSpecialisation(unit.shape, M, config);
+    groups.set(s, [...(groups.get(s) ?? []), M]);
+  }
+  return [...groups.values()].sort((a, b) => b.length - a.length)[0]![0]!;
+}
+
+/**
+ * Before anything is measured on the engine's kernel: for each BLOCK_SIZE_M of the search space
+ * and each GEMM, one config (the first of that BLOCK_SIZE_M that compiles) is launched by the
+ * engine's own launch function and by MoE Kit on identical inputs; the launches must be equal and
+ * the outputs bit-identical. The batch sizes checked are spread over the run's range (the first
+ * BLOCK_SIZE_M at the smallest, the last at the largest), so small-M launch rules (vLLM's naive
+ * block assignment) and large-M ones are both exercised. A mismatch stops the run: never measure
+ * a kernel MoE Kit launches differently from the engine.
+ */
+async function engineSelfCheck(unit: TuneUnit, oracles: GemmOracle[], signal?: AbortSignal): Promise<void> {
+  const bms = [...new Set(unit.candidates.map((c) => c.BLOCK_SIZE_M))].sort((a, b) => a - b);
+  const Ms = unit.batchSizes;
+  const plan = bms.map((bm, i) => ({ bm, M: Ms[bms.length === 1 ? 0 : Math.round((i * (Ms.length - 1)) / (bms.length - 1))]!, configs: unit.candidates.filter((c) => c.BLOCK_SIZE_M === bm) }));
+  await Promise.all(
+    oracles.map(async (g) => {
+      for (const p of plan) g.prefetch(p.configs.slice(0, 1), p.M);
+      for (const p of plan) {
+        for (const c of p.configs) {
+          if (signal?.aborted) return;
+          if (!(await g.compile(c, p.M)).ok) continue;
+          const r = await g.check(c, p.M, true, false);
+          if (!r.ok) {
+            throw new EngineSelfCheckError(
+              `the engine self-check failed for the ${g.gemm} GEMM, config ${tileConfigKey(c)} at M=${p.M} (${unit.id}): ${r.summary}; this engine version's launch is not understood by MoE Kit, so nothing was measured on it. Report it with this message, or tune with --kernel moe-kit (a stand-in)`,
+            );
+          }
+          break;
+        }
+      }
+    }),
+  );
 }
 
 export async function runGpuTune(o: GpuTuneOptions): Promise<GpuTuneResult> {
@@ -166,6 +231,7 @@ async function runUnit(o: GpuTuneOptions, unit: TuneUnit, journal: TuneJournal, 
         journal,
         replay,
         specialisation: (M, c) => launchSpecialisation(unit.shape, M, c),
+        replayPlan: (M) => replayPlan(o.replayProtocol ?? 'fast', unit.shape, gemm, M),
         ...(o.signal ? { signal: o.signal } : {}),
         onMeasured: (e) => o.onProgress?.({ type: 'measured', ...e }),
         onSkipped: (e) => {
@@ -175,6 +241,15 @@ async function runUnit(o: GpuTuneOptions, unit: TuneUnit, journal: TuneJournal, 
       });
     const up = oracle('up');
     const down = oracle('down');
+    const engineKernel = o.kernel === 'engine' && ready.engine !== null && ready.engine !== undefined;
+    if (o.compileAhead !== 'off') {
+      const order = compileAheadOrder(unit.candidates);
+      const atM = (c: TileConfig) => commonSpecialisationM(unit, c);
+      const load = o.compileAhead !== 'compile';
+      up.compileAhead(order, atM, { load });
+      down.compileAhead(order, atM, { load });
+    }
+    if (engineKernel) await engineSelfCheck(unit, [up, down], o.signal);
     const strategy = () => strategyByName({ name: o.strategy.name, candidates: unit.candidates.length, seed: o.strategy.seed, ...(o.strategy.budget !== undefined ? { budget: o.strategy.budget } : {}) });
     o.onProgress?.({ type: 'unit', unit: unit.id, phase: 'search' });
     const [upResult, downResult] = await Promise.all([
@@ -182,6 +257,8 @@ async function runUnit(o: GpuTuneOptions, unit: TuneUnit, journal: TuneJournal, 
       strategy().search({ batchSizes: unit.batchSizes, candidates: unit.candidates, oracle: down }),
     ]);
     if (o.signal?.aborted) throw new TuneInterrupted(o.journalFile);
+    // The searches are done: what they did not need is not compiled.
+    await Promise.all([up.stopAhead(), down.stopAhead()]);
     o.onProgress?.({ type: 'unit', unit: unit.id, phase: 'couple' });
     const engines = [...new Set(unit.targets.map((t) => t.engine))];
     const rows: Partial<Record<Engine, CoupledRow[]>> = {};
@@ -203,7 +280,8 @@ async function runUnit(o: GpuTuneOptions, unit: TuneUnit, journal: TuneJournal, 
                 candidates: unit.candidates,
                 defaults: unit.defaults[engine] ?? { e: unit.shape.E, dtype: null, topk: unit.shape.topk },
               },
-              { engineSelfCheck: o.kernel === 'engine' && ready.engine !== null && ready.engine !== undefined, ...o.couple },
+              // The engine self-check ran before measuring; the chosen configs are checked against the reference.
+              { engineSelfCheck: false, ...o.couple },
             ),
           );
         }

@@ -7,6 +7,7 @@
 // flight are sent again once (twice in a crash: a failure too).
 import { GpuWorkerError } from '../errors/gpu-worker-error';
 import type { CheckAnswer, CompileAnswer, Gemm, MeasureAnswer, ReadyAnswer, SetupMessage, WorkerHelloMessage } from './measure-protocol';
+import type { ReplayPlan } from './replay-plan';
 import { DEFAULT_TIMEOUTS, MeasureWorkerClient, WorkerDied, type WorkerCommand, type WorkerRequest, type WorkerTimeouts } from './measure-worker-client';
 import type { TileConfig } from '@moe/engine-facts';
 import path from 'node:path';
@@ -54,11 +55,21 @@ interface Slot {
   starting: boolean;
 }
 
+/** A compile asked ahead of need that was dropped before it was sent (MeasurePool.cancelLater). */
+export class CompileNotNeeded extends Error {
+  constructor() {
+    super('a compile asked ahead of need was dropped before it ran');
+    this.name = 'CompileNotNeeded';
+  }
+}
+
 const describeConfig = (c: TileConfig) => `${c.BLOCK_SIZE_M}/${c.BLOCK_SIZE_N}/${c.BLOCK_SIZE_K}/${c.GROUP_SIZE_M}/${c.num_warps}/${c.num_stages}`;
 
 export class MeasurePool {
   private readonly gpuQueue: Task[] = [];
   private readonly compileQueue: Task[] = [];
+  /** Compiles asked ahead of need (speculative): sent only while compileQueue is empty, a few at a time. */
+  private readonly laterQueue: Task[] = [];
   private closed = false;
   private fatal: GpuWorkerError | null = null;
   private readonly timeouts: WorkerTimeouts;
@@ -100,30 +111,52 @@ export class MeasurePool {
     return this.slots.filter((s) => !s.dropped).length;
   }
 
-  compile(gemm: Gemm, M: number, config: TileConfig): Promise<CompileAnswer> {
-    return this.enqueue('compile', { type: 'compile', gemm, M, config, background: true }) as Promise<CompileAnswer>;
+  /**
+   * Compiles a config in a worker's compile pool. `later`: a compile asked ahead of need, sent
+   * only when no other compile waits, at most one per compile process in flight (so that a
+   * compile the search waits for never queues behind many of them); promote() moves it ahead.
+   */
+  compile(gemm: Gemm, M: number, config: TileConfig, options: { later?: boolean; compileOnly?: boolean } = {}): Promise<CompileAnswer> {
+    return this.enqueue(options.later ? 'later' : 'compile', { type: 'compile', gemm, M, config, background: true, ...(options.compileOnly ? { compileOnly: true } : {}) }) as Promise<CompileAnswer>;
   }
 
-  measure(gemm: Gemm, M: number, config: TileConfig, repeats: number, repeatOffset: number): Promise<MeasureAnswer> {
-    return this.enqueue('measure', { type: 'measure', gemm, M, config, repeats, repeatOffset }) as Promise<MeasureAnswer>;
+  /** Drops the `later` compiles not sent yet: each rejects with CompileNotNeeded. */
+  cancelLater(): void {
+    for (const t of this.laterQueue.splice(0)) t.reject(new CompileNotNeeded());
   }
 
-  check(gemm: Gemm, M: number, config: TileConfig, engineSelfCheck: boolean): Promise<CheckAnswer> {
-    return this.enqueue('check', { type: 'check', gemm, M, config, engineSelfCheck }) as Promise<CheckAnswer>;
+  /** A compile asked with `later` that is now needed: sent before the other later ones (no-op once sent). */
+  promote(gemm: Gemm, M: number, config: TileConfig): void {
+    const i = this.laterQueue.findIndex((t) => {
+      const m = t.msg as { gemm: Gemm; M: number; config: TileConfig };
+      return m.gemm === gemm && m.M === M && describeConfig(m.config) === describeConfig(config);
+    });
+    if (i < 0) return;
+    this.compileQueue.push(this.laterQueue.splice(i, 1)[0]!);
+    this.pump();
+  }
+
+  measure(gemm: Gemm, M: number, config: TileConfig, repeats: number, repeatOffset: number, replay?: ReplayPlan): Promise<MeasureAnswer> {
+    return this.enqueue('measure', { type: 'measure', gemm, M, config, repeats, repeatOffset, ...(replay ?? {}) }) as Promise<MeasureAnswer>;
+  }
+
+  check(gemm: Gemm, M: number, config: TileConfig, engineSelfCheck: boolean, reference = true): Promise<CheckAnswer> {
+    return this.enqueue('check', { type: 'check', gemm, M, config, engineSelfCheck, ...(reference ? {} : { reference: false }) }) as Promise<CheckAnswer>;
   }
 
   /** Shuts every worker down (killing those that do not exit), and fails what is still queued. */
   async close(): Promise<void> {
     this.closed = true;
-    for (const t of [...this.gpuQueue.splice(0), ...this.compileQueue.splice(0)]) t.reject(new GpuWorkerError('the run was stopped before this request ran'));
+    for (const t of [...this.gpuQueue.splice(0), ...this.compileQueue.splice(0), ...this.laterQueue.splice(0)]) t.reject(new GpuWorkerError('the run was stopped before this request ran'));
     await Promise.all(this.slots.map((s) => s.client?.close()));
   }
 
-  private enqueue(kind: Task['kind'], msg: WorkerRequest): Promise<CompileAnswer | MeasureAnswer | CheckAnswer> {
+  private enqueue(kind: Task['kind'] | 'later', msg: WorkerRequest): Promise<CompileAnswer | MeasureAnswer | CheckAnswer> {
     if (this.fatal) return Promise.reject(this.fatal);
     if (this.closed) return Promise.reject(new GpuWorkerError('the run was stopped before this request ran'));
     return new Promise((resolve, reject) => {
-      (kind === 'compile' ? this.compileQueue : this.gpuQueue).push({ kind, msg, resolve, reject, attempts: 0 });
+      const task = { kind: kind === 'later' ? ('compile' as const) : kind, msg, resolve, reject, attempts: 0 };
+      (kind === 'later' ? this.laterQueue : kind === 'compile' ? this.compileQueue : this.gpuQueue).push(task);
       this.pump();
     });
   }
@@ -138,11 +171,16 @@ export class MeasurePool {
       if (!this.up(s)) continue;
       while (!s.gpuTask && this.gpuQueue.length > 0) this.run(s, this.gpuQueue.shift()!);
     }
-    // Compiles to the least busy worker, a few at a time each.
-    while (this.compileQueue.length > 0) {
-      const free = this.slots.filter((s) => this.up(s) && s.compiles < cap).sort((a, b) => a.compiles - b.compiles)[0];
+    // Compiles to the least busy worker, a few at a time each; compiles asked ahead of need only
+    // when none other waits, one per compile process.
+    const later = Math.max(1, this.options.setup.compileWorkers);
+    for (;;) {
+      const queue = this.compileQueue.length > 0 ? this.compileQueue : this.laterQueue.length > 0 ? this.laterQueue : null;
+      if (!queue) break;
+      const limit = queue === this.compileQueue ? cap : later;
+      const free = this.slots.filter((s) => this.up(s) && s.compiles < limit).sort((a, b) => a.compiles - b.compiles)[0];
       if (!free) break;
-      this.run(free, this.compileQueue.shift()!);
+      this.run(free, queue.shift()!);
     }
   }
 

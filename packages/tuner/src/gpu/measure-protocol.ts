@@ -40,6 +40,11 @@ export interface SetupMessage {
   readonly compileWorkers: number;
   /** Seed of the random weights and activations. */
   readonly seed: number;
+  /**
+   * (Optional.) The folder whose checks/ remembers passed checks across runs (check-cache.ts);
+   * default the compile cache's (MOE_CACHE_DIR, else ~/.cache/moe-kit); null: none.
+   */
+  readonly checkCache?: string | null;
 }
 
 /** Compile a config for a GEMM at batch size M (M decides Triton's integer specialisation). */
@@ -57,6 +62,8 @@ export interface CompileMessage {
    * config before its compile was answered.
    */
   readonly background?: boolean;
+  /** (Optional.) Compile only, do not load it on the GPU yet (a compile ahead of need). */
+  readonly compileOnly?: boolean;
 }
 
 /**
@@ -76,6 +83,10 @@ export interface MeasureMessage {
    * numbers an uninterrupted one got. A GPU worker ignores it.
    */
   readonly repeatOffset?: number;
+  /** (Optional.) Launches captured in the graph; default 10. */
+  readonly launchesPerGraph?: number;
+  /** (Optional.) Untimed replays before the timed ones; default 5. */
+  readonly warmup?: number;
 }
 
 /** Check a config's output against the float64 reference (and, on the engine kernel, the engine's own launch). */
@@ -87,6 +98,8 @@ export interface CheckMessage {
   readonly config: TileConfig;
   /** Also run the engine self-check (recorded launch = binding, bit-identical output). */
   readonly engineSelfCheck: boolean;
+  /** (Optional.) Compare with the float64 reference; default true. */
+  readonly reference?: boolean;
 }
 
 export interface ShutdownMessage {
@@ -118,20 +131,25 @@ export interface ReadyAnswer {
   readonly triton?: string;
 }
 
+/**
+ * Answers to compile, measure and check may carry `ms` (optional): the milliseconds the worker spent on
+ * the request, from taking it up to answering. The host journals it (where a run's time went).
+ */
 export type CompileAnswer =
-  | { readonly type: 'compiled'; readonly id: string; readonly ok: true; readonly fromCache: boolean; readonly seconds: number }
+  | { readonly type: 'compiled'; readonly id: string; readonly ok: true; readonly fromCache: boolean; readonly seconds: number; readonly ms?: number }
   | {
       readonly type: 'compiled';
       readonly id: string;
       readonly ok: false;
+      readonly ms?: number;
       /** out_of_resources / compile_error / bad_request / worker_crash / timeout (a result, never fatal). */
       readonly kind: string;
       readonly message: string;
     };
 
 export type MeasureAnswer =
-  | { readonly type: 'measured'; readonly id: string; readonly ok: true; readonly us: readonly number[]; readonly medianUs: number }
-  | { readonly type: 'measured'; readonly id: string; readonly ok: false; readonly kind: string; readonly message: string };
+  | { readonly type: 'measured'; readonly id: string; readonly ok: true; readonly us: readonly number[]; readonly medianUs: number; readonly ms?: number }
+  | { readonly type: 'measured'; readonly id: string; readonly ok: false; readonly kind: string; readonly message: string; readonly ms?: number };
 
 export interface CheckAnswer {
   readonly type: 'checked';
@@ -139,6 +157,7 @@ export interface CheckAnswer {
   readonly ok: boolean;
   /** One line saying what was compared and what was found. */
   readonly summary: string;
+  readonly ms?: number;
 }
 
 export type WorkerMessage = WorkerHelloMessage | ReadyAnswer | CompileAnswer | MeasureAnswer | CheckAnswer;

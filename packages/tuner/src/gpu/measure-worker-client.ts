@@ -54,6 +54,8 @@ export class MeasureWorkerClient {
   private readonly pending = new Map<string, Pending>();
   private stderrTail = '';
   private dead: WorkerDied | null = null;
+  /** close() was called: no request is sent any more. */
+  private ending = false;
   private readonly exited: Promise<void>;
   private log: WriteStream | null = null;
 
@@ -70,6 +72,8 @@ export class MeasureWorkerClient {
     if (logFile) this.log = createWriteStream(logFile, { flags: 'a' });
     lines.on('line', (line) => this.onLine(line));
     child.stderr?.on('data', (d: Buffer) => this.onStderr(d));
+    // A write to a worker that is exiting (EPIPE) is its death, answered through onExit, not a crash of this process.
+    child.stdin?.on('error', (e: Error) => this.onExit(null, null, `stdin: ${e.message}`));
   }
 
   /** Starts a worker for GPU `index` and waits for its hello (a hello without a device is returned, not thrown). */
@@ -133,6 +137,7 @@ export class MeasureWorkerClient {
   /** Sends a request and waits for the answer with its id (rejects with WorkerDied on death or time-out). */
   request<A extends WorkerMessage>(msg: WorkerRequest, timeoutMs?: number): Promise<A> {
     if (this.dead) return Promise.reject(this.dead);
+    if (this.ending) return Promise.reject(new WorkerDied('exit', `GPU ${this.index}: the measure worker is shutting down`));
     const id = `r${++nextId}`;
     const full = { ...(msg as object), id } as HostMessage;
     const limit = timeoutMs ?? this.timeouts[msg.type];
@@ -149,6 +154,8 @@ export class MeasureWorkerClient {
   /** Asks the worker to finish (shutdown), and kills it if it has not exited after `graceMs`. */
   async close(graceMs = 5000): Promise<void> {
     if (this.dead) return;
+    if (this.ending) return this.exited;
+    this.ending = true;
     this.child.stdin!.write(`${JSON.stringify({ type: 'shutdown' })}\n`);
     this.child.stdin!.end();
     const timer = setTimeout(() => this.child.kill('SIGKILL'), graceMs);

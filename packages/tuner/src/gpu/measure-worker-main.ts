@@ -3,11 +3,14 @@
 // device and a compile pool (on the engine environment's Python when the kernel is the
 // engine's), keeps one MoeLayer for the shape and one MoeBatch per batch size, and answers one
 // request at a time. Anything it prints besides the protocol goes to stderr.
+import path from 'node:path';
 import { createInterface } from 'node:readline';
 import {
   CompilePool,
   MoeLayer,
+  defaultCacheDir,
   describeKernelSource,
+  makeRandomWeights,
   engineKernelSource,
   openContext,
   probeDevices,
@@ -23,6 +26,7 @@ import {
   type SetupMessage,
   type WorkerMessage,
 } from './measure-protocol';
+import { CheckCache, type CheckKey } from './check-cache';
 
 const protocolOut = process.stdout;
 // Keep stdout for the protocol: library logging goes to stderr.
@@ -49,6 +53,7 @@ interface State {
   layer: MoeLayer;
   setup: SetupMessage;
   batches: Map<number, MoeBatch>;
+  checks: CheckCache;
 }
 
 let state: State | null = null;
@@ -66,14 +71,18 @@ async function setup(ctx: Context, m: SetupMessage): Promise<WorkerMessage> {
   if (m.routing.kind === 'trace') {
     return { type: 'ready', id: m.id, ok: false, message: 'setup: trace routing is not supported by this worker yet; use uniform or zipf:<s>' };
   }
-  const pool = await CompilePool.start({
+  const starting = CompilePool.start({
     ...(m.python ? { python: m.python } : {}),
     workers: Math.max(1, m.compileWorkers),
     maxSharedBytes: ctx.device.sharedMemoryPerBlockOptin,
     ...(m.kernel === 'engine' ? { engine: 'auto' as const } : {}),
   });
-  const layer = MoeLayer.create({ ctx, compiler: pool, kernel: m.kernel, shape: { ...m.shape, blockShape: m.shape.blockShape ? [m.shape.blockShape[0], m.shape.blockShape[1]] : null }, seed: m.seed });
-  state = { ctx, pool, layer, setup: m, batches: new Map() };
+  // The weights are made while the compile processes start (seconds each, side by side).
+  const shape = { ...m.shape, blockShape: m.shape.blockShape ? ([m.shape.blockShape[0], m.shape.blockShape[1]] as [number, number]) : null };
+  const weights = makeRandomWeights(shape, { seed: m.seed, down: true });
+  const pool = await starting;
+  const layer = MoeLayer.create({ ctx, compiler: pool, kernel: m.kernel, shape, seed: m.seed }, weights);
+  state = { ctx, pool, layer, setup: m, batches: new Map(), checks: new CheckCache(m.checkCache === null ? null : path.join(m.checkCache ?? defaultCacheDir(), 'checks')) };
   const source = layer.engine ? engineKernelSource(layer.engine) : { kind: 'moe-kit' as const, sourceSha256: pool.sourceHash };
   return {
     type: 'ready',
@@ -90,8 +99,9 @@ async function compile(s: State, m: CompileMessage): Promise<WorkerMessage> {
   const b = batchFor(s, m.M);
   const started = Date.now();
   try {
-    const run = m.gemm === 'up' ? await b.prepareUpGemm(m.config) : await b.prepareDownGemm(m.config);
-    void run;
+    if (m.compileOnly) await b.compileGemm(m.gemm, m.config);
+    else if (m.gemm === 'up') await b.prepareUpGemm(m.config);
+    else await b.prepareDownGemm(m.config);
     return { type: 'compiled', id: m.id, ok: true, fromCache: false, seconds: (Date.now() - started) / 1000 };
   } catch (e) {
     const kind = (e as { failure?: { kind?: string } }).failure?.kind ?? 'compile_error';
@@ -102,7 +112,7 @@ async function compile(s: State, m: CompileMessage): Promise<WorkerMessage> {
 async function measure(s: State, m: MeasureMessage): Promise<WorkerMessage> {
   const b = batchFor(s, m.M);
   try {
-    const opts = { repeats: Math.max(1, m.repeats) };
+    const opts = { repeats: Math.max(1, m.repeats), ...(m.launchesPerGraph ? { launchesPerGraph: m.launchesPerGraph } : {}), ...(m.warmup !== undefined ? { warmup: m.warmup } : {}) };
     const t = m.gemm === 'up' ? await b.timeUpGemm(m.config, opts) : await b.timeDownGemm(m.config, opts);
     return { type: 'measured', id: m.id, ok: true, us: t.samplesUs, medianUs: t.medianUs };
   } catch (e) {
@@ -117,13 +127,38 @@ async function check(s: State, m: CheckMessage): Promise<WorkerMessage> {
   const parts: string[] = [];
   let ok = true;
   try {
-    const r = m.gemm === 'up' ? await b.checkUpGemm(cfg) : await b.checkDownGemm(cfg);
-    ok &&= r.ok;
-    parts.push(`${m.gemm} vs float64 reference: rel error ${r.comparison.relError.toExponential(2)} (tolerance ${r.comparison.tolerance}), ${r.rowsChecked} rows${r.sampled ? ' sampled' : ''}, unwritten ${r.unwrittenCount}`);
+    const binary = (await b.gemmInfo(m.gemm, cfg)).cacheKey;
+    const { shape, seed, routing, kernel } = s.setup;
+    const context = { shape, seed, routing, kernel, moeKitKernels: s.pool.sourceHash, protocol: MEASURE_PROTOCOL_VERSION };
+    // A check this binary passed on these inputs before (a warm run) is not run again.
+    const cached = async (what: CheckKey['what'], run: () => Promise<{ ok: boolean; line: string }>) => {
+      const key: CheckKey = { what, gemm: m.gemm, M: m.M, binary, context };
+      const hit = s.checks.get(key);
+      if (hit !== null) return { ok: true, line: `${hit} (passed before on the same binary and inputs: from the check cache)` };
+      const r = await run();
+      if (r.ok) s.checks.put(key, r.line);
+      return r;
+    };
+    if (m.reference !== false) {
+      const r = await cached('reference', async () => {
+        const c = m.gemm === 'up' ? await b.checkUpGemm(cfg) : await b.checkDownGemm(cfg);
+        return { ok: c.ok, line: `${m.gemm} vs float64 reference: rel error ${c.comparison.relError.toExponential(2)} (tolerance ${c.comparison.tolerance}), ${c.rowsChecked} rows${c.sampled ? ' sampled' : ''}, unwritten ${c.unwrittenCount}` };
+      });
+      ok &&= r.ok;
+      parts.push(r.line);
+    }
     if (m.engineSelfCheck && s.layer.engine) {
-      const e = await b.engineCheck(m.gemm, cfg);
-      ok &&= e.ok;
-      parts.push(e.ok ? `engine self-check: launch equal, output bit-identical (${e.outputBytes} bytes), binary ${e.binary}` : `engine self-check FAILED: ${e.differences.join('; ')} ${e.bitIdentical ? '' : `${e.differingBytes} bytes differ`}`);
+      const r = await cached('engine-self-check', async () => {
+        const e = await b.engineCheck(m.gemm, cfg);
+        return {
+          ok: e.ok,
+          line: e.ok
+            ? `engine self-check: launch equal, output bit-identical (${e.outputBytes} bytes), binary ${e.binary}`
+            : `engine self-check FAILED: ${e.differences.join('; ')} ${e.bitIdentical ? '' : `${e.differingBytes} bytes differ`}`,
+        };
+      });
+      ok &&= r.ok;
+      parts.push(r.line);
     }
   } catch (e) {
     ok = false;
@@ -145,6 +180,10 @@ async function main(): Promise<void> {
   const lines = createInterface({ input: process.stdin });
   // One request at a time, in order.
   let chain: Promise<void> = Promise.resolve();
+  // Set when stdin closes (shutdown, or the host died: SIGKILL included): what is still queued is
+  // dropped, the request running finishes, and the worker exits instead of outliving its host.
+  let closing = false;
+  const timed = async <T extends object>(work: Promise<T>, started: number): Promise<T & { ms: number }> => ({ ...(await work), ms: Math.round(performance.now() - started) });
   lines.on('line', (line) => {
     // A background compile runs beside the queue (the compile pool works while the GPU times
     // other configs) and answers when done; everything else is answered in order.
@@ -152,13 +191,14 @@ async function main(): Promise<void> {
       const m = JSON.parse(line) as HostMessage;
       if (m.type === 'compile' && m.background && state) {
         const s = state;
-        void compile(s, m).then(send);
+        void timed(compile(s, m), performance.now()).then(send);
         return;
       }
     } catch {
       // not JSON: ignored below like every other unreadable line
     }
     chain = chain.then(async () => {
+      if (closing) return;
       let m: HostMessage;
       try {
         m = JSON.parse(line) as HostMessage;
@@ -174,12 +214,16 @@ async function main(): Promise<void> {
         const id = (m as { id: string }).id;
         return send({ type: 'ready', id, ok: false, message: `${m.type} before setup: send setup first` });
       }
-      if (m.type === 'compile') return send(await compile(state, m));
-      if (m.type === 'measure') return send(await measure(state, m));
-      if (m.type === 'check') return send(await check(state, m));
+      const started = performance.now();
+      if (m.type === 'compile') return send(await timed(compile(state, m), started));
+      if (m.type === 'measure') return send(await timed(measure(state, m), started));
+      if (m.type === 'check') return send(await timed(check(state, m), started));
     });
   });
   lines.on('close', () => {
+    closing = true;
+    // Compiles still running in the pool must not keep an orphaned worker (and its GPU memory) alive.
+    setTimeout(() => process.exit(0), 10_000).unref();
     void chain.then(async () => {
       if (state) {
         state.layer.dispose();

@@ -13,13 +13,23 @@ export const JOURNAL_VERSION = 1;
 /** What makes two runs the same run: every option that changes what is measured or chosen. */
 export type JournalIdentity = Readonly<Record<string, unknown>>;
 
-export type JournalEntry =
-  | { t: 'run'; v: number; identity: JournalIdentity; started: string }
-  | { t: 'ready'; unit: string; gpu: number; device: unknown; kernelSource: string | null; kernelSourceSha256: string | null; triton: string | null; engine: unknown }
-  | { t: 'compile'; u: string; g: Gemm; c: string; s: string; M: number; ok: boolean; kind?: string; message?: string }
-  | { t: 'measure'; u: string; g: Gemm; c: string; M: number; n: number; r: number; ok: boolean; us?: number[]; kind?: string; message?: string }
-  | { t: 'check'; u: string; g: Gemm; c: string; M: number; n: number; ok: boolean; summary: string }
-  | { t: 'event'; what: string; message: string };
+/**
+ * Every entry a process appends also carries `at`: milliseconds since that process opened the
+ * journal; compiles, measurements and checks carry `w`: the milliseconds the worker spent on the
+ * request; measurements carry `L`, the launches per graph of their replays. `at` and `w` are
+ * records of where a run's time went, never read back by a resume.
+ */
+type Timed = { at?: number; w?: number };
+
+export type JournalEntry = Timed &
+  (
+    | { t: 'run'; v: number; identity: JournalIdentity; started: string }
+    | { t: 'ready'; unit: string; gpu: number; device: unknown; kernelSource: string | null; kernelSourceSha256: string | null; triton: string | null; engine: unknown }
+    | { t: 'compile'; u: string; g: Gemm; c: string; s: string; M: number; ok: boolean; kind?: string; message?: string }
+    | { t: 'measure'; u: string; g: Gemm; c: string; M: number; n: number; r: number; L?: number; ok: boolean; us?: number[]; kind?: string; message?: string }
+    | { t: 'check'; u: string; g: Gemm; c: string; M: number; n: number; ok: boolean; summary: string }
+    | { t: 'event'; what: string; message: string }
+  );
 
 type Keyed = Extract<JournalEntry, { t: 'compile' | 'measure' | 'check' }>;
 
@@ -80,6 +90,7 @@ export const SYNC_MS = 50;
 
 export class TuneJournal {
   private syncTimer: NodeJS.Timeout | null = null;
+  private readonly opened = performance.now();
 
   private constructor(
     readonly file: string,
@@ -151,7 +162,7 @@ export class TuneJournal {
    */
   append(entry: JournalEntry): void {
     if (this.fd === null) return;
-    writeSync(this.fd, `${JSON.stringify(entry)}\n`);
+    writeSync(this.fd, `${JSON.stringify({ ...entry, at: Math.round(performance.now() - this.opened) })}\n`);
     if (this.syncTimer === null) {
       this.syncTimer = setTimeout(() => this.sync(), SYNC_MS);
       this.syncTimer.unref?.();

@@ -11,8 +11,13 @@ import type { WorkerCommand } from './measure-worker-client';
 export function measureWorkerCommand(env: NodeJS.ProcessEnv = process.env): WorkerCommand {
   // The worker runs in the command's environment (CUDA_VISIBLE_DEVICES, MOE_PYTHON, PATH, ...).
   const workerEnv = Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));
+  // The addon's GPU calls (replays, synchronisations) and the compile cache's file reads share
+  // libuv's thread pool: 4 threads by default, too few beside a compile pool's traffic.
+  workerEnv.UV_THREADPOOL_SIZE ??= '16';
   const override = env.MOE_TUNE_WORKER;
-  return { command: process.execPath, args: [override || defaultWorkerFile()], env: workerEnv };
+  // MOE_TUNE_WORKER_NODE_ARGS: Node flags for the workers, e.g. "--cpu-prof --cpu-prof-dir=<dir>" to profile them.
+  const nodeArgs = (env.MOE_TUNE_WORKER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  return { command: process.execPath, args: [...nodeArgs, override || defaultWorkerFile()], env: workerEnv };
 }
 
 /** dist/measure-worker.js beside the built library (the tsup entry of gpu/measure-worker-main.ts). */

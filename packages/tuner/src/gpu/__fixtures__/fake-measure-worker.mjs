@@ -24,6 +24,7 @@
 //   MOE_FAKE_MEASURE_MS      milliseconds per measure (default 0)
 //   MOE_FAKE_COMPILE_FAIL    comma-separated config keys (16/32/64/1/4/3) whose compile fails
 //   MOE_FAKE_CHECK_FAIL      comma-separated config keys whose check fails
+//   MOE_FAKE_SELF_CHECK_FAIL comma-separated BLOCK_SIZE_M values whose engine self-check fails
 //   MOE_FAKE_FAULT_CONFIG    comma-separated config keys: measuring one kills the worker (exit 134,
 //                            as an illegal address does)
 //   MOE_FAKE_HANG_CONFIG     comma-separated config keys: measuring one never answers
@@ -40,6 +41,7 @@ const list = (v) => new Set((v ?? '').split(',').map((s) => s.trim()).filter(Boo
 const COMPILE_FAIL = list(env.MOE_FAKE_COMPILE_FAIL);
 const CHECK_FAIL = list(env.MOE_FAKE_CHECK_FAIL);
 const FAULT = list(env.MOE_FAKE_FAULT_CONFIG);
+const SELF_CHECK_FAIL = list(env.MOE_FAKE_SELF_CHECK_FAIL);
 const HANG = list(env.MOE_FAKE_HANG_CONFIG);
 const CRASH_AT = env.MOE_FAKE_CRASH_AT ? Number(env.MOE_FAKE_CRASH_AT) : null;
 const deviceIndex = (() => {
@@ -185,7 +187,7 @@ async function handle(m) {
   if (m.type === 'compile') {
     await sleep(Number(env.MOE_FAKE_COMPILE_MS ?? 0));
     const fail = compileFailure(state.shape, m.config);
-    log(m);
+    log(m.compileOnly ? { ...m, type: 'compile-ahead' } : m);
     return send(fail ? { type: 'compiled', id: m.id, ok: false, ...fail } : { type: 'compiled', id: m.id, ok: true, fromCache: false, seconds: 0 });
   }
   if (m.type === 'measure') {
@@ -211,9 +213,19 @@ async function handle(m) {
     return send({ type: 'measured', id: m.id, ok: true, us, medianUs });
   }
   if (m.type === 'check') {
-    log(m);
-    const ok = !CHECK_FAIL.has(k);
-    return send({ type: 'checked', id: m.id, ok, summary: ok ? `${m.gemm} vs float64 reference: fake, equal` : `${m.gemm} vs float64 reference: fake mismatch (MOE_FAKE_CHECK_FAIL)` });
+    log({ ...m, type: m.engineSelfCheck ? (m.reference === false ? 'self-check' : 'check+self-check') : 'check' });
+    const parts = [];
+    let ok = true;
+    if (m.reference !== false) {
+      ok = !CHECK_FAIL.has(k);
+      parts.push(ok ? `${m.gemm} vs float64 reference: fake, equal` : `${m.gemm} vs float64 reference: fake mismatch (MOE_FAKE_CHECK_FAIL)`);
+    }
+    if (m.engineSelfCheck) {
+      const same = !SELF_CHECK_FAIL.has(String(m.config.BLOCK_SIZE_M));
+      ok &&= same;
+      parts.push(same ? 'engine self-check: fake, launch equal' : 'engine self-check FAILED: fake, grid differs (MOE_FAKE_SELF_CHECK_FAIL)');
+    }
+    return send({ type: 'checked', id: m.id, ok, summary: parts.join('; ') });
   }
   return undefined;
 }
