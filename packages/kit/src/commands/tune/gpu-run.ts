@@ -158,6 +158,7 @@ function identity(plan: TunePlan) {
     seed: plan.seed,
     kernel: plan.kernel.kind,
     routing: plan.routing,
+    timing: plan.timing,
     device: plan.device.name,
   };
 }
@@ -179,11 +180,15 @@ export async function gpuRun(plan: TunePlan, flags: TuneFlags, io: CliIo, resume
       strategy: { name: plan.strategy, seed: plan.seed, ...(plan.budget !== undefined ? { budget: plan.budget } : {}) },
       seed: plan.seed,
       kernel: plan.kernel.kind,
+      replayProtocol: plan.timing,
+      // MOE_TUNE_COMPILE_AHEAD=load|compile|off: how the search space is compiled ahead of need (default load).
+      ...(io.env.MOE_TUNE_COMPILE_AHEAD === 'compile' || io.env.MOE_TUNE_COMPILE_AHEAD === 'off' ? { compileAhead: io.env.MOE_TUNE_COMPILE_AHEAD } : {}),
       python: plan.kernel.python,
       routing: plan.routing,
       gpus,
       worker: measureWorkerCommand(io.env),
-      compileWorkers: plan.compileWorkers ?? Math.max(1, Math.floor(os.availableParallelism() / gpus.length)),
+      // One core stays with the GPU workers and this process: compiles starved them of CPU (cold runs).
+      compileWorkers: plan.compileWorkers ?? Math.max(1, Math.floor((os.availableParallelism() - 1) / gpus.length)),
       journalFile,
       identity: identity(plan),
       resume: flags.resume === true,

@@ -16,12 +16,14 @@ import {
   resolveMoeShape,
 } from '@moe/model-shapes';
 import {
+  REPLAY_PROTOCOLS,
   STRATEGY_NAMES,
   buildSearchSpace,
   engineGrid,
   parseShard,
   shardBatchSizes,
   shardFromEnv,
+  type ReplayProtocol,
   type Shard,
   type StrategyName,
   type TuneUnit,
@@ -57,6 +59,7 @@ export interface TuneFlags {
   out?: string;
   deviceName?: string;
   compileWorkers?: string;
+  timing?: string;
   install?: boolean;
   resume?: boolean;
   dryRun?: boolean;
@@ -90,6 +93,8 @@ export interface TunePlan {
   seed: number;
   gpus: 'all' | number[];
   compileWorkers: number | null;
+  /** How measurements are replayed: 'fast' (the default) or the engines' tuners' 'engine' protocol. */
+  timing: ReplayProtocol;
   out: string;
   units: TuneUnit[];
   /** Per unit, the kernel shapes (per target) it serves. */
@@ -185,6 +190,7 @@ export async function planTune(modelArg: string | undefined, f: TuneFlags, io: C
   const python = nonEmpty('--python', f.python, 'pass the python of the engine environment') ?? io.env.MOE_PYTHON ?? null;
   const gpus = parseGpus(f.gpus);
   const compileWorkers = f.compileWorkers === undefined ? null : positiveInt('--compile-workers', f.compileWorkers, '16');
+  const timing = oneOf('--timing', f.timing ?? 'fast', REPLAY_PROTOCOLS, 'timing');
   const routing = parseRouting(f.routing, seed, io);
   const out = path.resolve(io.cwd, nonEmpty('--out', f.out, 'pass the folder to write the configs to') ?? (shard ? path.join('moe-configs', `shard-${shard.index}-of-${shard.count}`) : 'moe-configs'));
   const deviceFlag = nonEmpty('--device-name', f.deviceName, 'pass the name as the GPU reports it, e.g. --device-name "NVIDIA H100 80GB HBM3"');
@@ -240,6 +246,7 @@ export async function planTune(modelArg: string | undefined, f: TuneFlags, io: C
     seed,
     gpus,
     compileWorkers,
+    timing,
     out,
     units: [...units.values()],
     kernelShapes: shapesOf,
