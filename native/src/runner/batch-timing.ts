@@ -25,7 +25,14 @@ export function setBytes(p: BatchParts, stage: Stage): number {
   return up + hit * p.layer.expertBytes('w2') + M * topk * (N * 2 + N + K * 2) + M * K * 2;
 }
 
-async function timeRun(p: BatchParts, stage: Stage, run: PreparedRun, al: AlignState, o: TimingOptions): Promise<Timing> {
+async function timeRun(p: BatchParts, stage: Stage, run: PreparedRun, al: AlignState, o: TimingOptions, prepareMs = 0): Promise<Timing> {
+  let t = performance.now();
+  const lap = () => {
+    const now = performance.now();
+    const ms = now - t;
+    t = now;
+    return ms;
+  };
   const opts = {
     launchesPerGraph: o.launchesPerGraph ?? 10,
     warmup: o.warmup ?? 5,
@@ -39,15 +46,19 @@ async function timeRun(p: BatchParts, stage: Stage, run: PreparedRun, al: AlignS
   p.buffers.ensureSets(sets, run.needsLayerBuffers);
   // The alignment's outputs are shared by every set (same routing): compute them once.
   p.aligns.enqueue(al, null);
+  const setupMs = lap();
   // One eager pass per set: loads modules, allocates scratch, catches launch errors outside capture.
   for (let i = 0; i < sets; i++) run.enqueue(null, i);
   await ctx.synchronize();
+  const eagerMs = lap();
   const graph = ctx.captureGraph((stream) => {
     for (let i = 0; i < opts.launchesPerGraph; i++) run.enqueue(stream, i % sets);
   });
+  const captureMs = lap();
   try {
     const us = await ctx.replayTimes(graph, { warmup: opts.warmup, repeats: opts.repeats, l2Flush: opts.l2Flush });
-    return summarize(us, opts, sets);
+    const replayMs = lap();
+    return { ...summarize(us, opts, sets), hostMs: { prepare: prepareMs, setup: setupMs, eager: eagerMs, capture: captureMs, replay: replayMs } };
   } finally {
     graph.destroy();
   }
@@ -55,16 +66,20 @@ async function timeRun(p: BatchParts, stage: Stage, run: PreparedRun, al: AlignS
 
 /** Times the up GEMM alone (alignment done once, outside the graph). */
 export async function timeUpGemm(p: BatchParts, config: TileConfig, options: TimingOptions = {}): Promise<Timing> {
+  const t0 = performance.now();
   p.buffers.ensureSets(1, false);
   const run = await prepareUpGemm(p, config);
-  return timeRun(p, 'up_gemm', run, await p.aligns.get(config.BLOCK_SIZE_M), options);
+  const al = await p.aligns.get(config.BLOCK_SIZE_M);
+  return timeRun(p, 'up_gemm', run, al, options, performance.now() - t0);
 }
 
 /** Times the down GEMM alone (alignment done once, outside the graph). */
 export async function timeDownGemm(p: BatchParts, config: TileConfig, options: TimingOptions = {}): Promise<Timing> {
+  const t0 = performance.now();
   p.buffers.ensureSets(1, true);
   const run = await prepareDownGemm(p, config);
-  return timeRun(p, 'down_gemm', run, await p.aligns.get(config.BLOCK_SIZE_M), options);
+  const al = await p.aligns.get(config.BLOCK_SIZE_M);
+  return timeRun(p, 'down_gemm', run, al, options, performance.now() - t0);
 }
 
 /** Times the whole layer (align, up GEMM, activation, down GEMM, sum) per launch. */

@@ -12,6 +12,12 @@ export interface Timing {
   readonly l2Flush: boolean;
   /** Input sets the graph rotates through (1 when one set does not fit in L2). */
   readonly inputSets: number;
+  /**
+   * Host milliseconds of each phase of the measurement (layer runner timings only): compile and
+   * load (prepare), buffers and alignment (setup), the eager pass and its synchronisation, the
+   * graph capture and instantiation, the warm-up and timed replays.
+   */
+  readonly hostMs?: { readonly prepare: number; readonly setup: number; readonly eager: number; readonly capture: number; readonly replay: number };
 }
 
 export interface TimingOptions {

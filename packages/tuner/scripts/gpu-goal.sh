@@ -8,7 +8,8 @@
 # $OUT/summary.txt: its exit status and wall time. Steps: cold (fresh MoE Kit and Triton caches),
 # warm (the same caches again), kill (SIGKILL after $KILL_AFTER s, then --resume), sigint (SIGINT
 # after $KILL_AFTER s, then --resume), exhaustive (--strategy exhaustive at $EXHAUSTIVE_M, resumed
-# from $OUT/exhaustive or the journal folder in $EXHAUSTIVE_FROM).
+# from $OUT/exhaustive or the journal folder in $EXHAUSTIVE_FROM). At the end everything but the
+# summary is packed into $OUT/results-<steps>.tgz (the device tool brings back only a few files).
 set -u
 : "${OUT:?set OUT to the folder for the results}"
 ROOT=$PWD
@@ -36,7 +37,7 @@ tune() {
     node $(prof "$name") "$ROOT/packages/kit/dist-gpu/moe.js" tune --python python3 --out "$OUT/$dir" --json "${extra[@]}" "$@" >"$OUT/$name.out" 2>"$OUT/$name.err"
   local rc=$?
   record "$name" "$rc" "$(awk "BEGIN{print $(now) - $t0}")"
-  [ -f "$OUT/$dir/.moe-tune/journal.jsonl" ] && python3 "$ROOT/packages/tuner/scripts/journal-times.py" "$OUT/$dir/.moe-tune/journal.jsonl" --timeline >"$OUT/$name.times"
+  [ -f "$OUT/$dir/.moe-tune/journal.jsonl" ] && python3 "$ROOT/packages/tuner/scripts/journal-times.py" "$OUT/$dir/.moe-tune/journal.jsonl" --timeline --phases >"$OUT/$name.times"
   pack "$dir"
   pack_prof "$name"
   return $rc
@@ -92,4 +93,8 @@ for s in "${steps[@]}"; do
     *) echo "gpu-goal.sh: unknown step '$s' (cold, warm, warm-<label>, kill, sigint, exhaustive)" >&2; exit 2 ;;
   esac
 done
+# The device tool returns few files per call: everything goes into one archive, beside the summary.
+# (One archive per invocation: results-<steps>.tgz; earlier ones are kept.)
+pack_name="results-$(IFS=-; echo "${steps[*]}").tgz"
+(cd "$OUT" && tar czf "$pack_name" --exclude 'results-*.tgz' --exclude summary.txt -- * 2>/dev/null && find . -mindepth 1 -maxdepth 1 ! -name 'results-*.tgz' ! -name summary.txt -exec rm -rf {} +)
 cat "$OUT/summary.txt"

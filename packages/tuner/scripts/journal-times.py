@@ -5,7 +5,7 @@ Every entry carries `at` (ms since the process that appended it opened the journ
 worker's requests `w` (ms the measure worker spent on them). Prints, per entry kind and GEMM: the
 count, the worker's total and median ms, and the span of `at`; then the same per batch size.
 
-    python3 packages/tuner/scripts/journal-times.py <journal.jsonl> [--by-m] [--timeline]
+    python3 packages/tuner/scripts/journal-times.py <journal.jsonl> [--by-m] [--timeline] [--phases]
 """
 import json
 import statistics
@@ -71,6 +71,22 @@ def main(argv):
         for k in sorted(buckets):
             b = buckets[k]
             print("%4d-%4d %8d %9.1f %7.2f %8d" % (10 * k, 10 * k + 10, b[0], b[1], b[2], b[3]))
+    if "--phases" in argv:
+        # The worker's host ms per phase (p: prepare, setup, eager, capture, replay), for the
+        # first measurement of a config in the run, its first at another batch size, and repeats.
+        names = ("prepare", "setup", "eager", "capture", "replay")
+        seen, seen_m = set(), set()
+        rows = defaultdict(list)
+        for e in sorted((e for e in entries if e.get("t") == "measure" and e.get("p")), key=lambda e: e.get("at", 0)):
+            k, km = (e["g"], e["c"]), (e["g"], e["c"], e["M"])
+            rows["first" if k not in seen else "first at M" if km not in seen_m else "repeat"].append(e["p"])
+            seen.add(k)
+            seen_m.add(km)
+        print("%-11s %6s " % ("measurement", "count") + " ".join("%9s" % n for n in names) + "   (mean ms)")
+        for tag in ("first", "first at M", "repeat"):
+            ps = rows.get(tag, [])
+            if ps:
+                print("%-11s %6d " % (tag, len(ps)) + " ".join("%9.1f" % (sum(p[i] for p in ps) / len(ps)) for i in range(len(names))))
     reps = [e.get("r", 0) for e in entries if e.get("t") == "measure"]
     if reps:
         print("measure repeats: total %d, median %d, max %d" % (sum(reps), statistics.median(reps), max(reps)))

@@ -143,6 +143,7 @@ export class GemmOracle implements Oracle {
       entry = a.ok ? { t: 'measure', u: unit, g: gemm, c, M, n, r: repeats, ok: true, us: [...a.us] } : { t: 'measure', u: unit, g: gemm, c, M, n, r: repeats, ok: false, kind: a.kind, message: a.message };
       if (plan) entry.L = plan.launchesPerGraph;
       if (a.ms !== undefined) entry.w = a.ms;
+      if (a.ok && a.phases) entry.p = [...a.phases];
       this.o.journal.append(entry);
       this.measureCount += 1;
     }

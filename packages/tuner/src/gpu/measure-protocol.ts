@@ -148,7 +148,16 @@ export type CompileAnswer =
     };
 
 export type MeasureAnswer =
-  | { readonly type: 'measured'; readonly id: string; readonly ok: true; readonly us: readonly number[]; readonly medianUs: number; readonly ms?: number }
+  | {
+      readonly type: 'measured';
+      readonly id: string;
+      readonly ok: true;
+      readonly us: readonly number[];
+      readonly medianUs: number;
+      readonly ms?: number;
+      /** (Optional.) Host ms of the measurement's phases: prepare (compile, load), setup, eager pass, capture, replays. */
+      readonly phases?: readonly number[];
+    }
   | { readonly type: 'measured'; readonly id: string; readonly ok: false; readonly kind: string; readonly message: string; readonly ms?: number };
 
 export interface CheckAnswer {

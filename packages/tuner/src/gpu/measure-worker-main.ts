@@ -114,7 +114,8 @@ async function measure(s: State, m: MeasureMessage): Promise<WorkerMessage> {
   try {
     const opts = { repeats: Math.max(1, m.repeats), ...(m.launchesPerGraph ? { launchesPerGraph: m.launchesPerGraph } : {}), ...(m.warmup !== undefined ? { warmup: m.warmup } : {}) };
     const t = m.gemm === 'up' ? await b.timeUpGemm(m.config, opts) : await b.timeDownGemm(m.config, opts);
-    return { type: 'measured', id: m.id, ok: true, us: t.samplesUs, medianUs: t.medianUs };
+    const h = t.hostMs;
+    return { type: 'measured', id: m.id, ok: true, us: t.samplesUs, medianUs: t.medianUs, ...(h ? { phases: [h.prepare, h.setup, h.eager, h.capture, h.replay].map((x) => Math.round(x * 10) / 10) } : {}) };
   } catch (e) {
     const kind = (e as { failure?: { kind?: string } }).failure?.kind ?? 'launch_error';
     return { type: 'measured', id: m.id, ok: false, kind, message: message(e) };

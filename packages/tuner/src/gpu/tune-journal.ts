@@ -16,7 +16,8 @@ export type JournalIdentity = Readonly<Record<string, unknown>>;
 /**
  * Every entry a process appends also carries `at`: milliseconds since that process opened the
  * journal; compiles, measurements and checks carry `w`: the milliseconds the worker spent on the
- * request; measurements carry `L`, the launches per graph of their replays. `at` and `w` are
+ * request; measurements carry `L`, the launches per graph of their replays, and `p`, the worker's
+ * host ms per phase (prepare, setup, eager pass, capture, replays). `at`, `w` and `p` are
  * records of where a run's time went, never read back by a resume.
  */
 type Timed = { at?: number; w?: number };
@@ -26,7 +27,7 @@ export type JournalEntry = Timed &
     | { t: 'run'; v: number; identity: JournalIdentity; started: string }
     | { t: 'ready'; unit: string; gpu: number; device: unknown; kernelSource: string | null; kernelSourceSha256: string | null; triton: string | null; engine: unknown }
     | { t: 'compile'; u: string; g: Gemm; c: string; s: string; M: number; ok: boolean; kind?: string; message?: string }
-    | { t: 'measure'; u: string; g: Gemm; c: string; M: number; n: number; r: number; L?: number; ok: boolean; us?: number[]; kind?: string; message?: string }
+    | { t: 'measure'; u: string; g: Gemm; c: string; M: number; n: number; r: number; L?: number; p?: number[]; ok: boolean; us?: number[]; kind?: string; message?: string }
     | { t: 'check'; u: string; g: Gemm; c: string; M: number; n: number; ok: boolean; summary: string }
     | { t: 'event'; what: string; message: string }
   );
