@@ -6,7 +6,7 @@
 // The launch count follows from the shape's roofline floor, not from a measurement, so it is the
 // same for every config of a (GEMM, batch size) and their times compare on equal terms.
 import type { Gemm, WorkerShape } from './measure-protocol';
-import { floorUs } from './tune-estimate';
+import { floorUs } from './roofline';
 
 export type ReplayProtocol = 'fast' | 'engine';
 
