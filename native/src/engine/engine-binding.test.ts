@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { TileConfig } from '@moe/engine-facts';
 import { STANDIN_KERNELS } from './__fixtures__/engine-kernels';
-import { bindEngineLaunch, engineSortedLength, knownEngineParams, type EngineGemmCall, type EngineLaunchPlan } from './engine-binding';
+import { bindEngineLaunch, engineLaunchInts, engineSortedLength, knownEngineParams, type EngineGemmCall, type EngineLaunchPlan } from './engine-binding';
 import type { EngineKernelInfo } from './engine-info';
 import { UnknownEngineParamError } from './errors/unknown-engine-param-error';
 
@@ -142,6 +142,32 @@ describe('bindEngineLaunch: launch rules worked out from the engines launch func
     expect(p.constexprs.SPLIT_K).toBe(1);
     expect(p.constexprs.HAS_BIAS).toBe(false);
     expect(argOf(p, 'b_bias_ptr')).toEqual({ none: true });
+  });
+});
+
+describe('engineLaunchInts: the batch-dependent integers of the launch, without binding it', () => {
+  it('SGLang 0.5.16 at LFM2-8B-A1B TP1: EM is a multiple of 16 up to 32 pairs, odd from 33 (E + 1 = 33 padded blocks)', () => {
+    // M = 8: 32 pairs < 33 -> 32 x 16 = 512; M = 16: 64 + 33 x 15 = 559, not a multiple of 16 (another binary).
+    expect(engineLaunchInts('sglang', 'up', 8, 4, 32, 16)).toEqual({ EM: 512, numValidTokens: 32 });
+    expect(engineLaunchInts('sglang', 'up', 16, 4, 32, 16)).toEqual({ EM: 559, numValidTokens: 64 });
+  });
+  it('vLLM: naive at numel x 4 <= E, trimmed below BLOCK_SIZE_M rows', () => {
+    // 2 tokens x 4 = 8 pairs, 8 x 4 <= 32: naive, EM = 8 x 16.
+    expect(engineLaunchInts('vllm', 'up', 2, 4, 32, 16).EM).toBe(128);
+    // 9 tokens (36 pairs) < BLOCK_SIZE_M 64 rows: min(36 + 32 x 63, 9 x 4 x 64) = 2052.
+    expect(engineLaunchInts('vllm', 'up', 9, 4, 32, 64).EM).toBe(2052);
+  });
+  it('equals the EM bindEngineLaunch launches with, for every stand-in, GEMM, batch and BLOCK_SIZE_M', () => {
+    for (const info of Object.values(STANDIN_KERNELS)) {
+      for (const gemm of ['up', 'down'] as const) {
+        for (const tokens of [1, 2, 3, 8, 9, 16, 33, 64, 4096]) {
+          for (const bm of [16, 32, 64, 128, 256]) {
+            const p = bindEngineLaunch(info, call(info, { gemm, tokens, config: cfg(bm, 64) }));
+            expect(engineLaunchInts(info.engine, gemm, tokens, 4, 32, bm).EM, `${info.engine} ${info.version} ${gemm} ${tokens} ${bm}`).toBe(p.EM);
+          }
+        }
+      }
+    }
   });
 });
 

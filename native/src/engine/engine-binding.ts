@@ -75,6 +75,22 @@ export function engineSortedLength(engine: EngineName, numel: number, E: number,
   return numel < E ? Math.min(numel * blockM, worst) : worst;
 }
 
+/**
+ * The integers of an engine's launch that change with the batch, as bindEngineLaunch computes
+ * them: EM (the aligned length the grid covers, after vLLM's naive assignment and trimming) and
+ * num_valid_tokens. Triton specialises both (== 1, multiple of 16, or neither), so they decide
+ * which compiled binary a batch size needs.
+ */
+export function engineLaunchInts(engine: EngineName, gemm: 'up' | 'down', tokens: number, layerTopk: number, E: number, blockM: number): { EM: number; numValidTokens: number } {
+  const numel = tokens * layerTopk;
+  const sorted = engineSortedLength(engine, numel, E, blockM);
+  if (engine !== 'vllm') return { EM: sorted, numValidTokens: numel };
+  const rows = gemm === 'up' ? tokens : numel;
+  const topK = gemm === 'up' ? layerTopk : 1;
+  if (vllmNaiveAssignment(numel, E)) return { EM: numel * blockM, numValidTokens: numel };
+  return { EM: rows < blockM ? Math.min(sorted, rows * topK * blockM) : sorted, numValidTokens: numel };
+}
+
 /** vLLM's choice of the naive block assignment: no expert map and numel * 4 <= experts (not wna16). */
 export function vllmNaiveAssignment(numel: number, E: number): boolean {
   return numel * 4 <= E;

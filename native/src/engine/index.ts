@@ -2,6 +2,7 @@ export {
   ENGINE_KERNEL,
   bindEngineLaunch,
   engineSignature,
+  engineLaunchInts,
   engineSortedLength,
   knownEngineParams,
   sglangSwapAb,

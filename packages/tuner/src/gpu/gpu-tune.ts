@@ -12,7 +12,8 @@ import { GpuWorkerError } from '../errors/gpu-worker-error';
 import { TuneJournalError } from '../errors/tune-journal-error';
 import { coupleGemms, type CoupleOptions, type CoupledRow } from './couple-gemms';
 import { GemmOracle, type MeasuredEvent } from './gemm-oracle';
-import type { ReadyAnswer, WorkerHelloMessage, WorkerRouting, WorkerShape } from './measure-protocol';
+import { engineLaunchInts } from '@moe/native';
+import type { Gemm, ReadyAnswer, WorkerHelloMessage, WorkerRouting, WorkerShape } from './measure-protocol';
 import { MeasurePool, type PoolEvent } from './measure-pool';
 import type { WorkerCommand, WorkerTimeouts } from './measure-worker-client';
 import { TuneJournal, type JournalIdentity, type JournalReplay } from './tune-journal';
@@ -106,11 +107,21 @@ export class TuneInterrupted extends Error {
   }
 }
 
-/** Triton's specialisation of the launch's integer arguments at M: num_valid_tokens = M x topk and EM = that + E x (BLOCK_SIZE_M - 1). */
-export function launchSpecialisation(shape: WorkerShape, M: number, config: TileConfig): string {
+/** Which kernel a unit's launches run: an engine's (its launch rules decide EM), or MoE Kit's (null). */
+export type LaunchKernel = { readonly engine: 'sglang' | 'vllm' } | null;
+
+/**
+ * Triton's specialisation of the launch's batch-dependent integers at M: num_valid_tokens =
+ * M x top-k and EM, the aligned length, as the kernel's launch computes it (@moe/native's
+ * engineLaunchInts for an engine's kernel: SGLang pads E + 1 blocks, vLLM trims small batches;
+ * M x top-k + E x (BLOCK_SIZE_M - 1) for MoE Kit's). Configs compiled for one specialisation
+ * serve every batch size of it.
+ */
+export function launchSpecialisation(shape: WorkerShape, M: number, config: TileConfig, kernel: LaunchKernel = null, gemm: Gemm = 'up'): string {
   const cls = (v: number) => (v === 1 ? '1' : v % 16 === 0 ? '16' : 'n');
   const numel = M * shape.topk;
-  return `${cls(numel)}${cls(numel + shape.E * (config.BLOCK_SIZE_M - 1))}`;
+  const EM = kernel ? engineLaunchInts(kernel.engine, gemm, M, shape.topk, shape.E, config.BLOCK_SIZE_M).EM : numel + shape.E * (config.BLOCK_SIZE_M - 1);
+  return `${cls(numel)}${cls(EM)}`;
 }
 
 /** The search space in the order a search likely needs it: every family's start configs first (auto screens those), then the rest. */
@@ -129,10 +140,10 @@ function compileAheadOrder(candidates: readonly TileConfig[]): TileConfig[] {
 }
 
 /** A batch size of the specialisation most of the unit's batch sizes share for this config (one compile serves them all). */
-function commonSpecialisationM(unit: TuneUnit, config: TileConfig): number {
+function commonSpecialisationM(unit: TuneUnit, config: TileConfig, kernel: LaunchKernel, gemm: Gemm): number {
   const groups = new Map<string, number[]>();
   for (const M of unit.batchSizes) {
-    const s = launchSpecialisation(unit.shape, M, config);
+    const s = launchSpecialisation(unit.shape, M, config, kernel, gemm);
     groups.set(s, [...(groups.get(s) ?? []), M]);
   }
   return [...groups.values()].sort((a, b) => b.length - a.length)[0]![0]!;
@@ -223,6 +234,8 @@ async function runUnit(o: GpuTuneOptions, unit: TuneUnit, journal: TuneJournal, 
         engine: ready.engine ?? null,
       });
     }
+    const engineKernel = o.kernel === 'engine' && ready.engine !== null && ready.engine !== undefined;
+    const launchKernel: LaunchKernel = engineKernel && (ready.engine!.engine === 'sglang' || ready.engine!.engine === 'vllm') ? { engine: ready.engine!.engine } : null;
     const oracle = (gemm: 'up' | 'down') =>
       new GemmOracle({
         unit: unit.id,
@@ -230,7 +243,7 @@ async function runUnit(o: GpuTuneOptions, unit: TuneUnit, journal: TuneJournal, 
         pool,
         journal,
         replay,
-        specialisation: (M, c) => launchSpecialisation(unit.shape, M, c),
+        specialisation: (M, c) => launchSpecialisation(unit.shape, M, c, launchKernel, gemm),
         replayPlan: (M) => replayPlan(o.replayProtocol ?? 'fast', unit.shape, gemm, M),
         ...(o.signal ? { signal: o.signal } : {}),
         onMeasured: (e) => o.onProgress?.({ type: 'measured', ...e }),
@@ -241,13 +254,11 @@ async function runUnit(o: GpuTuneOptions, unit: TuneUnit, journal: TuneJournal, 
       });
     const up = oracle('up');
     const down = oracle('down');
-    const engineKernel = o.kernel === 'engine' && ready.engine !== null && ready.engine !== undefined;
     if (o.compileAhead !== 'off') {
       const order = compileAheadOrder(unit.candidates);
-      const atM = (c: TileConfig) => commonSpecialisationM(unit, c);
       const load = o.compileAhead !== 'compile';
-      up.compileAhead(order, atM, { load });
-      down.compileAhead(order, atM, { load });
+      up.compileAhead(order, (c) => commonSpecialisationM(unit, c, launchKernel, 'up'), { load });
+      down.compileAhead(order, (c) => commonSpecialisationM(unit, c, launchKernel, 'down'), { load });
     }
     if (engineKernel) await engineSelfCheck(unit, [up, down], o.signal);
     const strategy = () => strategyByName({ name: o.strategy.name, candidates: unit.candidates.length, seed: o.strategy.seed, ...(o.strategy.budget !== undefined ? { budget: o.strategy.budget } : {}) });

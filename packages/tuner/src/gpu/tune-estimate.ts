@@ -28,10 +28,11 @@ export const REQUEST_OVERHEAD_S = 0.0015;
 
 /**
  * Host time of the first measurement of a (GEMM, config, batch size), seconds, on top of the
- * request: measured 37-99 ms on average per such pair on the H200 (PERF.md, "Open"; not yet
- * explained, so kept in the estimate until it is fixed).
+ * request (its module load and first launch): measured ~1-2 ms on average where the binary had
+ * been compiled ahead (PERF.md, M <= 8). The 40-400 ms measured at M >= 16 were compiles inside
+ * the measurement (a wrong specialisation model, fixed since; to be confirmed on a GPU).
  */
-export const FIRST_USE_S = 0.07;
+export const FIRST_USE_S = 0.002;
 
 /** Distinct (GEMM, config, batch size) pairs per measurement request of auto (PERF.md, call 3: 1,797 of 2,819). */
 export const DISTINCT_PER_REQUEST = 0.64;
@@ -39,8 +40,12 @@ export const DISTINCT_PER_REQUEST = 0.64;
 /** Repeats per measurement request of auto, on average (PERF.md, call 1: 39,730 over 4,395). */
 export const AUTO_REPEATS_PER_REQUEST = 9;
 
-/** Measured configs' kernel time over the best's, on average (an assumption: the search spends most of its time near the best). */
-export const MEASURED_OVER_BEST = 1.3;
+/**
+ * The measured configs' kernel time over floor / ROOFLINE_FRACTION, on average: 0.9 over the
+ * 2,819 measurements of PERF.md's call 3 (batch sizes 1-512); 1.0 here, since larger batches
+ * reach less of the roofline.
+ */
+export const MEASURED_OVER_BEST = 1.0;
 
 /** Worker start to its first answer, seconds (PERF.md: 3.3-3.7 s), and the engine self-check with cold caches (~30 s; cached when warm). */
 export const SETUP_S = { worker: 3.5, selfCheckCold: 30 } as const;
@@ -105,7 +110,7 @@ export function estimateTune(input: EstimateInput): TuneEstimate {
     how:
       `${strategy === 'auto' ? `auto measures ~${(100 * AUTO_RUN.measuredFraction).toFixed(1)}% of the configs per batch size (SEARCH.md), ${AUTO_REPEATS_PER_REQUEST} repeats per request on average` : strategy === 'exhaustive' ? 'exhaustive measures every candidate at every batch size, 10 repeats' : `random measures ${perM} configs per batch size, 10 repeats`}; ` +
       `replays of ~${FAST_REPLAY_US} µs at kernel times from this shape's roofline floor (H200 peaks, native/PERF.md); ` +
-      `host time ${(1000 * REQUEST_OVERHEAD_S).toFixed(1)} ms per request and ${(1000 * FIRST_USE_S).toFixed(0)} ms per config's first use at a batch size (measured, packages/tuner/PERF.md); ` +
+      `host time ${(1000 * REQUEST_OVERHEAD_S).toFixed(1)} ms per request and ${(1000 * FIRST_USE_S).toFixed(0)} ms more for a config's first use at a batch size (measured, packages/tuner/PERF.md); ` +
       `the whole space compiled ahead at ${COMPILES_PER_SECOND.cold}/s cold and ${COMPILES_PER_SECOND.warm}/s from the cache, overlapping the timing`,
   };
 }
