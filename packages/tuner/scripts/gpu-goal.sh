@@ -7,7 +7,8 @@
 # Every step writes <step>.out/.err and its files under $OUT/<step>/, and one line to
 # $OUT/summary.txt: its exit status and wall time. Steps: cold (fresh MoE Kit and Triton caches),
 # warm (the same caches again), kill (SIGKILL after $KILL_AFTER s, then --resume), sigint (SIGINT
-# after $KILL_AFTER s, then --resume), exhaustive (--strategy exhaustive at $EXHAUSTIVE_M, resumed
+# after $KILL_AFTER s, then --resume), fault (an illegal address injected into the worker on
+# $FAULT_CONFIG: it must be restarted and the config skipped), exhaustive (--strategy exhaustive at $EXHAUSTIVE_M, resumed
 # from $OUT/exhaustive or the journal folder in $EXHAUSTIVE_FROM). At the end everything but the
 # summary is packed into $OUT/results-<steps>.tgz (the device tool brings back only a few files).
 set -u
@@ -85,12 +86,18 @@ for s in "${steps[@]}"; do
     warm*) tune "$s" "$s" "$WARM_CACHE" "$WARM_TRITON" ;;  # warm, or warm-<label> for a variant (its env set by the caller)
     kill) interrupted kill KILL ;;
     sigint) interrupted sigint INT ;;
+    fault)
+      # A real illegal address in the measure worker (MOE_TUNE_INJECT_FAULT) on the second config
+      # auto measures at M=1: the worker must die, be restarted, and the config be skipped.
+      MOE_TUNE_INJECT_FAULT=${FAULT_CONFIG:-up:16/32/128/1/4/3} tune fault fault "$WARM_CACHE" "$WARM_TRITON"
+      j="$OUT/fault/.moe-tune/journal.jsonl"
+      record fault-check - 0 "crash answers $(grep -c '"kind":"worker_crash"' "$j" 2>/dev/null || echo 0), worker deaths $(grep -c '"worker-died"' "$j" 2>/dev/null || echo 0), skipped $(grep -c '"what":"skipped"' "$j" 2>/dev/null || echo 0)" ;;
     exhaustive)
       mkdir -p "$OUT/exhaustive"
       [ -n "${EXHAUSTIVE_FROM:-}" ] && cp -r "$EXHAUSTIVE_FROM/." "$OUT/exhaustive/"
       resume=(); [ -f "$OUT/exhaustive/.moe-tune/journal.jsonl" ] && resume=(--resume)
       tune exhaustive exhaustive "$WARM_CACHE" "$WARM_TRITON" --strategy exhaustive --batch-sizes "${EXHAUSTIVE_M:-1,16,64,256,1024,4096}" "${resume[@]}" ;;
-    *) echo "gpu-goal.sh: unknown step '$s' (cold, warm, warm-<label>, kill, sigint, exhaustive)" >&2; exit 2 ;;
+    *) echo "gpu-goal.sh: unknown step '$s' (cold, warm, warm-<label>, kill, sigint, fault, exhaustive)" >&2; exit 2 ;;
   esac
 done
 # The device tool returns few files per call: everything goes into one archive, beside the summary.

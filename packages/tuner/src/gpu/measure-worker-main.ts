@@ -7,6 +7,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import {
   CompilePool,
+  KernelLoader,
   MoeLayer,
   defaultCacheDir,
   describeKernelSource,
@@ -14,6 +15,7 @@ import {
   engineKernelSource,
   openContext,
   probeDevices,
+  siluAndMulRequest,
   type Context,
   type MoeBatch,
 } from '@moe/native';
@@ -109,9 +111,28 @@ async function compile(s: State, m: CompileMessage): Promise<WorkerMessage> {
   }
 }
 
+/**
+ * MOE_TUNE_INJECT_FAULT=<gemm>:<config key> (a reliability test on a real GPU, as the fake
+ * worker's MOE_FAKE_FAULT_CONFIG): measuring that config first launches a kernel on an unmapped
+ * address, so this context dies of an illegal address as a broken config's would.
+ */
+async function injectFault(s: State, m: MeasureMessage): Promise<void> {
+  const k = m.config;
+  if (process.env.MOE_TUNE_INJECT_FAULT !== `${m.gemm}:${k.BLOCK_SIZE_M}/${k.BLOCK_SIZE_N}/${k.BLOCK_SIZE_K}/${k.GROUP_SIZE_M}/${k.num_warps}/${k.num_stages}`) return;
+  const { ctx } = s;
+  const rows = 4096;
+  const N = 4096;
+  const launch = siluAndMulRequest({ rows, N, strideXRow: 2 * N, strideOutRow: N, target: { backend: ctx.device.backend, arch: ctx.device.arch, warpSize: ctx.device.warpSize } });
+  const kernel = new KernelLoader(ctx).load('silu_and_mul (MOE_TUNE_INJECT_FAULT)', await s.pool.compile(launch.request));
+  // 0x100000 is 16-byte aligned (the binary's pointer specialisation) and never mapped.
+  kernel.launch(launch.grid, { x_ptr: 0x100000n, out_ptr: ctx.alloc(rows * N * 2), ...launch.ints });
+  await ctx.synchronize();
+}
+
 async function measure(s: State, m: MeasureMessage): Promise<WorkerMessage> {
   const b = batchFor(s, m.M);
   try {
+    await injectFault(s, m);
     const opts = { repeats: Math.max(1, m.repeats), ...(m.launchesPerGraph ? { launchesPerGraph: m.launchesPerGraph } : {}), ...(m.warmup !== undefined ? { warmup: m.warmup } : {}) };
     const t = m.gemm === 'up' ? await b.timeUpGemm(m.config, opts) : await b.timeDownGemm(m.config, opts);
     const h = t.hostMs;
@@ -216,9 +237,15 @@ async function main(): Promise<void> {
         return send({ type: 'ready', id, ok: false, message: `${m.type} before setup: send setup first` });
       }
       const started = performance.now();
-      if (m.type === 'compile') return send(await timed(compile(state, m), started));
-      if (m.type === 'measure') return send(await timed(measure(state, m), started));
-      if (m.type === 'check') return send(await timed(check(state, m), started));
+      const answer =
+        m.type === 'compile' ? await timed(compile(state, m), started) : m.type === 'measure' ? await timed(measure(state, m), started) : m.type === 'check' ? await timed(check(state, m), started) : null;
+      if (!answer) return;
+      if (!ctx.dead) return send(answer);
+      // The context died (an illegal address, a trap): it can run nothing more. The request that
+      // killed it is answered as a crash (the host skips its config), and the worker exits, to be
+      // restarted on a fresh context.
+      protocolOut.write(`${JSON.stringify({ ...answer, ok: false, kind: 'worker_crash', message: `the GPU context died: ${ctx.deadReason ?? 'unknown'}` })}\n`, () => process.exit(70));
+      closing = true;
     });
   });
   lines.on('close', () => {
