@@ -50,7 +50,7 @@ export class GemmOracle implements Oracle {
   private readonly ahead = new Map<string, { M: number }>();
   private readonly aheadRunning = new Set<Promise<CompileOutcome>>();
   /** Compiles ahead of need also load the kernel on the GPU (off the path of its first measurement). */
-  private aheadLoads = true;
+  private aheadLoads = false;
   /** Every config measured per M, in the order first measured. */
   private readonly byM = new Map<number, Map<string, TileConfig>>();
   compileCount = 0;
@@ -89,7 +89,7 @@ export class GemmOracle implements Oracle {
    * ahead of these; journaled like every compile.
    */
   compileAhead(configs: readonly TileConfig[], atM: (config: TileConfig) => number, options: { load?: boolean } = {}): void {
-    this.aheadLoads = options.load ?? true;
+    this.aheadLoads = options.load ?? false;
     for (const config of configs) {
       const c = tileConfigKey(config);
       if (this.broken.has(c)) continue;

@@ -136,7 +136,7 @@ describe('moe tune on (fake) GPUs', { timeout: 180_000 }, () => {
     const dir = tmp();
     const logFile = path.join(dir, 'fake.log');
     const unit = lfm2Unit([64]);
-    const r = await runGpuTune(options(dir, { units: [unit], compileAhead: 'compile', worker: fakeWorker({ MOE_FAKE_LOG: logFile, MOE_FAKE_COMPILE_MS: '5' }) }));
+    const r = await runGpuTune(options(dir, { units: [unit], worker: fakeWorker({ MOE_FAKE_LOG: logFile, MOE_FAKE_COMPILE_MS: '5' }) }));
     const lines = readFileSync(logFile, 'utf8').trim().split('\n').map((l) => l.split(' '));
     const ahead = lines.filter((l) => l[1] === 'compile-ahead').length;
     expect(ahead).toBeGreaterThan(0);

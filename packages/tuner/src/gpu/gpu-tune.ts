@@ -61,7 +61,11 @@ export interface GpuTuneOptions {
   worker: WorkerCommand;
   /** Compile processes per GPU worker. */
   compileWorkers: number;
-  /** Compile the whole search space ahead of need at the lowest priority: 'load' (default) also loads each kernel on the GPU, 'compile' only compiles, 'off'. */
+  /**
+   * Compile the whole search space ahead of need at the lowest priority: 'compile' (default;
+   * a config's first measurement loads it, ~1 ms on the H200), 'load' (also load every kernel on
+   * the GPU now: memory for kernels never measured), or 'off'.
+   */
   compileAhead?: 'load' | 'compile' | 'off';
   journalFile: string;
   identity: JournalIdentity;
@@ -256,7 +260,7 @@ async function runUnit(o: GpuTuneOptions, unit: TuneUnit, journal: TuneJournal, 
     const down = oracle('down');
     if (o.compileAhead !== 'off') {
       const order = compileAheadOrder(unit.candidates);
-      const load = o.compileAhead !== 'compile';
+      const load = o.compileAhead === 'load';
       up.compileAhead(order, (c) => commonSpecialisationM(unit, c, launchKernel, 'up'), { load });
       down.compileAhead(order, (c) => commonSpecialisationM(unit, c, launchKernel, 'down'), { load });
     }

@@ -181,8 +181,8 @@ export async function gpuRun(plan: TunePlan, flags: TuneFlags, io: CliIo, resume
       seed: plan.seed,
       kernel: plan.kernel.kind,
       replayProtocol: plan.timing,
-      // MOE_TUNE_COMPILE_AHEAD=load|compile|off: how the search space is compiled ahead of need (default load).
-      ...(io.env.MOE_TUNE_COMPILE_AHEAD === 'compile' || io.env.MOE_TUNE_COMPILE_AHEAD === 'off' ? { compileAhead: io.env.MOE_TUNE_COMPILE_AHEAD } : {}),
+      // MOE_TUNE_COMPILE_AHEAD=compile|load|off: how the search space is compiled ahead of need (default compile).
+      ...(io.env.MOE_TUNE_COMPILE_AHEAD === 'load' || io.env.MOE_TUNE_COMPILE_AHEAD === 'off' ? { compileAhead: io.env.MOE_TUNE_COMPILE_AHEAD } : {}),
       python: plan.kernel.python,
       routing: plan.routing,
       gpus,
