@@ -52,6 +52,8 @@ const measuredWith = z.object({
   /** The search strategy and seed. */
   strategy: z.string().max(50).nullable().optional(),
   seed: z.number().int().nonnegative().nullable().optional(),
+  /** How each measurement was replayed (CUDA graph launches, warm-ups), in words. */
+  timing: z.string().max(300).nullable().optional(),
 });
 
 /** manifest.json of a config pack (@moe/configs-<gpu>). */

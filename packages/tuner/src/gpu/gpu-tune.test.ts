@@ -92,6 +92,9 @@ describe('moe tune on (fake) GPUs', { timeout: 180_000 }, () => {
     const row = single.units[0]!.rows.sglang!.find((r) => r.M === 1024)!;
     expect(m1024.tunedUs).toBeCloseTo(row.tuned!.us, 2);
     expect(m1024.defaultUs).toBeCloseTo(row.default!.us, 2);
+    // What the numbers were measured with, the replay protocol included (default fast).
+    expect(sgInput.measuredWith.card).toBe('NVIDIA H200');
+    expect(sgInput.measuredWith.timing).toMatch(/^fast: CUDA graphs of 1-10 launches/);
     // The vLLM file starts with the triton_version entry, as vLLM's tuner writes it.
     const vllm = out.writes.find((w) => w.display.startsWith('vllm/E='))!.bytes as string;
     expect(vllm.startsWith('{\n    "triton_version": "3.6.0",\n    "1": {')).toBe(true);

@@ -25,3 +25,10 @@ export function replayPlan(protocol: ReplayProtocol, shape: WorkerShape, gemm: G
   const launches = Math.ceil(FAST_REPLAY_US / floorUs(shape, gemm, M));
   return { launchesPerGraph: Math.min(10, Math.max(1, launches)), warmup: 1 };
 }
+
+/** The protocol in words, for result records (pack-input.json's measuredWith, tune-report.json). */
+export function describeReplayProtocol(protocol: ReplayProtocol): string {
+  return protocol === 'engine'
+    ? "engine: CUDA graphs of 10 launches, 5 warm-up replays (the engines' tuners)"
+    : `fast: CUDA graphs of 1-10 launches filling ~${FAST_REPLAY_US} µs (from the shape's roofline floor), 1 warm-up replay`;
+}

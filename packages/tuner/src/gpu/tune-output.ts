@@ -12,6 +12,7 @@ import { deviceNameForEngine, formatFileName, tileConfigOf, type ConfigKey, type
 import type { CoupledRow } from './couple-gemms';
 import type { GpuTuneResult, UnitResult } from './gpu-tune';
 import type { WorkerRouting } from './measure-protocol';
+import { describeReplayProtocol, type ReplayProtocol } from './replay-plan';
 
 export interface TuneOutputOptions {
   out: string;
@@ -23,6 +24,8 @@ export interface TuneOutputOptions {
   seed: number;
   /** Wall seconds of the run, for the report (not in the config files or pack-input.json). */
   seconds?: number;
+  /** How measurements were replayed (default fast). */
+  timing?: ReplayProtocol;
 }
 
 export interface TuneFile {
@@ -98,6 +101,7 @@ export function planTuneOutput(result: GpuTuneResult, o: TuneOutputOptions): Tun
           routing: routingText(o.routing),
           strategy: o.strategy,
           seed: o.seed,
+          timing: describeReplayProtocol(o.timing ?? 'fast'),
         },
         files: {},
       };
@@ -192,6 +196,7 @@ function reportOf(result: GpuTuneResult, o: TuneOutputOptions, files: TuneFile[]
     strategy: o.strategy,
     seed: o.seed,
     routing: o.routing,
+    timing: describeReplayProtocol(o.timing ?? 'fast'),
     journal: path.relative(o.out, result.journal) || result.journal,
     units: result.units.map(unitJson),
     files: files.map((f) => ({ engine: f.engine, path: f.rel.split(path.sep).join('/'), gemm: f.gemm, entries: f.entries, tuned: f.tuned })),

@@ -211,7 +211,7 @@ export async function gpuRun(plan: TunePlan, flags: TuneFlags, io: CliIo, resume
   }
   progress.stop();
   const seconds = (Date.now() - started) / 1000;
-  const output = planTuneOutput(result, { out: plan.out, model: plan.model, toolVersion: VERSION, routing: plan.routing, strategy: plan.strategy, seed: plan.seed, seconds });
+  const output = planTuneOutput(result, { out: plan.out, model: plan.model, toolVersion: VERSION, routing: plan.routing, strategy: plan.strategy, seed: plan.seed, seconds, timing: plan.timing });
   writeTuneOutput(output);
 
   // Where the engine reads them: lookup over the written tree proves every batch size loads our entry.
