@@ -213,7 +213,9 @@ async function main(): Promise<void> {
       const m = JSON.parse(line) as HostMessage;
       if (m.type === 'compile' && m.background && state) {
         const s = state;
-        void timed(compile(s, m), performance.now()).then(send);
+        // Not answered once the context died (a failure of the context, not of the config): the
+        // host sends compiles in flight again to the restarted worker.
+        void timed(compile(s, m), performance.now()).then((a) => (ctx.dead ? undefined : send(a)));
         return;
       }
     } catch {
