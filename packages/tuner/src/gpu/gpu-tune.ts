@@ -45,7 +45,7 @@ export type TuneProgress =
   | ({ type: 'measured' } & MeasuredEvent)
   | { type: 'pool'; unit: string; event: PoolEvent }
   | { type: 'skipped'; unit: string; gemm: string; M: number; config: TileConfig; kind: string; message: string }
-  | { type: 'unit'; unit: string; phase: 'start' | 'search' | 'couple' | 'done' };
+  | { type: 'unit'; unit: string; phase: 'start' | 'self-check' | 'search' | 'couple' | 'done' };
 
 export interface GpuTuneOptions {
   units: TuneUnit[];
@@ -264,7 +264,10 @@ async function runUnit(o: GpuTuneOptions, unit: TuneUnit, journal: TuneJournal, 
       up.compileAhead(order, (c) => commonSpecialisationM(unit, c, launchKernel, 'up'), { load });
       down.compileAhead(order, (c) => commonSpecialisationM(unit, c, launchKernel, 'down'), { load });
     }
-    if (engineKernel) await engineSelfCheck(unit, [up, down], o.signal);
+    if (engineKernel) {
+      o.onProgress?.({ type: 'unit', unit: unit.id, phase: 'self-check' });
+      await engineSelfCheck(unit, [up, down], o.signal);
+    }
     const strategy = () => strategyByName({ name: o.strategy.name, candidates: unit.candidates.length, seed: o.strategy.seed, ...(o.strategy.budget !== undefined ? { budget: o.strategy.budget } : {}) });
     o.onProgress?.({ type: 'unit', unit: unit.id, phase: 'search' });
     const [upResult, downResult] = await Promise.all([

@@ -54,6 +54,8 @@ export function createProgress(io: CliIo, gpus: number[], plan: TunePlan, _json:
         b.bar.update(b.done, { rate: rate.toFixed(1), info: '' });
       } else if (e.type === 'pool' && (e.event.type === 'died' || e.event.type === 'dropped')) {
         bars.get(e.event.gpu)?.bar.update({ info: e.event.type === 'died' ? 'worker died: restarting' : `dropped: ${e.event.message}` });
+      } else if (e.type === 'unit' && e.phase === 'self-check') {
+        best.update(0, { info: "engine self-check: the engine's own launch next to MoE Kit's, one config per BLOCK_SIZE_M and GEMM" });
       } else if (e.type === 'measured' && e.us !== null) {
         if (e.replayed) replayed += 1;
         const k = `${e.gemm}:${e.M}`;
