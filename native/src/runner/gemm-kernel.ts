@@ -10,6 +10,7 @@ import type { BatchLayer } from './batch-layer';
 import { engineArgs, engineBuffers, engineGemmPlan } from './engine-args';
 import type { ArgValue, LoadedKernel } from './loaded-kernel';
 import { gemmInts, moeKitGemmArgs, moeKitGemmRequest } from './moe-kit-args';
+import { KernelCompileError } from './errors/kernel-compile-error';
 
 /** A loaded GEMM: the kernel, MoE Kit's integer arguments, the grid, and the engine's plan (null on MoE Kit's kernel). */
 export interface GemmKernel {
@@ -33,13 +34,12 @@ export async function loadGemm(layer: BatchLayer, problem: MoeProblem, which: 'u
   return { kernel, ints, grid: gemmGrid(config, EM, ints.N), plan: null };
 }
 
-/** Compiles GEMM `which` for a config over EM aligned rows, without loading it (a compile ahead of need). */
-export async function compileGemm(layer: BatchLayer, problem: MoeProblem, which: 'up' | 'down', config: TileConfig, EM: number): Promise<void> {
-  if (layer.engine) {
-    await layer.compile(engineGemmPlan(layer.engine, problem, which, config, layer.target).request);
-    return;
-  }
-  await layer.compile(moeKitGemmRequest(problem, which, config, gemmInts(problem, which, EM), layer.target));
+/** Compiles GEMM `which` for a config over EM aligned rows, without loading it (a compile ahead of need); the result's cache key. */
+export async function compileGemm(layer: BatchLayer, problem: MoeProblem, which: 'up' | 'down', config: TileConfig, EM: number): Promise<string> {
+  const request = layer.engine ? engineGemmPlan(layer.engine, problem, which, config, layer.target).request : moeKitGemmRequest(problem, which, config, gemmInts(problem, which, EM), layer.target);
+  const result = await layer.compile(request);
+  if (!result.ok) throw new KernelCompileError(`fused_moe ${which} ${tileConfigKey(config)}`, result);
+  return result.cacheKey;
 }
 
 /** Launch args of GEMM `which` on input set `set`: the engine's binding by role, or MoE Kit's kernel's. */

@@ -101,11 +101,12 @@ export class MoeBatch {
 
   /**
    * Compiles GEMM `which` for a config (through the layer's compiler and its cache) without
-   * loading it on the GPU: a compile ahead of need. A compile error rejects, as in prepare.
+   * loading it on the GPU: a compile ahead of need. Resolves to the binary's cache key; a
+   * compile error rejects with KernelCompileError, as in prepare.
    */
-  async compileGemm(which: 'up' | 'down', config: TileConfig): Promise<void> {
+  async compileGemm(which: 'up' | 'down', config: TileConfig): Promise<string> {
     const al = await this.parts.aligns.get(config.BLOCK_SIZE_M);
-    await compileGemm(this.layer, this.problem, which, config, al.EM);
+    return compileGemm(this.layer, this.problem, which, config, al.EM);
   }
 
   /** The compiled up GEMM's resources for a config: dynamic shared memory, registers, spills. */

@@ -38,6 +38,8 @@ export interface GemmOracleOptions {
   /** Aborted (Ctrl-C): no new request is sent; the search stops with an error. */
   signal?: AbortSignal;
   onSkipped?: (e: { unit: string; gemm: Gemm; M: number; config: TileConfig; kind: string; message: string }) => void;
+  /** A measurement ran a binary no compile request had produced (the specialisation model missed it). */
+  onUnplanned?: (e: { unit: string; gemm: Gemm; M: number; config: TileConfig; specialisation: string }) => void;
 }
 
 export class GemmOracle implements Oracle {
@@ -49,6 +51,8 @@ export class GemmOracle implements Oracle {
   /** Compiles asked ahead of need and not yet needed: the batch size they were sent for. */
   private readonly ahead = new Map<string, { M: number }>();
   private readonly aheadRunning = new Set<Promise<CompileOutcome>>();
+  /** Compiles answered from the journal (config|specialisation): the worker never saw them. */
+  private readonly replayedCompiles = new Set<string>();
   /** Compiles ahead of need also load the kernel on the GPU (off the path of its first measurement). */
   private aheadLoads = false;
   /** Every config measured per M, in the order first measured. */
@@ -146,6 +150,10 @@ export class GemmOracle implements Oracle {
       if (a.ok && a.phases) entry.p = [...a.phases];
       this.o.journal.append(entry);
       this.measureCount += 1;
+      // (A compile answered from the journal, or by a worker since restarted, sent nothing to
+      // this worker: its binary is not "unplanned".)
+      const spec = this.o.specialisation(M, config);
+      if (a.ok && a.unplanned && !this.replayedCompiles.has(`${c}|${spec}`) && !this.o.pool.restarted) this.o.onUnplanned?.({ unit, gemm, M, config, specialisation: spec });
     }
     if (!entry.ok || !entry.us || entry.us.length === 0) {
       const reason = `${entry.kind ?? 'failed'}: ${entry.message ?? 'no times'}`;
@@ -210,6 +218,7 @@ export class GemmOracle implements Oracle {
     const { unit, gemm } = this.o;
     // Keyed by specialisation, not M: whichever batch size of it asked first, one compile serves all.
     let entry = this.o.replay.takeCompile(unit, gemm, c, s);
+    if (entry) this.replayedCompiles.add(`${c}|${s}`);
     if (!entry) {
       if (this.o.signal?.aborted) throw new Error('tune run interrupted');
       const a = await this.o.pool.compile(gemm, M, config, later ? { later: true, compileOnly: !this.aheadLoads } : {});

@@ -149,6 +149,13 @@ describe('moe tune on (fake) GPUs', { timeout: 180_000 }, () => {
     expect(r.units[0]!.compiles).toBe(compiled.length);
   });
 
+  it('journals, once per GEMM and batch size, a measurement whose binary no compile request produced', async () => {
+    const dir = tmp();
+    await runGpuTune(options(dir, { units: [lfm2Unit([1, 64])], worker: fakeWorker({ MOE_FAKE_UNPLANNED_M: '64' }) }));
+    const events = journal(path.join(dir, 'journal.jsonl')).filter((e) => e.t === 'event' && e.what === 'unplanned-binary') as { message: string }[];
+    expect(events.map((e) => e.message.split(':')[0]).sort()).toEqual(['down at M=64', 'up at M=64']);
+  });
+
   it('restarts a worker that dies on a config, skips that config and records it', async () => {
     const dir = tmp();
     const bad = '64/64/64/1/4/3';

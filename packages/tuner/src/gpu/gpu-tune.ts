@@ -240,6 +240,7 @@ async function runUnit(o: GpuTuneOptions, unit: TuneUnit, journal: TuneJournal, 
     }
     const engineKernel = o.kernel === 'engine' && ready.engine !== null && ready.engine !== undefined;
     const launchKernel: LaunchKernel = engineKernel && (ready.engine!.engine === 'sglang' || ready.engine!.engine === 'vllm') ? { engine: ready.engine!.engine } : null;
+    const unplanned = new Set<string>();
     const oracle = (gemm: 'up' | 'down') =>
       new GemmOracle({
         unit: unit.id,
@@ -251,6 +252,13 @@ async function runUnit(o: GpuTuneOptions, unit: TuneUnit, journal: TuneJournal, 
         replayPlan: (M) => replayPlan(o.replayProtocol ?? 'fast', unit.shape, gemm, M),
         ...(o.signal ? { signal: o.signal } : {}),
         onMeasured: (e) => o.onProgress?.({ type: 'measured', ...e }),
+        onUnplanned: (e) => {
+          // Journaled once per GEMM and batch size: each is a compile inside a measurement (slow, not wrong).
+          const k = `${e.gemm}|${e.specialisation}|${e.M}`;
+          if (unplanned.has(k)) return;
+          unplanned.add(k);
+          journal.append({ t: 'event', what: 'unplanned-binary', message: `${e.gemm} at M=${e.M}: the measured binary of ${tileConfigKey(e.config)} was compiled inside the measurement, not by a compile request for specialisation ${e.specialisation}: MoE Kit's model of this kernel's specialisation misses a case (slower, not wrong)` });
+        },
         onSkipped: (e) => {
           journal.append({ t: 'event', what: 'skipped', message: `${e.gemm} ${e.config.BLOCK_SIZE_M}/${e.config.BLOCK_SIZE_N}/${e.config.BLOCK_SIZE_K}/${e.config.GROUP_SIZE_M}/${e.config.num_warps}/${e.config.num_stages} at M=${e.M}: ${e.kind}: ${e.message}` });
           o.onProgress?.({ type: 'skipped', ...e });

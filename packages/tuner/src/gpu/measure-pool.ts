@@ -106,6 +106,11 @@ export class MeasurePool {
     return this.slots.filter((s) => s.client && s.client.hello.device).map((s) => s.client!.hello.device!);
   }
 
+  /** Whether any worker was restarted (a new worker knows nothing of the compiles its predecessor answered). */
+  get restarted(): boolean {
+    return this.slots.some((s) => s.restarts > 0);
+  }
+
   /** GPUs still in use. */
   get size(): number {
     return this.slots.filter((s) => !s.dropped).length;

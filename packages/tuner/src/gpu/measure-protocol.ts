@@ -157,6 +157,8 @@ export type MeasureAnswer =
       readonly ms?: number;
       /** (Optional.) Host ms of the measurement's phases: prepare (compile, load), setup, eager pass, capture, replays. */
       readonly phases?: readonly number[];
+      /** (Optional.) The binary measured was not produced by a compile request: the host's specialisation model missed it. */
+      readonly unplanned?: boolean;
     }
   | { readonly type: 'measured'; readonly id: string; readonly ok: false; readonly kind: string; readonly message: string; readonly ms?: number };
 

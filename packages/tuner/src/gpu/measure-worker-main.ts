@@ -56,6 +56,8 @@ interface State {
   setup: SetupMessage;
   batches: Map<number, MoeBatch>;
   checks: CheckCache;
+  /** Cache keys of the binaries compile requests produced. */
+  compiled: Set<string>;
 }
 
 let state: State | null = null;
@@ -84,7 +86,7 @@ async function setup(ctx: Context, m: SetupMessage): Promise<WorkerMessage> {
   const weights = makeRandomWeights(shape, { seed: m.seed, down: true });
   const pool = await starting;
   const layer = MoeLayer.create({ ctx, compiler: pool, kernel: m.kernel, shape, seed: m.seed }, weights);
-  state = { ctx, pool, layer, setup: m, batches: new Map(), checks: new CheckCache(m.checkCache === null ? null : path.join(m.checkCache ?? defaultCacheDir(), 'checks')) };
+  state = { ctx, pool, layer, setup: m, batches: new Map(), compiled: new Set(), checks: new CheckCache(m.checkCache === null ? null : path.join(m.checkCache ?? defaultCacheDir(), 'checks')) };
   const source = layer.engine ? engineKernelSource(layer.engine) : { kind: 'moe-kit' as const, sourceSha256: pool.sourceHash };
   return {
     type: 'ready',
@@ -101,9 +103,12 @@ async function compile(s: State, m: CompileMessage): Promise<WorkerMessage> {
   const b = batchFor(s, m.M);
   const started = Date.now();
   try {
-    if (m.compileOnly) await b.compileGemm(m.gemm, m.config);
-    else if (m.gemm === 'up') await b.prepareUpGemm(m.config);
-    else await b.prepareDownGemm(m.config);
+    if (m.compileOnly) s.compiled.add(await b.compileGemm(m.gemm, m.config));
+    else {
+      if (m.gemm === 'up') await b.prepareUpGemm(m.config);
+      else await b.prepareDownGemm(m.config);
+      s.compiled.add((await b.gemmInfo(m.gemm, m.config)).cacheKey);
+    }
     return { type: 'compiled', id: m.id, ok: true, fromCache: false, seconds: (Date.now() - started) / 1000 };
   } catch (e) {
     const kind = (e as { failure?: { kind?: string } }).failure?.kind ?? 'compile_error';
@@ -136,7 +141,20 @@ async function measure(s: State, m: MeasureMessage): Promise<WorkerMessage> {
     const opts = { repeats: Math.max(1, m.repeats), ...(m.launchesPerGraph ? { launchesPerGraph: m.launchesPerGraph } : {}), ...(m.warmup !== undefined ? { warmup: m.warmup } : {}) };
     const t = m.gemm === 'up' ? await b.timeUpGemm(m.config, opts) : await b.timeDownGemm(m.config, opts);
     const h = t.hostMs;
-    return { type: 'measured', id: m.id, ok: true, us: t.samplesUs, medianUs: t.medianUs, ...(h ? { phases: [h.prepare, h.setup, h.eager, h.capture, h.replay].map((x) => Math.round(x * 10) / 10) } : {}) };
+    // A binary no compile request produced: the host's specialisation model missed it (it was
+    // compiled inside this measurement).
+    const binary = (await b.gemmInfo(m.gemm, m.config)).cacheKey;
+    const unplanned = !s.compiled.has(binary);
+    s.compiled.add(binary);
+    return {
+      type: 'measured',
+      id: m.id,
+      ok: true,
+      us: t.samplesUs,
+      medianUs: t.medianUs,
+      ...(h ? { phases: [h.prepare, h.setup, h.eager, h.capture, h.replay].map((x) => Math.round(x * 10) / 10) } : {}),
+      ...(unplanned ? { unplanned: true } : {}),
+    };
   } catch (e) {
     const kind = (e as { failure?: { kind?: string } }).failure?.kind ?? 'launch_error';
     return { type: 'measured', id: m.id, ok: false, kind, message: message(e) };

@@ -25,6 +25,7 @@
 //   MOE_FAKE_COMPILE_FAIL    comma-separated config keys (16/32/64/1/4/3) whose compile fails
 //   MOE_FAKE_CHECK_FAIL      comma-separated config keys whose check fails
 //   MOE_FAKE_SELF_CHECK_FAIL comma-separated BLOCK_SIZE_M values whose engine self-check fails
+//   MOE_FAKE_UNPLANNED_M     a batch size whose measurements say their binary was compiled inside them
 //   MOE_FAKE_FAULT_CONFIG    comma-separated config keys: measuring one kills the worker (exit 134,
 //                            as an illegal address does)
 //   MOE_FAKE_HANG_CONFIG     comma-separated config keys: measuring one never answers
@@ -210,7 +211,8 @@ async function handle(m) {
     const mid = sorted.length >> 1;
     const medianUs = sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
     log(m);
-    return send({ type: 'measured', id: m.id, ok: true, us, medianUs });
+    const unplanned = env.MOE_FAKE_UNPLANNED_M !== undefined && Number(env.MOE_FAKE_UNPLANNED_M) === m.M;
+    return send({ type: 'measured', id: m.id, ok: true, us, medianUs, ...(unplanned ? { unplanned: true } : {}) });
   }
   if (m.type === 'check') {
     log({ ...m, type: m.engineSelfCheck ? (m.reference === false ? 'self-check' : 'check+self-check') : 'check' });
