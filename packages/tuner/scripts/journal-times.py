@@ -87,6 +87,12 @@ def main(argv):
             ps = rows.get(tag, [])
             if ps:
                 print("%-11s %6d " % (tag, len(ps)) + " ".join("%9.1f" % (sum(p[i] for p in ps) / len(ps)) for i in range(len(names))))
+    events = defaultdict(int)
+    for e in entries:
+        if e.get("t") == "event":
+            events[e.get("what", "?")] += 1
+    if events:
+        print("events: " + ", ".join("%s %d" % (k, v) for k, v in sorted(events.items())))
     reps = [e.get("r", 0) for e in entries if e.get("t") == "measure"]
     if reps:
         print("measure repeats: total %d, median %d, max %d" % (sum(reps), statistics.median(reps), max(reps)))
