@@ -144,6 +144,8 @@ export class GemmOracle implements Oracle {
       if (this.o.signal?.aborted) throw new Error('tune run interrupted');
       const plan = this.o.replayPlan?.(M);
       const a = await this.o.pool.measure(gemm, M, config, repeats, taken, plan);
+      // Stopped while it ran: a worker shut down under it is the stop, not the config's fault.
+      if (this.o.signal?.aborted && !a.ok) throw new Error('tune run interrupted');
       entry = a.ok ? { t: 'measure', u: unit, g: gemm, c, M, n, r: repeats, ok: true, us: [...a.us] } : { t: 'measure', u: unit, g: gemm, c, M, n, r: repeats, ok: false, kind: a.kind, message: a.message };
       if (plan) entry.L = plan.launchesPerGraph;
       if (a.ms !== undefined) entry.w = a.ms;
@@ -185,6 +187,7 @@ export class GemmOracle implements Oracle {
     let entry = this.o.replay.take('check', unit, gemm, c, M, n);
     if (!entry) {
       const a = await this.o.pool.check(gemm, M, config, engineSelfCheck, reference);
+      if (this.o.signal?.aborted && !a.ok) throw new Error('tune run interrupted');
       entry = { t: 'check', u: unit, g: gemm, c, M, n, ok: a.ok, summary: a.summary, ...(a.ms !== undefined ? { w: a.ms } : {}) };
       this.o.journal.append(entry);
     }
@@ -223,6 +226,7 @@ export class GemmOracle implements Oracle {
       if (this.o.signal?.aborted) throw new Error('tune run interrupted');
       const a = await this.o.pool.compile(gemm, M, config, later ? { later: true, compileOnly: !this.aheadLoads } : {});
       this.ahead.delete(`${c}|${s}`);
+      if (this.o.signal?.aborted && !a.ok) throw new Error('tune run interrupted');
       entry = a.ok ? { t: 'compile', u: unit, g: gemm, c, s, M, ok: true } : { t: 'compile', u: unit, g: gemm, c, s, M, ok: false, kind: a.kind, message: a.message };
       if (a.ms !== undefined) entry.w = a.ms;
       this.o.journal.append(entry);

@@ -81,6 +81,10 @@ export class MeasureWorkerClient {
     const child = spawn(command.command, [...command.args, '--device', String(index)], {
       stdio: ['pipe', 'pipe', 'pipe'],
       env: { ...process.env, ...command.env, MOE_GPU_INDEX: String(index) },
+      // Its own process group: a Ctrl-C at the terminal reaches moe, which stops the run and
+      // shuts the workers down; it must not kill a worker (and its compile processes) mid-
+      // request, which would read as a crash of the config being measured.
+      detached: true,
     });
     const lines = createInterface({ input: child.stdout! });
     let stderr = '';
