@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { dequantRow } from './dequant';
 import { encodeElements } from './element-type';
-import { referenceDownGemm, referenceLayer, referenceUpGemm, rowDecoder, samplePairs, sampleRows, sampleTokens, spreadExperts } from './moe-reference';
+import { referenceDownGemm, referenceLayer, referenceUpGemm, samplePairs, sampleRows, sampleTokens, spreadExperts } from './moe-reference';
 import type { MoeProblem } from './moe-problem';
 import type { HostTensor, MoeInputs } from './random-inputs';
 import type { Routing } from './routing';
@@ -125,42 +124,6 @@ describe('referenceUpGemm and referenceDownGemm over many pairs of one expert', 
       expect([...referenceDownGemm(inputs, act).values]).toEqual(down);
     });
   }
-});
-
-describe('rowDecoder', () => {
-  function same(t: HostTensor, e: number, r: number): void {
-    const cols = t.dims.at(-1)!;
-    const got = new Float64Array(cols);
-    rowDecoder(t)(e, r, got);
-    const want = dequantRow(t, e, r);
-    const differ: string[] = [];
-    for (let c = 0; c < cols; c++) if (!Object.is(got[c], want[c])) differ.push(`col ${c}: ${got[c]} vs ${want[c]}`);
-    expect(differ, `${t.type} expert ${e} row ${r}`).toEqual([]);
-  }
-  const all16 = new Uint8Array(new Uint16Array(Array.from({ length: 65536 }, (_, h) => h)).buffer);
-
-  it('decodes every bf16 and fp16 bit pattern as dequantRow does', () => {
-    for (const type of ['bf16', 'fp16'] as const) {
-      const t: HostTensor = { type, dims: [2, 4, 8192], bytes: all16 };
-      for (let e = 0; e < 2; e++) for (let r = 0; r < 4; r++) same(t, e, r);
-    }
-  });
-
-  it('falls back to dequantRow for bytes at an odd offset', () => {
-    const shifted = new Uint8Array(all16.length + 1);
-    shifted.set(all16, 1);
-    same({ type: 'bf16', dims: [1, 2, 8], bytes: shifted.subarray(1, 33) }, 0, 1);
-  });
-
-  it('decodes every fp8 code times its per-tensor or block scale as dequantRow does', () => {
-    // [E=2, 4, 64]: each expert's 4 rows hold the 256 codes once. Per-tensor scales 0.5 and 3.
-    const bytes = Uint8Array.from({ length: 512 }, (_, i) => i & 0xff);
-    same({ type: 'fp8e4m3', dims: [2, 4, 64], bytes, scales: Float32Array.from([0.5, 3]), scaleDims: [2], scaleBlock: [4, 64] }, 1, 2);
-    // Block [2, 24]: 2 row tiles x 3 column tiles (the last partial) per expert.
-    const scales = Float32Array.from({ length: 12 }, (_, i) => 0.25 * (i + 1));
-    const t: HostTensor = { type: 'fp8e4m3', dims: [2, 4, 64], bytes, scales, scaleDims: [2, 2, 3], scaleBlock: [2, 24] };
-    for (let e = 0; e < 2; e++) for (let r = 0; r < 4; r++) same(t, e, r);
-  });
 });
 
 /** ids[m * 4 + j] = (m + 8j) % 32: every expert gets 512 of the 16384 pairs, spread evenly. */

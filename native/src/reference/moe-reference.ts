@@ -1,8 +1,5 @@
-import { bf16ToFloat } from './bf16';
 import { dequantRow, matrixDims } from './dequant';
 import { roundToElement } from './element-type';
-import { fp16ToFloat } from './fp16';
-import { fp8e4m3ToFloat } from './fp8-e4m3';
 import { outputType, type DtypeMode } from './moe-problem';
 import { quantizeFp8, dequantizeFp8, scaleForAmax } from './quant';
 import type { HostTensor, MoeInputs } from './random-inputs';
@@ -33,57 +30,6 @@ function pairsByExpert(inputs: MoeInputs, pairs: readonly number[]): Map<number,
 
 function allRows(n: number): number[] {
   return Array.from({ length: n }, (_, i) => i);
-}
-
-const LITTLE_ENDIAN = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
-const decodeTables = new Map<'bf16' | 'fp16' | 'fp8e4m3', Float64Array>();
-
-/** The float64 value of every bit pattern of a 16-bit (65536 entries) or fp8 (256) type, built once. */
-function decodeTable(type: 'bf16' | 'fp16' | 'fp8e4m3'): Float64Array {
-  let t = decodeTables.get(type);
-  if (!t) {
-    const f = type === 'bf16' ? bf16ToFloat : type === 'fp16' ? fp16ToFloat : fp8e4m3ToFloat;
-    t = new Float64Array(type === 'fp8e4m3' ? 256 : 65536);
-    for (let h = 0; h < t.length; h++) t[h] = f(h);
-    decodeTables.set(type, t);
-  }
-  return t;
-}
-
-/**
- * A decoder of rows of `t` giving exactly dequantRow's values (the same element decode, the
- * same element * scale product), through lookup tables: fp8 ~30x faster than dequantRow, bf16
- * ~1.5x; it matters because a reference decodes every element of each expert matrix it touches.
- * Falls back to dequantRow where the table path does not apply (big-endian host, odd offset).
- */
-export function rowDecoder(t: HostTensor): (e: number, r: number, out: Float64Array) => void {
-  const { rows, cols } = matrixDims(t);
-  if ((t.type === 'bf16' || t.type === 'fp16') && LITTLE_ENDIAN && t.bytes.byteOffset % 2 === 0) {
-    const table = decodeTable(t.type);
-    const u16 = new Uint16Array(t.bytes.buffer, t.bytes.byteOffset, t.bytes.byteLength >>> 1);
-    return (e, r, out) => {
-      const base = (e * rows + r) * cols;
-      for (let c = 0; c < cols; c++) out[c] = table[u16[base + c]!]!;
-    };
-  }
-  if (t.type === 'fp8e4m3') {
-    const table = decodeTable('fp8e4m3');
-    const [rb, cb] = t.scaleBlock!;
-    const scales = t.scales!;
-    const tilesR = Math.ceil(rows / rb);
-    const tilesC = Math.ceil(cols / cb);
-    const bytes = t.bytes;
-    return (e, r, out) => {
-      const base = (e * rows + r) * cols;
-      const srow = (e * tilesR + Math.floor(r / rb)) * tilesC;
-      for (let tc = 0, lo = 0; lo < cols; tc++, lo += cb) {
-        const s = scales[srow + tc]!;
-        const hi = Math.min(cols, lo + cb);
-        for (let c = lo; c < hi; c++) out[c] = table[bytes[base + c]!]! * s;
-      }
-    };
-  }
-  return (e, r, out) => void dequantRow(t, e, r, out);
 }
 
 /** Rows of xs a pass over one expert matrix takes: its decode is shared by them, and xs (16 KiB each at K=2048) stay in cache. */
@@ -160,7 +106,7 @@ function dot4(row: Float64Array, x: Float64Array, len: number, out: Float64Array
  * xs go 8 at a time, the rest 4 at a time (zero-padded, at most 2 wasted sums per row) but
  * a last lone one, which a plain dot does for less.
  */
-function timesTransposed(w: HostTensor, e: number, xs: readonly Float64Array[], decode: ReturnType<typeof rowDecoder>): Float64Array {
+function timesTransposed(w: HostTensor, e: number, xs: readonly Float64Array[]): Float64Array {
   const { rows, cols } = matrixDims(w);
   const out = new Float64Array(xs.length * rows);
   const row = new Float64Array(cols);
@@ -171,7 +117,7 @@ function timesTransposed(w: HostTensor, e: number, xs: readonly Float64Array[], 
   let single = eights;
   for (; xs.length - single >= 2; single += 4) blocks4.push(interleave(xs, single, 4, cols));
   for (let n = 0; n < rows; n++) {
-    decode(e, n, row);
+    dequantRow(w, e, n, row);
     for (let b = 0; b < blocks8.length; b++) dot8(row, blocks8[b]!, cols, out, b * 8 * rows + n, rows);
     for (let b = 0; b < blocks4.length; b++) {
       const lo = eights + b * 4;
@@ -209,16 +155,14 @@ export function referenceUpGemm(inputs: MoeInputs, options: UpGemmReferenceOptio
   const pairs = options.pairs ?? allRows(M * topk);
   const width = 2 * N;
   const values = new Float64Array(pairs.length * width);
-  const decodeA = rowDecoder(inputs.a);
-  const decodeW = rowDecoder(inputs.w1);
   for (const [e, idx] of pairsByExpert(inputs, pairs)) {
     inPasses(idx, (chunk) => {
       const xs = chunk.map((i) => {
         const a = new Float64Array(K);
-        decodeA(0, Math.floor(pairs[i]! / topk), a);
+        dequantRow(inputs.a, 0, Math.floor(pairs[i]! / topk), a);
         return a;
       });
-      const c = timesTransposed(inputs.w1, e, xs, decodeW);
+      const c = timesTransposed(inputs.w1, e, xs);
       chunk.forEach((i, j) => {
         const scale = options.mulRoutedWeight ? inputs.routing.weights[pairs[i]!]! : 1;
         for (let n = 0; n < width; n++) values[i * width + n] = c[j * width + n]! * scale;
@@ -239,16 +183,14 @@ export function referenceDownGemm(inputs: MoeInputs, act: HostTensor, options: {
   if (!w2) throw new Error('referenceDownGemm: the inputs have no W2 (made with down: false)');
   const pairs = options.pairs ?? allRows(M * topk);
   const values = new Float64Array(pairs.length * K);
-  const decodeAct = rowDecoder(act);
-  const decodeW = rowDecoder(w2);
   for (const [e, idx] of pairsByExpert(inputs, pairs)) {
     inPasses(idx, (chunk) => {
       const xs = chunk.map((i) => {
         const a = new Float64Array(N);
-        decodeAct(0, pairs[i]!, a);
+        dequantRow(act, 0, pairs[i]!, a);
         return a;
       });
-      const c = timesTransposed(w2, e, xs, decodeW);
+      const c = timesTransposed(w2, e, xs);
       chunk.forEach((i, j) => {
         const weight = inputs.routing.weights[pairs[i]!]!;
         for (let k = 0; k < K; k++) values[i * K + k] = c[j * K + k]! * weight;
@@ -315,12 +257,11 @@ export function referenceLayer(inputs: MoeInputs, options: LayerReferenceOptions
   const c1 = referenceUpGemm(inputs, { pairs });
   const values = new Float64Array(tokens.length * K);
   const group = problem.blockShape?.[1] ?? 128;
-  const decodeW = rowDecoder(w2);
   // Down GEMM grouped by expert, each W2[e] decoded once per pass over up to ROWS_PER_PASS pairs.
   for (const [e, idx] of pairsByExpert(inputs, pairs)) {
     inPasses(idx, (chunk) => {
       const acts = chunk.map((i) => storedActivation(c1.values.subarray(i * 2 * N, (i + 1) * 2 * N), mode, group, options.a2Scale));
-      const c2 = timesTransposed(w2, e, acts, decodeW);
+      const c2 = timesTransposed(w2, e, acts);
       chunk.forEach((i, j) => {
         const weight = routing.weights[pairs[i]!]!;
         const t = Math.floor(i / topk); // index into `tokens`
