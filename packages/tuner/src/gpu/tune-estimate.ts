@@ -10,14 +10,8 @@ export { floorUs };
 /** Compile rates of @moe/native's compile service, 16 workers, H200 host (native/PERF.md): cold and warm cache. */
 export const COMPILES_PER_SECOND = { cold: 26, warm: 3000 } as const;
 
-/**
- * `auto` on the recorded H200 table (SEARCH.md, seeds 0-9): it measures 7.1% of the (batch size,
- * compiled config) pairs and compiles 30.7% of the grid; its measurements, replayed, take
- * 18,700 times the sum over the batch sizes of the best config's µs (48.5 s for a sum of 2,599 µs
- * at 16 batch sizes, seed 0): the launches of screening, halving up to 128 repeats and polishing,
- * at the speed of the configs measured.
- */
-export const AUTO_RUN = { measuredFraction: 0.071, compiledFraction: 0.307, launchesPerBestUs: 18_700, candidates: 1304 } as const;
+/** `auto` on the recorded H200 table (SEARCH.md, seeds 0-9): it measures 7.1% of the (batch size, compiled config) pairs. */
+export const AUTO_RUN = { measuredFraction: 0.071 } as const;
 
 /** The best config reaches about this fraction of the roofline floor (native/PERF.md: 68-88% on the H200). */
 export const ROOFLINE_FRACTION = 0.75;

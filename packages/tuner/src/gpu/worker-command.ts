@@ -12,7 +12,8 @@ export function measureWorkerCommand(env: NodeJS.ProcessEnv = process.env): Work
   // The worker runs in the command's environment (CUDA_VISIBLE_DEVICES, MOE_PYTHON, PATH, ...).
   const workerEnv = Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));
   // The addon's GPU calls (replays, synchronisations) and the compile cache's file reads share
-  // libuv's thread pool: 4 threads by default, too few beside a compile pool's traffic.
+  // libuv's thread pool (4 threads by default). A precaution, not a measured gain: the slow first
+  // measurements it was tried against on the H200 were compiles (packages/tuner/PERF.md).
   workerEnv.UV_THREADPOOL_SIZE ??= '16';
   const override = env.MOE_TUNE_WORKER;
   // MOE_TUNE_WORKER_NODE_ARGS: Node flags for the workers, e.g. "--cpu-prof --cpu-prof-dir=<dir>" to profile them.
