@@ -53,8 +53,6 @@ export class GemmOracle implements Oracle {
   private readonly aheadRunning = new Set<Promise<CompileOutcome>>();
   /** Compiles answered from the journal (config|specialisation): the worker never saw them. */
   private readonly replayedCompiles = new Set<string>();
-  /** Compiles ahead of need also load the kernel on the GPU (off the path of its first measurement). */
-  private aheadLoads = false;
   /** Every config measured per M, in the order first measured. */
   private readonly byM = new Map<number, Map<string, TileConfig>>();
   compileCount = 0;
@@ -93,14 +91,13 @@ export class GemmOracle implements Oracle {
    * ahead of these; journaled like every compile.
    */
   compileAhead(configs: readonly TileConfig[], atM: (config: TileConfig) => number, options: { load?: boolean } = {}): void {
-    this.aheadLoads = options.load ?? false;
     for (const config of configs) {
       const c = tileConfigKey(config);
       if (this.broken.has(c)) continue;
       const M = atM(config);
       const k = `${c}|${this.o.specialisation(M, config)}`;
       if (this.compiles.has(k)) continue;
-      const done = this.compileNow(config, c, M, this.o.specialisation(M, config), true);
+      const done = this.compileNow(config, c, M, this.o.specialisation(M, config), { load: options.load ?? false });
       this.compiles.set(k, done);
       this.ahead.set(k, { M });
       this.aheadRunning.add(done);
@@ -217,14 +214,15 @@ export class GemmOracle implements Oracle {
     return this.broken.has(tileConfigKey(config));
   }
 
-  private async compileNow(config: TileConfig, c: string, M: number, s: string, later = false): Promise<CompileOutcome> {
+  /** `ahead`: a compile ahead of need (the lowest priority), loaded on the GPU too when `load`. */
+  private async compileNow(config: TileConfig, c: string, M: number, s: string, ahead: { load: boolean } | null = null): Promise<CompileOutcome> {
     const { unit, gemm } = this.o;
     // Keyed by specialisation, not M: whichever batch size of it asked first, one compile serves all.
     let entry = this.o.replay.takeCompile(unit, gemm, c, s);
     if (entry) this.replayedCompiles.add(`${c}|${s}`);
     if (!entry) {
       if (this.o.signal?.aborted) throw new Error('tune run interrupted');
-      const a = await this.o.pool.compile(gemm, M, config, later ? { later: true, compileOnly: !this.aheadLoads } : {});
+      const a = await this.o.pool.compile(gemm, M, config, ahead ? { later: true, compileOnly: !ahead.load } : {});
       this.ahead.delete(`${c}|${s}`);
       if (this.o.signal?.aborted && !a.ok) throw new Error('tune run interrupted');
       entry = a.ok ? { t: 'compile', u: unit, g: gemm, c, s, M, ok: true } : { t: 'compile', u: unit, g: gemm, c, s, M, ok: false, kind: a.kind, message: a.message };
