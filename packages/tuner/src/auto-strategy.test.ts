@@ -72,3 +72,12 @@ describe('auto strategy', () => {
     expect(result.rows[0]!.best!.config).toEqual(t.space[best.index]);
   });
 });
+
+describe('autoStrategy halvingPrecision', () => {
+  it('rejects a precision outside [0, 1) and names the option and a fix', () => {
+    for (const bad of [-0.1, 1, Number.NaN]) {
+      expect(() => autoStrategy({ halvingPrecision: bad })).toThrow(/halvingPrecision .*pass e\.g\. `halvingPrecision` 0\.002/);
+    }
+    expect(() => autoStrategy({ halvingPrecision: 0 })).not.toThrow();
+  });
+});

@@ -24,6 +24,14 @@ export interface AutoOptions {
   polishRepeats?: number;
   /** Successive halving: keep the n best, top them up to r repeats; in order (default 24@8, 8@32, 3@128). */
   halving?: readonly (readonly [keep: number, repeats: number])[];
+  /**
+   * A halving top-up stops early for a config whose time is already known to this relative
+   * standard error (default 0.002, 0.2%), when the oracle measures spread (Oracle.relativeSpread;
+   * a GPU does, a table replay does not): at small M, where a replay's noise is ~0.5%, 12 or so
+   * repeats reach it and the 32- and 128-repeat stages are not needed; at large M the noise is
+   * 1-3% and the stages run to their repeats as before. 0: always the stage's repeats.
+   */
+  halvingPrecision?: number;
   /** Families refined: those within this factor of the best screened family (default 1.06)... */
   familyTolerance?: number;
   /** ...at least this many (default 2)... */
@@ -94,6 +102,7 @@ const DEFAULTS: Required<AutoOptions> = {
     [8, 32],
     [3, 128],
   ],
+  halvingPrecision: 0.002,
   familyTolerance: 1.06,
   minFamilies: 2,
   maxFamilies: 6,
@@ -140,6 +149,9 @@ export function autoStrategy(options: AutoOptions = {}): SearchStrategy {
     throw new InvalidSearchOptionError(
       `measured fraction ${o.measureFraction}: must be above 0 and at most 1 (a \`budget\` of at least 1 and at most the number of candidates); pass e.g. \`budget\` 100`,
     );
+  }
+  if (!(o.halvingPrecision >= 0 && o.halvingPrecision < 1)) {
+    throw new InvalidSearchOptionError(`halvingPrecision ${o.halvingPrecision}: must be a relative standard error from 0 (always the stage's repeats) to below 1; pass e.g. \`halvingPrecision\` 0.002`);
   }
   return {
     name: 'auto',
@@ -275,9 +287,9 @@ export function autoStrategy(options: AutoOptions = {}): SearchStrategy {
         }
 
         // Step 5: successive halving, then the winner's neighbourhood (all six parameters).
-        let winner = await halve(batch, o.halving);
+        let winner = await halve(batch, o);
         await tryAll(grid.tileNeighbours(winner), o.polishRepeats);
-        winner = await halve(batch, o.halving);
+        winner = await halve(batch, o);
 
         // Step 6: when one family leads clearly, measure all of it: GROUP_SIZE_M, warps and stages
         // interact, and a narrow optimum inside the leading family is the common case at large M.
@@ -289,7 +301,7 @@ export function autoStrategy(options: AutoOptions = {}): SearchStrategy {
         }
 
         // Step 7: polish the contenders' neighbourhoods.
-        winner = await polish(batch, grid, await halve(batch, o.halving), tryAll, o);
+        winner = await polish(batch, grid, await halve(batch, o), tryAll, o);
 
         // The final winner's one-parameter neighbours are always measured, a few past this batch
         // size's budget if need be while the run's total allows, less what the later batch sizes
@@ -298,7 +310,7 @@ export function autoStrategy(options: AutoOptions = {}): SearchStrategy {
         const unseen = grid.neighbours(winner).filter((c) => !batch.has(c));
         if (unseen.length > 0 && overdraft > 0) {
           await probeMany(batch, session, budget + overdraft)(unseen, o.polishRepeats);
-          winner = await halve(batch, o.halving);
+          winner = await halve(batch, o);
         }
 
         // What the next batch size starts from.
@@ -336,7 +348,7 @@ export function autoStrategy(options: AutoOptions = {}): SearchStrategy {
         const starts = families.map((f) => bestOfFamily(b.batch, f)!);
         await back(starts.flatMap((c) => grid.neighbours(c, WITHIN_FAMILY_PARAMS)), o.screenRepeats);
         if (b.batch.tried === before) continue;
-        b.winner = await polish(b.batch, grid, await halve(b.batch, o.halving), back, o);
+        b.winner = await polish(b.batch, grid, await halve(b.batch, o), back, o);
         spent += b.batch.tried - before;
       }
 
@@ -436,7 +448,7 @@ async function polish(batch: BatchSession, grid: CandidateGrid, winner: TileConf
     const before = batch.tried;
     await tryAll(fresh, o.polishRepeats);
     if (batch.tried === before) break;
-    winner = await halve(batch, o.halving);
+    winner = await halve(batch, o);
   }
   return winner;
 }
@@ -472,11 +484,12 @@ function fastest(batch: BatchSession, configs: readonly TileConfig[]): TileConfi
   return best;
 }
 
-async function halve(batch: BatchSession, schedule: Required<AutoOptions>['halving']): Promise<TileConfig> {
+async function halve(batch: BatchSession, o: Required<AutoOptions>): Promise<TileConfig> {
   let pool = batch.ranked().map((m) => m.config);
-  for (const [keep, repeats] of schedule) {
+  const precision = o.halvingPrecision > 0 ? o.halvingPrecision : undefined;
+  for (const [keep, repeats] of o.halving) {
     pool = pool.slice(0, keep);
-    await batch.topUpMany(pool, repeats);
+    await batch.topUpMany(pool, repeats, precision);
     pool.sort((a, b) => (batch.estimate(a) ?? Infinity) - (batch.estimate(b) ?? Infinity));
   }
   return pool[0]!;

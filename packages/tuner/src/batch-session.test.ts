@@ -109,3 +109,72 @@ describe('BatchSession.measureMany', () => {
     expect(batch.repeatsOf(a)).toBe(8);
   });
 });
+
+/**
+ * An oracle whose configs have a known per-repeat noise sigma (relative): its relative spread
+ * after R repeats is sigma / sqrt(R), as for independent repeats. Records the repeats asked.
+ */
+function noisy(sigma: Map<number, number>, withSpread = true) {
+  const asked: [stages: number, repeats: number][] = [];
+  const have = new Map<number, number>();
+  const oracle: Oracle = {
+    async compile() {
+      return { ok: true };
+    },
+    async measure(config, _M, repeats) {
+      asked.push([config.num_stages, repeats]);
+      have.set(config.num_stages, (have.get(config.num_stages) ?? 0) + repeats);
+      return { ok: true, us: 100 };
+    },
+    ...(withSpread ? { relativeSpread: (config: TileConfig) => sigma.get(config.num_stages)! / Math.sqrt(have.get(config.num_stages) ?? 0) } : {}),
+  };
+  return { oracle, asked };
+}
+
+describe('BatchSession.topUpMany with a precision', () => {
+  const cfg = (stages: number): TileConfig => ({ ...a, num_stages: stages });
+
+  it('stops where the spread is reached, tops up by what the spread asks, and never past the stage', async () => {
+    // Sigma per repeat: 0.4%, 0.6%, 0.9%, 3% (stages 2, 3, 4, 5); all start with 8 repeats; the stage asks 32, precision 0.2%.
+    const s = noisy(new Map([[2, 0.004], [3, 0.006], [4, 0.009], [5, 0.03]]));
+    const batch = new SearchSession(s.oracle).batch(64);
+    const configs = [2, 3, 4, 5].map(cfg);
+    await batch.measureMany(configs, 8);
+    s.asked.length = 0;
+    await batch.topUpMany(configs, 32, 0.002);
+    // 2: 0.004 / sqrt(8) = 0.00141 <= 0.002: nothing more.
+    // 3: 0.006 / sqrt(8) = 0.00212: reaching 0.002 takes 8 x (0.00212 / 0.002)^2 = 9 repeats, but a
+    //    round adds at least half of what it has: 12 (4 more); then 0.006 / sqrt(12) = 0.00173: done.
+    // 4: 0.009^2 / 0.002^2 = 20.25: 21 in all (13 more); 0.009 / sqrt(21) = 0.00196: done.
+    // 5: 0.03^2 / 0.002^2 = 225, capped at the stage's 32 (24 more).
+    expect(s.asked).toEqual([
+      [3, 4],
+      [4, 13],
+      [5, 24],
+    ]);
+    expect([2, 3, 4, 5].map((st) => batch.repeatsOf(cfg(st)))).toEqual([8, 12, 21, 32]);
+  });
+
+  it('gives a config with fewer than 8 repeats the stage in full, spread or not', async () => {
+    const s = noisy(new Map([[2, 0.0001]]));
+    const batch = new SearchSession(s.oracle).batch(64);
+    await batch.measure(cfg(2), 2);
+    s.asked.length = 0;
+    await batch.topUpMany([cfg(2)], 8, 0.002);
+    expect(s.asked).toEqual([[2, 6]]);
+  });
+
+  it('tops up to the stage in one round without a precision, or when the oracle knows no spread', async () => {
+    for (const [withSpread, precision] of [
+      [true, undefined],
+      [false, 0.002],
+    ] as const) {
+      const s = noisy(new Map([[2, 0.004]]), withSpread);
+      const batch = new SearchSession(s.oracle).batch(64);
+      await batch.measure(cfg(2), 8);
+      s.asked.length = 0;
+      await batch.topUpMany([cfg(2)], 128, precision);
+      expect(s.asked).toEqual([[2, 120]]);
+    }
+  });
+});

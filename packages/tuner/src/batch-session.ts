@@ -2,6 +2,12 @@ import { tileConfigKey, type TileConfig } from '@moe/engine-facts';
 import type { MeasureOutcome, Oracle } from './oracle';
 import type { BatchResult, MeasuredConfig } from './strategy';
 
+/**
+ * Repeats below which a config's own spread is not trusted to stop its top-ups (a median
+ * absolute deviation from a few samples is itself noisy): the first halving stage's 8.
+ */
+export const PRECISION_MIN_REPEATS = 8;
+
 interface Observation {
   config: TileConfig;
   /** Sum of µs x repeats over the measurements. */
@@ -66,15 +72,51 @@ export class BatchSession {
     run.forEach((c, i) => this.record(c, outcomes[i]!, repeats));
   }
 
-  /** Tops every config up to at least `repeats` repeats in all, at once (as measureMany). */
-  async topUpMany(configs: readonly TileConfig[], repeats: number): Promise<void> {
-    const need = configs.filter((c) => this.repeatsOf(c) < repeats);
-    const ok = await Promise.all(need.map((c) => this.compile(c)));
-    const run = need.filter((_, i) => ok[i]);
-    for (const c of run) this.attempted.add(tileConfigKey(c));
-    const asked = run.map((c) => repeats - this.repeatsOf(c));
-    const outcomes = await Promise.all(run.map((c, i) => this.oracle.measure(c, this.M, asked[i]!)));
-    run.forEach((c, i) => this.record(c, outcomes[i]!, asked[i]!));
+  /**
+   * Tops every config up to at least `repeats` repeats in all, at once (as measureMany).
+   *
+   * With `precision`, and an oracle that knows each config's spread (Oracle.relativeSpread), a
+   * config with at least PRECISION_MIN_REPEATS repeats whose relative standard error is at most
+   * `precision` gets no more: its time is already known that well. One above it is topped up in
+   * rounds, each to the repeats its spread says reach `precision` (the error falls as
+   * 1/sqrt(repeats)), at least 1.5 times what it has, never past `repeats`; after each round the
+   * spread is read again. Without either, every config gets `repeats` in one round.
+   */
+  async topUpMany(configs: readonly TileConfig[], repeats: number, precision?: number): Promise<void> {
+    for (;;) {
+      const want = new Map<TileConfig, number>();
+      for (const c of configs) {
+        const have = this.repeatsOf(c);
+        if (have >= repeats) continue;
+        const target = precision === undefined || have < PRECISION_MIN_REPEATS ? repeats : this.repeatsFor(c, have, repeats, precision);
+        if (target > have) want.set(c, target);
+      }
+      if (want.size === 0) return;
+      const need = [...want.keys()];
+      const ok = await Promise.all(need.map((c) => this.compile(c)));
+      const run = need.filter((_, i) => ok[i]);
+      if (run.length === 0) return;
+      for (const c of run) this.attempted.add(tileConfigKey(c));
+      const asked = run.map((c) => want.get(c)! - this.repeatsOf(c));
+      const outcomes = await Promise.all(run.map((c, i) => this.oracle.measure(c, this.M, asked[i]!)));
+      run.forEach((c, i) => this.record(c, outcomes[i]!, asked[i]!));
+      // A failed measurement adds no repeats: asking again would ask for the same forever.
+      if (outcomes.some((o) => !o.ok)) return;
+      if (precision === undefined) return;
+    }
+  }
+
+  /** topUpMany's target for a config with `have` repeats: what reaches `precision`, or `have` when it is reached. */
+  private repeatsFor(config: TileConfig, have: number, cap: number, precision: number): number {
+    const spread = this.relativeSpread(config);
+    if (spread === undefined) return cap;
+    if (spread <= precision) return have;
+    return Math.min(cap, Math.max(Math.ceil(1.5 * have), Math.ceil(have * (spread / precision) ** 2)));
+  }
+
+  /** The oracle's relative standard error of the config's time at this M, when it knows one. */
+  relativeSpread(config: TileConfig): number | undefined {
+    return this.oracle.relativeSpread?.(config, this.M);
   }
 
   private record(config: TileConfig, outcome: MeasureOutcome, repeats: number): void {

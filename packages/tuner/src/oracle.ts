@@ -18,4 +18,11 @@ export interface Oracle {
    * on what is measured.
    */
   prefetch?(configs: readonly TileConfig[], M: number): void;
+  /**
+   * The relative standard error (standard error / time) of the config's time at M from every
+   * repeat measured so far, or undefined when not known. An oracle that knows it lets the search
+   * stop topping a config up once its time is known well enough (AutoOptions.halvingPrecision);
+   * one that does not (the table replay) gets every top-up asked for.
+   */
+  relativeSpread?(config: TileConfig, M: number): number | undefined;
 }

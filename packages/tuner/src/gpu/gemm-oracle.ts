@@ -197,6 +197,12 @@ export class GemmOracle implements Oracle {
     return s && s.length > 0 ? estimateOf(s) : null;
   }
 
+  /** Oracle.relativeSpread: the standard error of the median over every replay at M, over the median. */
+  relativeSpread(config: TileConfig, M: number): number | undefined {
+    const e = this.estimate(config, M);
+    return e && e.median > 0 ? e.se / e.median : undefined;
+  }
+
   /** Replays of `config` at M so far. */
   repeatsOf(config: TileConfig, M: number): number {
     return this.samples.get(`${tileConfigKey(config)}|${M}`)?.length ?? 0;
