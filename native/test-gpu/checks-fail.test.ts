@@ -31,3 +31,32 @@ test('a corrupted expert fails the up GEMM and whole-layer checks', async () => 
     layer.dispose();
   }
 });
+
+test('a reference store is filled by the first check and read by the next batch', async () => {
+  const env = await gpuEnv();
+  const layer = MoeLayer.create({ ctx: env.ctx, compiler: env.pool, shape: { E: 4, N: 128, K: 256, topk: 2, mode: 'bf16' } });
+  const kept = new Map<string, Float64Array>();
+  const store = { get: (k: string) => kept.get(k) ?? null, put: (k: string, v: Float64Array) => void kept.set(k, v) };
+  const references = { store, inputs: 'checks-fail test, seed 0' };
+  try {
+    const first = layer.batch(40, { kind: 'uniform', seed: 3 }, { references });
+    assert.ok((await first.checkUpGemm(config)).ok);
+    assert.equal(kept.size, 1);
+    // A second batch on the same inputs reads the kept rows: altered, they make the same good
+    // config fail (so they were read, not recomputed).
+    const [key, values] = [...kept][0]!;
+    kept.set(key, values.map((v) => v * 2));
+    const second = layer.batch(40, { kind: 'uniform', seed: 3 }, { references });
+    assert.equal((await second.checkUpGemm(config)).ok, false);
+    // Stored rows of the wrong size are not used: the reference is computed again, and kept.
+    kept.set(key, values.subarray(0, 5));
+    const third = layer.batch(40, { kind: 'uniform', seed: 3 }, { references });
+    assert.ok((await third.checkUpGemm(config)).ok);
+    assert.equal(kept.get(key)!.length, values.length);
+    first.dispose();
+    second.dispose();
+    third.dispose();
+  } finally {
+    layer.dispose();
+  }
+});

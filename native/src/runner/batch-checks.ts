@@ -14,6 +14,7 @@ import { compareRows, TOLERANCE, type Comparison } from '../reference/tolerance'
 import type { InputSet } from './batch-buffers';
 import type { BatchParts } from './batch-parts';
 import { prepareDownGemm, prepareLayer, prepareUpGemm, type PreparedRun } from './prepared-run';
+import { referenceStoreKey } from './reference-store';
 
 /** What a correctness check found. */
 export interface CheckReport {
@@ -104,7 +105,7 @@ async function runCheck(p: BatchParts, c: CheckSpec): Promise<CheckReport> {
   const refKey = `${c.referenceKey}:${rows.join(',')}`;
   let ref = p.references.get(refKey);
   if (!ref) {
-    ref = c.reference(rows);
+    ref = referenceRows(p, c, refKey, rows);
     p.references.set(refKey, ref);
   }
   const comparison = compareRows(decodeRows(bytes, type, c.width, rows), ref.values, c.width, rows, c.tolerance);
@@ -119,6 +120,21 @@ async function runCheck(p: BatchParts, c: CheckSpec): Promise<CheckReport> {
     rowsChecked: rows.length,
     sampled,
   };
+}
+
+/**
+ * The reference rows of a check: read from the batch's store when it has them (of the right size:
+ * anything else is computed again), else computed and stored there.
+ */
+function referenceRows(p: BatchParts, c: CheckSpec, refKey: string, rows: number[]): ReferenceRows {
+  const use = p.referenceStore;
+  if (!use) return c.reference(rows);
+  const key = referenceStoreKey(use, p.problem, p.routing, `${c.stage}:${refKey}`);
+  const values = use.store.get(key);
+  if (values && values.length === rows.length * c.width) return { rows, width: c.width, values };
+  const ref = c.reference(rows);
+  use.store.put(key, ref.values);
+  return ref;
 }
 
 /** Runs the alignment and the up GEMM once on poisoned outputs and checks them. */

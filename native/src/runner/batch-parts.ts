@@ -5,6 +5,7 @@ import type { Routing } from '../reference/routing';
 import type { Alignments } from './align-state';
 import type { BatchBuffers } from './batch-buffers';
 import type { BatchLayer } from './batch-layer';
+import type { BatchReferenceStore } from './reference-store';
 
 /**
  * One batch as its jobs see it (prepared runs, checks, timing, the engine self-check): the
@@ -22,4 +23,6 @@ export interface BatchParts {
   readonly aligns: Alignments;
   /** Reference rows do not depend on the config: computed once per batch and row set. */
   readonly references: Map<string, ReferenceRows>;
+  /** Where reference rows are kept beyond this batch (across runs), or null. */
+  readonly referenceStore: BatchReferenceStore | null;
 }

@@ -11,6 +11,7 @@ export type { CheckReport } from './batch-checks';
 export type { EngineCheckReport } from './engine-self-check';
 export type { PreparedRun } from './prepared-run';
 export { MoeBatch } from './moe-batch';
+export { REFERENCE_VERSION, referenceStoreKey, type BatchReferenceStore, type ReferenceStore } from './reference-store';
 export { MoeLayer, elementBytesOfMode, type MoeLayerOptions } from './moe-layer';
 export { inputSetCount, median, summarize, type Timing, type TimingOptions } from './timing';
 export { uploadTensor } from './upload-tensor';

@@ -14,6 +14,7 @@ import { engineCheck, engineOwnTimes, type EngineCheckReport } from './engine-se
 import { RunnerArgumentError } from './errors/runner-argument-error';
 import { compileGemm, loadGemm } from './gemm-kernel';
 import { prepareDownGemm, prepareLayer, prepareUpGemm, type PreparedRun } from './prepared-run';
+import type { BatchReferenceStore } from './reference-store';
 import type { Timing, TimingOptions } from './timing';
 
 /**
@@ -37,7 +38,7 @@ export class MoeBatch {
   private readonly parts: BatchParts;
   private disposed = false;
 
-  constructor(layer: BatchLayer, M: number, routing: Routing, seed: number, paddedLengthRule: 'worst_case' | 'tight') {
+  constructor(layer: BatchLayer, M: number, routing: Routing, seed: number, paddedLengthRule: 'worst_case' | 'tight', referenceStore: BatchReferenceStore | null = null) {
     this.layer = layer;
     this.paddedLengthRule = paddedLengthRule;
     const s = layer.shape;
@@ -61,6 +62,7 @@ export class MoeBatch {
       buffers,
       aligns: new Alignments(layer, this.problem, paddedLengthRule, buffers),
       references: new Map(),
+      referenceStore,
     };
   }
 

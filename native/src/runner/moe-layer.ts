@@ -12,6 +12,7 @@ import { MoeBatch } from './moe-batch';
 import { uploadTensor } from './upload-tensor';
 import type { EngineKernelInfo } from '../engine/engine-info';
 import { RunnerArgumentError } from './errors/runner-argument-error';
+import type { BatchReferenceStore } from './reference-store';
 
 export interface MoeLayerOptions {
   readonly ctx: Context;
@@ -151,10 +152,14 @@ export class MoeLayer implements BatchLayer {
     return p;
   }
 
-  /** A runner for M tokens with this routing (a spec is drawn now, seeded). */
-  batch(M: number, routing: RoutingSpec | Routing, options: { seed?: number; paddedLengthRule?: 'worst_case' | 'tight' } = {}): MoeBatch {
+  /**
+   * A runner for M tokens with this routing (a spec is drawn now, seeded). `references`: a store
+   * that keeps the checks' reference rows across runs, with the caller's name for how this
+   * batch's inputs were made (reference-store.ts).
+   */
+  batch(M: number, routing: RoutingSpec | Routing, options: { seed?: number; paddedLengthRule?: 'worst_case' | 'tight'; references?: BatchReferenceStore } = {}): MoeBatch {
     const r = 'ids' in routing && routing.ids instanceof Int32Array ? (routing as Routing) : makeRouting(routing as RoutingSpec, M, this.shape.topk, this.shape.E);
-    const b = new MoeBatch(this, M, r, options.seed ?? this.seed + M, options.paddedLengthRule ?? this.paddedLengthRule);
+    const b = new MoeBatch(this, M, r, options.seed ?? this.seed + M, options.paddedLengthRule ?? this.paddedLengthRule, options.references ?? null);
     this.batches.add(b);
     return b;
   }

@@ -16,6 +16,7 @@ import {
   openContext,
   probeDevices,
   siluAndMulRequest,
+  type BatchReferenceStore,
   type Context,
   type MoeBatch,
 } from '@moe/native';
@@ -28,7 +29,7 @@ import {
   type SetupMessage,
   type WorkerMessage,
 } from './measure-protocol';
-import { CheckCache, type CheckKey } from './check-cache';
+import { CheckCache, type CheckKey, ReferenceFileStore } from './check-cache';
 
 const protocolOut = process.stdout;
 // Keep stdout for the protocol: library logging goes to stderr.
@@ -56,6 +57,8 @@ interface State {
   setup: SetupMessage;
   batches: Map<number, MoeBatch>;
   checks: CheckCache;
+  /** The checks' reference rows, kept across runs (null: the cache is off). */
+  references: ReferenceFileStore | null;
   /** Cache keys of the binaries compile requests produced. */
   compiled: Set<string>;
 }
@@ -65,7 +68,14 @@ let state: State | null = null;
 function batchFor(s: State, M: number): MoeBatch {
   let b = s.batches.get(M);
   if (!b) {
-    b = s.layer.batch(M, s.setup.routing.kind === 'trace' ? { kind: 'uniform', seed: s.setup.seed } : s.setup.routing, { seed: s.setup.seed + M });
+    const routing = s.setup.routing.kind === 'trace' ? { kind: 'uniform' as const, seed: s.setup.seed } : s.setup.routing;
+    const seed = s.setup.seed + M;
+    // How this batch's inputs are made: the weights from (shape, setup seed), the activations from
+    // the batch seed, the routing from its spec (the routing's bytes are hashed into the key too).
+    const references: BatchReferenceStore | undefined = s.references
+      ? { store: s.references, inputs: JSON.stringify({ shape: s.setup.shape, seed: s.setup.seed, batchSeed: seed, routing, kernel: s.setup.kernel }) }
+      : undefined;
+    b = s.layer.batch(M, routing, { seed, ...(references ? { references } : {}) });
     s.batches.set(M, b);
   }
   return b;
@@ -86,7 +96,9 @@ async function setup(ctx: Context, m: SetupMessage): Promise<WorkerMessage> {
   const weights = makeRandomWeights(shape, { seed: m.seed, down: true });
   const pool = await starting;
   const layer = MoeLayer.create({ ctx, compiler: pool, kernel: m.kernel, shape, seed: m.seed }, weights);
-  state = { ctx, pool, layer, setup: m, batches: new Map(), compiled: new Set(), checks: new CheckCache(m.checkCache === null ? null : path.join(m.checkCache ?? defaultCacheDir(), 'checks')) };
+  state = { ctx, pool, layer, setup: m, batches: new Map(), compiled: new Set(), checks: new CheckCache(m.checkCache === null ? null : path.join(m.checkCache ?? defaultCacheDir(), 'checks')),
+    references: m.checkCache === null ? null : new ReferenceFileStore(path.join(m.checkCache ?? defaultCacheDir(), 'references')),
+  };
   const source = layer.engine ? engineKernelSource(layer.engine) : { kind: 'moe-kit' as const, sourceSha256: pool.sourceHash };
   return {
     type: 'ready',
