@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -56,6 +56,45 @@ function tree(dir: string): Record<string, string> {
     out['tune-report.json'] = JSON.stringify(r);
   }
   return out;
+}
+
+/**
+ * A fake SGLang (April 2026 layout, Triton 3.6.0) in a site-packages folder, and a `python` that
+ * logs each run to `log` and then runs python3: `find <engine>` for config-store's
+ * findInstalledEngine (`-c`), `kernel ...` for the engine-kernel probe (`-m`). The kernel probe
+ * waits (up to 5 s) for a find to have started, and logs whether one had: the two run at once.
+ */
+function fakeEngineEnv() {
+  const site = tmp();
+  for (const [rel, text] of Object.entries({
+    'sglang/__init__.py': '',
+    'sglang/srt/layers/moe/moe_runner/triton_utils/fused_moe_triton_config.py': '',
+    'sglang/srt/layers/moe/moe_runner/triton_utils/configs/triton_3_6_0/.keep': '',
+    'triton/__init__.py': "__version__ = '3.6.0'\n",
+  })) {
+    mkdirSync(path.dirname(path.join(site, rel)), { recursive: true });
+    writeFileSync(path.join(site, rel), text);
+  }
+  const bin = tmp();
+  const log = path.join(bin, 'python.log');
+  const python = path.join(bin, 'python');
+  writeFileSync(
+    python,
+    [
+      '#!/bin/sh',
+      `LOG='${log}'`,
+      'case "$1" in',
+      '  -c) touch "$LOG.find"; echo "find $3" >> "$LOG" ;;',
+      '  -m) i=0; while [ ! -e "$LOG.find" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done',
+      '      if [ -e "$LOG.find" ]; then echo "kernel $2 with a find" >> "$LOG"; else echo "kernel $2 alone" >> "$LOG"; fi ;;',
+      'esac',
+      'exec python3 "$@"',
+      '',
+    ].join('\n'),
+  );
+  chmodSync(python, 0o755);
+  const runs = () => (existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n') : []);
+  return { site, python, runs, configs: path.join(site, 'sglang/srt/layers/moe/moe_runner/triton_utils') };
 }
 
 describe('moe tune (fake GPUs)', { timeout: 180_000 }, () => {
@@ -138,20 +177,9 @@ describe('moe tune (fake GPUs)', { timeout: 180_000 }, () => {
   });
 
   it.runIf(hasPython)('--install puts every tp\'s files where the SGLang of --python reads them, and doctor finds nothing wrong', async () => {
-    // A fake site-packages: an SGLang of the April 2026 layout and Triton 3.6.0.
-    const site = tmp();
-    const configs = path.join(site, 'sglang/srt/layers/moe/moe_runner/triton_utils');
-    for (const [rel, text] of Object.entries({
-      'sglang/__init__.py': '',
-      'sglang/srt/layers/moe/moe_runner/triton_utils/fused_moe_triton_config.py': '',
-      'sglang/srt/layers/moe/moe_runner/triton_utils/configs/triton_3_6_0/.keep': '',
-      'triton/__init__.py': "__version__ = '3.6.0'\n",
-    })) {
-      mkdirSync(path.dirname(path.join(site, rel)), { recursive: true });
-      writeFileSync(path.join(site, rel), text);
-    }
+    const { site, python, runs, configs } = fakeEngineEnv();
     const out = tmp();
-    const { code, out: stdout, err } = await run(['tune', '--python', 'python3', '--install', '--tp', '1,2', '--batch-sizes', '64,1024', '--gpus', '0', '--out', out, '--json'], { PYTHONPATH: site, PATH: process.env.PATH ?? '' });
+    const { code, out: stdout, err } = await run(['tune', '--python', python, '--install', '--tp', '1,2', '--batch-sizes', '64,1024', '--gpus', '0', '--out', out, '--json'], { PYTHONPATH: site, PATH: process.env.PATH ?? '' });
     expect(err).toBe('');
     expect(code).toBe(EXIT.ok);
     const report = JSON.parse(stdout);
@@ -161,6 +189,29 @@ describe('moe tune (fake GPUs)', { timeout: 180_000 }, () => {
     for (const f of [UP, DOWN, 'E=32,N=896,device_name=NVIDIA_H200.json', 'E=32,N=896,device_name=NVIDIA_H200_down.json']) {
       expect(existsSync(path.join(configs, 'configs/triton_3_6_0', f)), f).toBe(true);
     }
+    // --python was asked where SGLang is once (the install reused it), while the kernel probe ran.
+    expect(runs().sort()).toEqual(['find sglang', 'kernel moe_kit_kernels.engine with a find']);
+  });
+
+  it.runIf(hasPython)('asks --python where each engine reads once per run, while the kernel probe runs', async () => {
+    const { site, python, runs, configs } = fakeEngineEnv();
+    const out = tmp();
+    const { code, out: stdout, err } = await run(['tune', '--python', python, '--engine', 'both', '--batch-sizes', '64', '--gpus', '0', '--out', out, '--json'], { PYTHONPATH: site, PATH: process.env.PATH ?? '' });
+    expect(err).toBe('');
+    expect(code).toBe(EXIT.ok);
+    const report = JSON.parse(stdout);
+    expect(report.installed).toEqual([]);
+    expect(report.engineReads).toEqual([
+      { engine: 'sglang', dir: path.join(configs, 'configs/triton_3_6_0'), triton: '3.6.0', why: null },
+      { engine: 'vllm', dir: null, triton: null, why: expect.stringMatching(/^no engine found: .*vllm is not installed there/) },
+    ]);
+    expect(runs().sort()).toEqual(['find sglang', 'find vllm', 'kernel moe_kit_kernels.engine with a find']);
+    // The same for a dry run: the plan's targets, asked once.
+    const dry = fakeEngineEnv();
+    const plan = await run(['tune', '--dry-run', '--json', '--python', dry.python, '--device-name', 'NVIDIA H200'], { PYTHONPATH: dry.site, PATH: process.env.PATH ?? '' });
+    expect(plan.code).toBe(EXIT.ok);
+    expect(JSON.parse(plan.out).install).toEqual([{ engine: 'sglang', dir: path.join(dry.configs, 'configs/triton_3_6_0'), triton: '3.6.0', why: null }]);
+    expect(dry.runs().sort()).toEqual(['find sglang', 'kernel moe_kit_kernels.engine with a find']);
   });
 
   it('no GPU: exit 4 with the worker\'s reason', async () => {

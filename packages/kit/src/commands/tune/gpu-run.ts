@@ -3,7 +3,7 @@
 // of --python reads them (then doctor on that tree), and the result printed per batch size.
 import os from 'node:os';
 import path from 'node:path';
-import { doctor, engineWriteLocation, install, installRoot, lookup } from '@moe/config-store';
+import { collectSourceFiles, doctor, engineWriteLocation, installConfigs, installRoot, lookup, type WriteLocation } from '@moe/config-store';
 import { deviceNameForEngine, formatFileName, tileConfigKey, type Engine } from '@moe/engine-facts';
 import {
   TuneInterrupted,
@@ -37,7 +37,24 @@ interface InstallTarget {
   why: string | null;
 }
 
-async function installTargets(plan: TunePlan, io: CliIo): Promise<InstallTarget[]> {
+/** Where the engine of --python writes, asked once per command: the plan started asking (planTune). */
+function writeLocation(plan: TunePlan, engine: Engine, python: string, io: CliIo): Promise<WriteLocation> {
+  return plan.writeLocations?.get(engine) ?? engineWriteLocation(engine, { python }, { env: io.env, cwd: io.cwd });
+}
+
+const targetsOf = new WeakMap<TunePlan, Promise<InstallTarget[]>>();
+
+/** The install targets of the plan's engines, computed once per plan. */
+function installTargets(plan: TunePlan, io: CliIo): Promise<InstallTarget[]> {
+  let targets = targetsOf.get(plan);
+  if (!targets) {
+    targets = computeInstallTargets(plan, io);
+    targetsOf.set(plan, targets);
+  }
+  return targets;
+}
+
+async function computeInstallTargets(plan: TunePlan, io: CliIo): Promise<InstallTarget[]> {
   const out: InstallTarget[] = [];
   for (const engine of plan.engines) {
     if (plan.kernel.python === null) {
@@ -45,7 +62,7 @@ async function installTargets(plan: TunePlan, io: CliIo): Promise<InstallTarget[
       continue;
     }
     try {
-      const where = await engineWriteLocation(engine, { python: plan.kernel.python }, { env: io.env, cwd: io.cwd });
+      const where = await writeLocation(plan, engine, plan.kernel.python, io);
       let dir = installRoot(engine, where.into, { sglangConfigDir: where.sglangConfigDir });
       if (engine === 'sglang' && where.runningTriton) dir = path.join(dir, tritonFolder(where.runningTriton));
       out.push({ engine, dir, triton: where.runningTriton, why: null });
@@ -54,6 +71,23 @@ async function installTargets(plan: TunePlan, io: CliIo): Promise<InstallTarget[
     }
   }
   return out;
+}
+
+/**
+ * config-store's install([dir], { engine, python, ... }) with the write location the plan already
+ * asked --python for (install() would ask again): the same location, the same installConfigs call.
+ */
+async function installInto(plan: TunePlan, dir: string, engine: Engine, python: string, io: CliIo) {
+  const where = await writeLocation(plan, engine, python, io);
+  return installConfigs(collectSourceFiles([path.resolve(io.cwd, dir)]), {
+    engine,
+    tritonVersion: null,
+    dryRun: false,
+    force: false,
+    into: where.into,
+    runningTriton: where.runningTriton,
+    sglangConfigDir: where.sglangConfigDir,
+  });
 }
 
 /** The JSON of a dry run. */
@@ -231,7 +265,7 @@ export async function gpuRun(plan: TunePlan, flags: TuneFlags, io: CliIo, resume
         io.stderr(`moe: note: --install: no --python given, so no ${ENGINE_NAME[engine]} to install into; install later with moe configs install ${dir} --engine ${engine} --python <python>\n`);
         continue;
       }
-      const report = await install([dir], { engine, python: plan.kernel.python, env: io.env, cwd: io.cwd, tritonVersion: null, dryRun: false, force: false });
+      const report = await installInto(plan, dir, engine, plan.kernel.python, io);
       const tree = report.into;
       const doc = doctor(report.configsRoot ? path.join(tree, report.configsRoot) : tree, { engine, tritonVersion: output.files.find((x) => x.engine === engine)?.tritonVersion ?? null });
       installed.push({

@@ -3,7 +3,7 @@
 // pruned search space for the GPU, the batch sizes of this shard, the kernel source, the routing.
 import path from 'node:path';
 import { existsSync } from 'node:fs';
-import { gpuInfoForDriverName } from '@moe/config-store';
+import { engineWriteLocation, gpuInfoForDriverName, type WriteLocation } from '@moe/config-store';
 import { type Engine } from '@moe/engine-facts';
 import {
   DTYPE_OPTIONS,
@@ -101,6 +101,12 @@ export interface TunePlan {
   kernelShapes: Map<string, KernelShape[]>;
   pruned: Map<string, number>;
   notes: string[];
+  /**
+   * Where --install writes for each engine, as the engine of --python says (null without
+   * --python): asked once per command, started with the plan and awaited where it is needed
+   * (rejected with the reason there is none; the rejection is handled until then).
+   */
+  writeLocations: ReadonlyMap<Engine, Promise<WriteLocation>> | null;
 }
 
 function describeSource(model: string, loaded: LoadedModelConfig): string {
@@ -150,20 +156,55 @@ function workerMode(k: KernelShape, modelDtype: string | null): WorkerShape['mod
   throw new UsageError(`--dtype: ${k.dtype} kernels are not measured by moe tune yet (bf16, fp16 and fp8_w8a8 per-tensor or block are); pass --dtype bf16 or fp8_w8a8`);
 }
 
-async function detectKernel(flag: string | undefined, python: string | null): Promise<KernelChoice> {
+type KernelProbe = { ok: true; info: { engine: string; version: string; path: string; sourceSha256: string } } | { ok: false; reason: string };
+
+/**
+ * Starts asking `python` for the engine's kernel (a python that imports it and Triton: seconds)
+ * when detectKernel will need the answer, so that it runs while the rest of the plan is made.
+ * It never rejects, and never throws: a bad --kernel is reported by detectKernel, in its turn.
+ */
+function startKernelProbe(flag: string | undefined, python: string | null): Promise<KernelProbe> | null {
+  if (python === null) return null;
+  let wanted: 'engine' | 'moe-kit' | null;
+  try {
+    wanted = flag === undefined ? null : oneOf('--kernel', flag, ['engine', 'moe-kit'] as const, 'kernel');
+  } catch {
+    return null;
+  }
+  if (wanted === 'moe-kit') return null;
+  return (async (): Promise<KernelProbe> => {
+    try {
+      const native = await import('@moe/native');
+      return await native.probeEngineKernel({ python });
+    } catch (e) {
+      return { ok: false, reason: `the native package is not usable here (${(e as Error).message})` };
+    }
+  })();
+}
+
+/**
+ * Starts asking `python`, once per engine and all at once, where each engine reads (what --install
+ * and the summary need). The promises are awaited later; a rejection is handled until then.
+ */
+function startWriteLocations(engines: Engine[], python: string | null, io: CliIo): Map<Engine, Promise<WriteLocation>> | null {
+  if (python === null) return null;
+  const out = new Map<Engine, Promise<WriteLocation>>();
+  for (const engine of engines) {
+    const where = engineWriteLocation(engine, { python }, { env: io.env, cwd: io.cwd });
+    where.catch(() => {});
+    out.set(engine, where);
+  }
+  return out;
+}
+
+async function detectKernel(flag: string | undefined, python: string | null, started: Promise<KernelProbe> | null): Promise<KernelChoice> {
   const wanted = flag === undefined ? null : oneOf('--kernel', flag, ['engine', 'moe-kit'] as const, 'kernel');
   if (wanted === 'moe-kit') return { kind: 'moe-kit', line: "MoE Kit's kernel, a stand-in for the engine's (--kernel moe-kit)", python, engine: null };
   if (python === null) {
     if (wanted === 'engine') throw new UsageError('--kernel engine: needs the engine environment; pass --python <the python SGLang or vLLM is installed in>');
     return { kind: 'moe-kit', line: "MoE Kit's kernel, a stand-in for the engine's (no --python with SGLang or vLLM given; pass --python to measure the engine's own kernel)", python, engine: null };
   }
-  let probe: { ok: true; info: { engine: string; version: string; path: string; sourceSha256: string } } | { ok: false; reason: string };
-  try {
-    const native = await import('@moe/native');
-    probe = await native.probeEngineKernel({ python });
-  } catch (e) {
-    probe = { ok: false, reason: `the native package is not usable here (${(e as Error).message})` };
-  }
+  const probe = await (started ?? startKernelProbe(flag, python)!);
   if (probe.ok) {
     const i = probe.info;
     return { kind: 'engine', line: `${i.engine} ${i.version}'s fused_moe_kernel in ${i.path} (sha256 ${i.sourceSha256.slice(0, 12)}), from ${python}`, python, engine: { engine: i.engine, version: i.version, path: i.path } };
@@ -194,10 +235,17 @@ export async function planTune(modelArg: string | undefined, f: TuneFlags, io: C
   const routing = parseRouting(f.routing, seed, io);
   const out = path.resolve(io.cwd, nonEmpty('--out', f.out, 'pass the folder to write the configs to') ?? (shard ? path.join('moe-configs', `shard-${shard.index}-of-${shard.count}`) : 'moe-configs'));
   const deviceFlag = nonEmpty('--device-name', f.deviceName, 'pass the name as the GPU reports it, e.g. --device-name "NVIDIA H100 80GB HBM3"');
+  // The slow steps run at once: the engine's python asked for its kernel and where each engine
+  // reads, the model's config.json read (or downloaded), the local GPU probed (in this process).
+  // Each is awaited where it was before, so an error surfaces where it did.
+  const kernelProbe = startKernelProbe(f.kernel, python);
+  const writeLocations = startWriteLocations(engines, python, io);
+  const loading = loadModelConfig(model, { env: io.env, cwd: io.cwd });
+  loading.catch(() => {});
   const local = deviceFlag === undefined ? await localDeviceName() : null;
   const device = deviceFlag !== undefined ? { name: deviceFlag, from: 'flag' as const } : local ? { name: local, from: 'local' as const } : { name: DEFAULT_DEVICE, from: 'default' as const };
 
-  const loaded = await loadModelConfig(model, { env: io.env, cwd: io.cwd });
+  const loaded = await loading;
   const shape = resolveMoeShape(loaded.config, {}, { label: model });
   const gpu = gpuInfoForDriverName(device.name);
   const units = new Map<string, TuneUnit>();
@@ -226,7 +274,7 @@ export async function planTune(modelArg: string | undefined, f: TuneFlags, io: C
     }
   }
   if (batchSizes.length === 0) throw new UsageError(`--shard ${shard!.index}/${shard!.count}: no batch sizes left for this shard (${allBatchSizes.length} in all); use fewer shards`);
-  const kernel = await detectKernel(f.kernel, python);
+  const kernel = await detectKernel(f.kernel, python, kernelProbe);
   return {
     model,
     source: describeSource(model, loaded),
@@ -252,5 +300,6 @@ export async function planTune(modelArg: string | undefined, f: TuneFlags, io: C
     kernelShapes: shapesOf,
     pruned,
     notes: [...new Set([...shape.notes, ...notes])],
+    writeLocations,
   };
 }
