@@ -24,15 +24,18 @@ describe('buildSearchSpace', () => {
     expect(space.pruned).toEqual([]);
   });
 
-  it('keeps BLOCK_SIZE_K a multiple of 128 for block fp8 [128, 128] (SGLang), and BLOCK_SIZE_N too in vLLM', () => {
-    const sglang = buildSearchSpace(engineGrid(), { dtype: 'fp8_w8a8', blockShape: [128, 128], engine: 'sglang' });
-    // BLOCK_SIZE_K 128 or 256: 2 of 3 values.
-    expect(sglang.candidates).toHaveLength(1280);
-    expect(sglang.candidates.every((c) => c.BLOCK_SIZE_K % 128 === 0)).toBe(true);
-    const vllm = buildSearchSpace(engineGrid(), { dtype: 'fp8_w8a8', blockShape: [128, 128], engine: 'vllm' });
-    // ... and BLOCK_SIZE_N 128 or 256: 2 of 4 values.
-    expect(vllm.candidates).toHaveLength(640);
-    expect(vllm.pruned.every((p) => p.reason === 'block-quant')).toBe(true);
+  it('keeps BLOCK_SIZE_K a divisor of the 128 block for block fp8 [128, 128], in both engines', () => {
+    for (const engine of ['sglang', 'vllm'] as const) {
+      const space = buildSearchSpace(engineGrid(), { dtype: 'fp8_w8a8', blockShape: [128, 128], engine });
+      // BLOCK_SIZE_K 64 or 128 (one scale per K step: 256 would straddle two blocks): 2 of 3 values.
+      expect(space.candidates).toHaveLength(1280);
+      expect(new Set(space.candidates.map((c) => c.BLOCK_SIZE_K))).toEqual(new Set([64, 128]));
+      expect(new Set(space.candidates.map((c) => c.BLOCK_SIZE_N))).toEqual(new Set([32, 64, 128, 256]));
+      expect(space.pruned).toHaveLength(640);
+      expect(space.pruned.every((p) => p.reason === 'block-quant' && p.config.BLOCK_SIZE_K === 256)).toBe(true);
+    }
+    // A [128, 64] block keeps only BLOCK_SIZE_K 64: 1 of 3.
+    expect(buildSearchSpace(engineGrid(), { dtype: 'fp8_w8a8', blockShape: [128, 64] }).candidates).toHaveLength(640);
   });
 
   it('on the recorded table drops no config that compiled and most that ran out of shared memory', () => {

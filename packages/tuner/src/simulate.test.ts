@@ -5,10 +5,10 @@ import { tableCandidates } from './simulate';
 const config = (k: number) => ({ BLOCK_SIZE_M: 64, BLOCK_SIZE_N: 256, BLOCK_SIZE_K: k, GROUP_SIZE_M: 1, num_warps: 8, num_stages: 5 });
 
 describe('tableCandidates', () => {
-  it('prunes a block-fp8 table with the BLOCK_SIZE_K the engines launch, min(BLOCK_SIZE_K, 128)', () => {
-    // fp8 operands (1 byte), BLOCK_M 64 on Hopper: all 5 stages buffered. With BLOCK_SIZE_K 256
-    // launched as 128: 5 x (64x128 + 128x256) = 204,800 B, under the H200's 232,448 B (as
-    // launched with 256 it would be 5 x (64x256 + 256x256) = 409,600 B: over).
+  it('prunes BLOCK_SIZE_K 256 from a block-fp8 [128, 128] table, and by shared memory without the block shape', () => {
+    // With [128, 128] blocks: SGLang's kernel reads one scale per BLOCK_SIZE_K step (256 straddles
+    // two blocks: wrong sums) and vLLM launches 256 as min(256, 128) = 128, the 128 config's
+    // binary: the block rule keeps 128 only.
     const json = {
       card: 'NVIDIA H200',
       shape: { dtype: 'fp8_w8a8', block_shape: [128, 128] },
@@ -19,8 +19,10 @@ describe('tableCandidates', () => {
     };
     const table = parseMeasuredTable(json, 'fp8.json');
     expect(table.blockShape).toEqual([128, 128]);
-    expect(tableCandidates(table)).toEqual([config(128), config(256)]);
-    // Without a block shape, the same 256 config is over the limit and pruned.
+    expect(tableCandidates(table)).toEqual([config(128)]);
+    // Without a block shape the 256 config is pruned for shared memory: fp8 operands (1 byte),
+    // BLOCK_M 64 on Hopper, all 5 stages buffered: 5 x (64x256 + 256x256) = 409,600 B, over the
+    // H200's 232,448 B; the 128 config needs 5 x (64x128 + 128x256) = 204,800 B.
     const { block_shape: _, ...plain } = json.shape;
     expect(tableCandidates(parseMeasuredTable({ ...json, shape: plain }, 'fp8.json'))).toEqual([config(128)]);
   });

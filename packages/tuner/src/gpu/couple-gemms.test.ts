@@ -96,7 +96,28 @@ describe('coupling the up and down GEMMs', () => {
     await d.measure(cfg(64, 32), 64, 8);
     const row = await coupleGemms({ M: 64, engine: 'sglang', up: u, down: d, upWinner: cfg(16, 32), downWinner: cfg(16, 32), candidates: CANDIDATES, defaults: DEFAULTS });
     expect(tileConfigKey(row.up)).not.toBe(tileConfigKey(cfg(16, 32)));
-    expect(row.notes.join(' ')).toMatch(/up 16\/32\/64\/1\/4\/3 failed its check against the reference: not used/);
+    expect(row.notes.join(' ')).toMatch(/up 16\/32\/64\/1\/4\/3 failed its check against the reference: its tile 16\/32\/64 is not used/);
+  });
+
+  it('takes a failed config\'s whole tile out, so a wrong tile in many schedules does not exhaust the retries', async () => {
+    // The up GEMM's fastest tile, 16/32/64, computes wrong sums in all its schedule variants (two
+    // stages here); the next tile, 16/64/64, is right. Up: 16/32 100 (s3) or 101 (s2), 16/64 104,
+    // BLOCK_M 64 110. Down: 50 at BLOCK_M 16, 60 at 64. Expected: up 16/64/64 stages 3 (104),
+    // down at BLOCK_M 16, after exactly one failed check of the 16/32 tile.
+    const up = (c: TileConfig) => (c.BLOCK_SIZE_M === 16 ? (c.BLOCK_SIZE_N === 32 ? 100 : 104) : 110) + (c.num_stages === 3 ? 0 : 1);
+    const down = (c: TileConfig) => (c.BLOCK_SIZE_M === 16 ? 50 : 60) + (c.num_stages === 3 ? 0 : 1);
+    const wrong = new Set([`up ${tileConfigKey(cfg(16, 32, 3))}`, `up ${tileConfigKey(cfg(16, 32, 2))}`]);
+    const { pool } = scriptedPool({ up, down }, wrong);
+    const u = oracle('up', pool);
+    const d = oracle('down', pool);
+    for (const c of CANDIDATES) await u.measure(c, 64, 8);
+    await d.measure(cfg(16, 32), 64, 8);
+    const row = await coupleGemms({ M: 64, engine: 'sglang', up: u, down: d, upWinner: cfg(16, 32), downWinner: cfg(16, 32), candidates: CANDIDATES, defaults: DEFAULTS });
+    expect(row.source).toBe('tuned');
+    expect(row.up).toEqual(cfg(16, 64, 3));
+    expect(row.down.BLOCK_SIZE_M).toBe(16);
+    expect(row.notes.filter((n) => n.includes('failed its check'))).toHaveLength(1);
+    expect(row.checks.filter((c) => c.startsWith('up 16/32/'))).toHaveLength(1);
   });
 });
 

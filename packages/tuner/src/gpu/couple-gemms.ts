@@ -204,15 +204,24 @@ export async function coupleGemms(input: CoupleInput, options: CoupleOptions = {
     }
     return r.ok;
   };
+  // A config that fails its check takes its tile (BLOCK_SIZE_M/N/K) out at this M: the schedule
+  // variants (GROUP_SIZE_M, warps, stages) of a tile compute the same sums in the same order, so a
+  // wrong tile is wrong in all of them (block fp8 with a K step wider than the scale block, say).
+  const tileOf = (c: TileConfig) => `${c.BLOCK_SIZE_M}/${c.BLOCK_SIZE_N}/${c.BLOCK_SIZE_K}`;
+  const excludeTile = (set: Set<string>, c: TileConfig) => {
+    set.add(tileConfigKey(c));
+    for (const x of input.candidates) if (tileOf(x) === tileOf(c)) set.add(tileConfigKey(x));
+  };
   let pair: Pair | null = null;
-  for (let attempt = 0; attempt < 4; attempt++) {
+  for (let attempt = 0; attempt < 8; attempt++) {
     pair = engine === 'sglang' ? await chooseSglang(input, grid, o, excluded) : await chooseVllm(input, o, excluded.up);
     if (!pair) break;
     const [okUp, okDown] = [await check(up, pair.up), await check(down, pair.down)];
     if (okUp && okDown) break;
-    notes.push(`${!okUp ? `up ${tileConfigKey(pair.up)}` : `down ${tileConfigKey(pair.down)}`} failed its check against the reference: not used`);
-    if (!okUp) excluded.up.add(tileConfigKey(pair.up));
-    if (!okDown) (engine === 'sglang' ? excluded.down : excluded.up).add(tileConfigKey(pair.down));
+    if (!okUp) notes.push(`up ${tileConfigKey(pair.up)} failed its check against the reference: its tile ${tileOf(pair.up)} is not used`);
+    if (!okDown) notes.push(`down ${tileConfigKey(pair.down)} failed its check against the reference: its tile ${tileOf(pair.down)} is not used`);
+    if (!okUp) excludeTile(excluded.up, pair.up);
+    if (!okDown) excludeTile(engine === 'sglang' ? excluded.down : excluded.up, pair.down);
     pair = null;
   }
 

@@ -260,7 +260,6 @@ export async function planTune(modelArg: string | undefined, f: TuneFlags, io: C
       const id = `E=${ws.E},N=${ws.N},K=${ws.K},topk=${ws.topk},${mode}${ws.blockShape ? `,block=${ws.blockShape.join('x')}` : ''}`;
       let unit = units.get(id);
       if (!unit) {
-        // With block quantization vLLM also needs BLOCK_SIZE_N a multiple of block_n: both engines' rule when both are tuned.
         const space = buildSearchSpace(engineGrid(), { gpu, dtype: k.dtype, blockShape: k.blockShape, engine: engines.includes('vllm') ? 'vllm' : 'sglang' });
         unit = { id, shape: ws, batchSizes, targets: [], defaults: {}, candidates: space.candidates };
         units.set(id, unit);
