@@ -15,7 +15,7 @@
 // the float64 reference first (and the engine's own launch at M=64), measures the card's peaks once
 // (unless --no-peaks), and writes <out>/<case>/bench.{html,svg,png,json,txt}.
 //
-//   node packages/bench/gpu/dist/bench-gpu.js --out "$OUT" [--cases lfm2,fp8] [--tuned DIR] [--tuned-fp8 DIR]
+//   node packages/bench/gpu/dist/bench-gpu.js --out "$OUT" [--cases lfm2,fp8] [--tuned DIR] [--tuned-fp8 DIR] [--also SETS] [--also-fp8 SETS]
 //        [--standin DIR] [--python BIN] [--quick] [--rounds N] [--batch-sizes LIST] [--no-peaks]
 //   node packages/bench/gpu/dist/bench-gpu.js --out "$OUT" --synthetic   (no GPU: a SYNTHETIC report, to
 //        check the bundle renders the HTML, SVG and PNG on this host before spending device time)
@@ -105,10 +105,13 @@ let peaks: MeasuredPeaks | null = null;
 const done: { case: string; report: string; rows: number; failed: number; seconds: number }[] = [];
 for (const c of cases) {
   const t0 = Date.now();
+  // --also <specs> (lfm2) / --also-fp8 <specs>: more sets after these, e.g. a second tune's folder
+  // (`tuned:<dir>`, reported as tuned#2) to compare two searches' files in one run.
+  const also = (opt(c === 'lfm2' ? '--also' : '--also-fp8') ?? '').split(',').filter((x) => x.trim() !== '');
   const sets =
     c === 'lfm2'
-      ? ['default', ...tunedSet(opt('--tuned'), '--tuned'), `shipped:${SGLANG_CONFIGS}@NVIDIA H100 80GB HBM3`, 'installed']
-      : ['default', ...tunedSet(opt('--tuned-fp8'), '--tuned-fp8'), `shipped:${SGLANG_CONFIGS}`, 'installed'];
+      ? ['default', ...tunedSet(opt('--tuned'), '--tuned'), `shipped:${SGLANG_CONFIGS}@NVIDIA H100 80GB HBM3`, 'installed', ...also]
+      : ['default', ...tunedSet(opt('--tuned-fp8'), '--tuned-fp8'), `shipped:${SGLANG_CONFIGS}`, 'installed', ...also];
   const o: BenchOptions = {
     ...(c === 'lfm2' ? { model: 'LiquidAI/LFM2-8B-A1B', tp: 1 } : { shape: qwen3Fp8() }),
     engine: 'sglang',

@@ -38,7 +38,9 @@ function setScale(record: BenchRecord, without: string | null = null): { domain:
 function subtitle(record: BenchRecord, extra: string[]): string[] {
   const s = record.shape;
   const lines = [
-    `${s.model} tp ${s.tp}: E=${s.E} N=${s.N} K=${s.K} top-${s.topk} ${s.mode}${s.blockShape ? ` [${s.blockShape.join(', ')}]` : ''}; ${record.card.name}; ${record.kernel.description}`,
+    // The kernel (with its file's path) on a line of its own: one long line sets the plot's width.
+    `${s.model} tp ${s.tp}: E=${s.E} N=${s.N} K=${s.K} top-${s.topk} ${s.mode}${s.blockShape ? ` [${s.blockShape.join(', ')}]` : ''}; ${record.card.name}`,
+    `kernel: ${record.kernel.description}`,
     ...extra,
   ];
   if (record.synthetic) lines.unshift(`SYNTHETIC DATA, NOT MEASURED: ${record.synthetic}`);
@@ -172,7 +174,8 @@ export async function renderSvg(spec: TopLevelSpec): Promise<string> {
 }
 
 /**
- * An SVG rendered to PNG by resvg at `zoom` (text in the system's fonts; without any, no text).
+ * An SVG rendered to PNG by resvg at `zoom`, its text in the system's fonts (none: an error, not
+ * a plot without labels).
  * resvg is a native module: it is loaded here, when a PNG is asked for, so that a bundle without
  * it still renders everything else.
  */
@@ -186,6 +189,21 @@ export async function renderPng(svg: string, zoom = 2): Promise<Uint8Array> {
       { cause: err },
     );
   }
-  const r = new Resvg(svg, { fitTo: { mode: 'zoom', value: zoom }, background: 'white', font: { loadSystemFonts: true, defaultFontFamily: 'DejaVu Sans' } });
+  const font = { loadSystemFonts: true, defaultFontFamily: 'DejaVu Sans' };
+  // Without a font resvg draws no text at all (no error): a plot without labels. A one-letter
+  // probe tells; the GPU host, for one, has no fonts.
+  const probe = new Resvg('<svg xmlns="http://www.w3.org/2000/svg" width="24" height="24"><text x="2" y="20" font-size="20">M</text></svg>', { background: 'white', font }).render();
+  if (!hasInk(probe.pixels)) {
+    throw new BenchDeviceError(
+      'PNG: no font found on this machine, so the plot would have no text; install one (Debian: apt-get install fonts-dejavu-core), or render the PNG elsewhere from the record: moe bench --from <record.json> --report <file.html>',
+    );
+  }
+  const r = new Resvg(svg, { fitTo: { mode: 'zoom', value: zoom }, background: 'white', font });
   return r.render().asPng();
+}
+
+/** Whether an RGBA buffer on white has any pixel darker than near-white. */
+export function hasInk(rgba: Uint8Array | Buffer): boolean {
+  for (let i = 0; i + 2 < rgba.length; i += 4) if (rgba[i]! < 200 || rgba[i + 1]! < 200 || rgba[i + 2]! < 200) return true;
+  return false;
 }
