@@ -3,7 +3,7 @@
 // replay under the same protocol, per config; and MoE Kit's own kernel next to them. GPU host only.
 //
 //   node test-gpu/dist/engine-fidelity.js --standin <dir> --table <exhaustive.json> --out <dir>
-//        [--case lfm2|qwen3-fp8] [--sample 280] [--m 4,64,1024,4096] [--aba] [--finalists 8] [--finalist-rounds 3]
+//        [--case lfm2|qwen3-fp8] [--sample 280] [--m 4,64,1024,4096] [--aba] [--finalists 8] [--finalist-rounds 3] [--gap-ms 0]
 //
 // Per M: a seeded sample of the grid plus the table's best 20 configs (lfm2); for each config the
 // three timings (graph of 10 launches, 5 warm-up replays, median of 20; no input rotation, no L2
@@ -11,7 +11,9 @@
 // of the addon's best config, and the same for MoE Kit's kernel. The fastest configs by either
 // timing are then timed again in interleaved rounds (finalists), and the pick's cost is reported
 // on those too. Writes every number to --out.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { createWriteStream, readFileSync, writeFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import path from 'node:path';
 import { openContext } from '../src/addon';
 import { CompilePool } from '../src/compile';
@@ -103,6 +105,18 @@ async function main(): Promise<void> {
   }
   const ctx = openContext(0);
   const started = Date.now();
+  // --gap-ms: an idle gap after each addon or MoE Kit timing. At M >= 1024 a stream of back-to-back
+  // replays holds the H200 at its 700 W limit and its SM clock drops (native/PERF.md); the
+  // engine's own pass has compile gaps between configs. A gap gives both passes one duty cycle.
+  const gapMs = Number(arg('gap-ms', '0'));
+  const gap = () => (gapMs > 0 ? sleep(gapMs) : Promise.resolve());
+  // The card's SM clock and power every 200 ms beside the results (nvidia-smi, when there is one),
+  // to line throttled stretches up with the configs timed then (each time row has its `at` ms).
+  const clocksFile = path.join(outDir, 'clocks.csv');
+  const sampler = spawn('nvidia-smi', ['--query-gpu=timestamp,clocks.sm,power.draw', '--format=csv,noheader,nounits', '-lms', '200'], { stdio: ['ignore', 'pipe', 'ignore'] });
+  sampler.on('error', () => undefined);
+  sampler.stdout?.pipe(createWriteStream(clocksFile));
+  const at = new Map<string, number>();
   const pool = await CompilePool.start({ engine: 'auto', env: { PYTHONPATH: standin }, maxSharedBytes: ctx.device.sharedMemoryPerBlockOptin });
   const engine = pool.engine!;
   const shape = { E: c.E, N: c.N, K: c.K, topk: c.topk, mode: c.mode, blockShape: c.blockShape };
@@ -132,12 +146,15 @@ async function main(): Promise<void> {
     for (const cfg of configs) {
       const k = tileConfigKey(cfg);
       try {
+        at.set(k, Date.now() - started);
         addon.set(k, (await be.timeUpGemm(cfg, { rotateInputs: false })).medianUs);
+        await gap();
       } catch {
         /* does not compile or fit: skipped for all three */
       }
       try {
         ours.set(k, (await bk.timeUpGemm(cfg, { rotateInputs: false })).medianUs);
+        await gap();
       } catch {
         /* skipped */
       }
@@ -160,6 +177,7 @@ async function main(): Promise<void> {
         if (!addon.has(k)) continue;
         try {
           addon2.set(k, (await be.timeUpGemm(cfg, { rotateInputs: false })).medianUs);
+          await gap();
         } catch {
           /* skipped */
         }
@@ -182,6 +200,7 @@ async function main(): Promise<void> {
       for (const cfg of finalCfgs) {
         try {
           fa.get(tileConfigKey(cfg))!.push((await be.timeUpGemm(cfg, { rotateInputs: false })).medianUs);
+          await gap();
         } catch {
           /* counted as missing */
         }
@@ -220,16 +239,17 @@ async function main(): Promise<void> {
     const line = `M=${M}: ${keys.length} configs; addon/engine median ratio ${ratio.toFixed(4)}, Spearman ${rho.toFixed(4)}, addon's best ${pickA} costs ${costA.toFixed(4)} on the engine's timing${fin} | MoE Kit kernel: ratio ${ratioKit.toFixed(4)}, Spearman ${rhoKit.toFixed(4)}, its best ${pickK} costs ${costK.toFixed(4)}`;
     console.log(line);
     summary.push(line);
-    rows.push({ M, configs: keys.length, ratio, spearman: rho, bestByAddon: pickA, costOfAddonBest: costA, finalist, moeKit: { configs: kk.length, ratio: ratioKit, spearman: rhoKit, best: pickK, cost: costK }, times: keys.map((k) => ({ config: k, addonUs: addon.get(k), addonPass2Us: addon2.get(k) ?? null, engineUs: own.get(k), moeKitUs: ours.get(k) ?? null })) });
+    rows.push({ M, configs: keys.length, ratio, spearman: rho, bestByAddon: pickA, costOfAddonBest: costA, finalist, moeKit: { configs: kk.length, ratio: ratioKit, spearman: rhoKit, best: pickK, cost: costK }, times: keys.map((k) => ({ config: k, atMs: at.get(k) ?? null, addonUs: addon.get(k), addonPass2Us: addon2.get(k) ?? null, engineUs: own.get(k), moeKitUs: ours.get(k) ?? null })) });
     be.dispose();
     bk.dispose();
     writeFileSync(path.join(outDir, `engine-fidelity-${caseName}.json`), `${JSON.stringify({ case: caseName, partial: true, summary, rows })}\n`);
   }
-  const record = { case: caseName, label: c.label, card: ctx.device.name, engine, triton: pool.hello.triton, seconds: (Date.now() - started) / 1000, protocol: 'CUDA graph of 10 launches, 5 warm-up replays, median of 20 replays; no input rotation, no L2 flush; uniform routing seed 0', summary, rows };
+  const record = { case: caseName, label: c.label, card: ctx.device.name, engine, triton: pool.hello.triton, seconds: (Date.now() - started) / 1000, protocol: `CUDA graph of 10 launches, 5 warm-up replays, median of 20 replays; no input rotation, no L2 flush; uniform routing seed 0; idle gap after each addon timing ${gapMs} ms`, startedAt: new Date(started).toISOString(), clocks: 'clocks.csv', summary, rows };
   writeFileSync(path.join(outDir, `engine-fidelity-${caseName}.json`), `${JSON.stringify(record)}\n`);
   eng.dispose();
   kit.dispose();
   await pool.close();
+  sampler.kill();
   ctx.close();
 }
 
